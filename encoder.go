@@ -1,0 +1,26 @@
+package custexport
+
+import "time"
+
+// Encoder writes customers to one export file as they arrive; nothing is buffered beyond a
+// fixed-size write buffer, so memory does not grow with the number of customers.
+type Encoder interface {
+	// Encode writes one customer. The encoder must not keep c after it returns.
+	Encode(c *Customer) error
+	// Close writes the file's trailer, flushes, and returns the first error of the encoder's
+	// life. It does not close the underlying writer.
+	Close() error
+}
+
+// ReplacementCounter is implemented by encoders that may write a substitute for characters the
+// target encoding cannot carry (CSV in windows-1250). The count is reported, never hidden.
+type ReplacementCounter interface {
+	Replaced() int64
+}
+
+// EncodeOptions configure a file encoder.
+type EncodeOptions struct {
+	Encoding     Encoding       // CSV only; empty means UTF-8
+	FormulaGuard bool           // CSV: prefix '; XLSX: quote-prefix cell style
+	Location     *time.Location // the shop's time zone for date-times; nil means UTC
+}

@@ -1,0 +1,35 @@
+package custexport
+
+import "context"
+
+// CustomerStore keeps the shop's customers.
+type CustomerStore interface {
+	// OpenSnapshot starts one consistent read of the customers registered within r. The count
+	// and every row come from the same snapshot, whatever is written meanwhile. The caller must
+	// Close the snapshot.
+	OpenSnapshot(ctx context.Context, q SnapshotQuery) (CustomerSnapshot, error)
+	// InsertCustomers adds new customers in one transaction.
+	InsertCustomers(ctx context.Context, customers []Customer) error
+	// CountCustomers returns the number of stored customers.
+	CountCustomers(ctx context.Context) (int64, error)
+}
+
+// SnapshotQuery says which customers an export reads and how much of each.
+type SnapshotQuery struct {
+	Range Range
+	// AllDelivery loads every delivery address (XML); otherwise only the default one is
+	// loaded (CSV, XLSX), which saves a second read.
+	AllDelivery bool
+}
+
+// CustomerSnapshot is an open, consistent read of customers.
+type CustomerSnapshot interface {
+	// Total is the number of customers the snapshot holds.
+	Total() int64
+	// Each calls fn for every customer, ordered by registration date, then guid. The
+	// *Customer is valid only during the call (its strings may be kept). Each stops at the
+	// first error from fn or from the context and returns it.
+	Each(fn func(*Customer) error) error
+	// Close ends the read.
+	Close() error
+}
