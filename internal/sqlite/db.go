@@ -1,0 +1,96 @@
+// Package sqlite is the embedded SQLite store, the default storage of custexport: one file in
+// the data directory, nothing to install. It uses github.com/ncruces/go-sqlite3 (no cgo)
+// through database/sql for ordinary reads and writes, and its direct API for export scans,
+// where per-row overhead decides the speed of the whole export.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/ncruces/go-sqlite3"
+	"github.com/ncruces/go-sqlite3/driver"
+
+	"github.com/custexport/custexport"
+)
+
+// busyTimeout is how long a statement waits for another connection's write lock before it
+// fails; imports and the seed hold the lock for seconds at most.
+const busyTimeout = 10 * time.Second
+
+// DB is an open custexport SQLite database.
+type DB struct {
+	path string
+	sql  *sql.DB
+}
+
+// Open opens (creating if needed) the database file at path and brings its schema up to date.
+// A file that is not a SQLite database, a SQLite database that is not custexport's, or a schema
+// newer than this program knows is refused with an error that says so; nothing is reset.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if err := checkHeader(path); err != nil {
+		return nil, err
+	}
+	db, err := driver.Open("file:"+path, configureConn)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s := &DB{path: path, sql: db}
+	if _, err := s.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// configureConn sets every new connection up: WAL so that exports read a snapshot while imports
+// write, a busy timeout instead of immediate "database is locked" errors, foreign keys on, and
+// NORMAL sync, which in WAL mode is durable across application crashes.
+func configureConn(c *sqlite3.Conn) error {
+	if err := c.BusyTimeout(busyTimeout); err != nil {
+		return err
+	}
+	return c.Exec(`PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL`)
+}
+
+// sqliteMagic starts every SQLite 3 database file.
+const sqliteMagic = "SQLite format 3\x00"
+
+// checkHeader refuses an existing, non-empty file that is not a SQLite database before SQLite
+// gets to touch it.
+func checkHeader(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteMagic))
+	n, _ := f.Read(head)
+	if n == 0 {
+		return nil
+	}
+	if n < len(head) || string(head) != sqliteMagic {
+		return custexport.Errorf(custexport.CodeInvalid, "%s is not a SQLite database; refusing to use it (move it away or point --db elsewhere)", path)
+	}
+	return nil
+}
+
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Checkpoint copies the write-ahead log into the database file and truncates it; large imports
+// and the seed call it so the WAL does not stay hundreds of megabytes large.
+func (db *DB) Checkpoint(ctx context.Context) error {
+	_, err := db.sql.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return err
+}
