@@ -24,8 +24,9 @@ const busyTimeout = 10 * time.Second
 
 // DB is an open custexport SQLite database.
 type DB struct {
-	path string
-	sql  *sql.DB
+	path    string
+	sql     *sql.DB
+	applied []int // migrations this Open applied
 }
 
 // Open opens (creating if needed) the database file at path and brings its schema up to date.
@@ -40,7 +41,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	s := &DB{path: path, sql: db}
-	if _, err := s.Migrate(ctx); err != nil {
+	if s.applied, err = s.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
@@ -81,6 +82,10 @@ func checkHeader(path string) error {
 	}
 	return nil
 }
+
+// AppliedMigrations lists the schema versions that Open applied (empty when the schema was
+// already current).
+func (db *DB) AppliedMigrations() []int { return db.applied }
 
 // Path is the database file.
 func (db *DB) Path() string { return db.path }

@@ -1,0 +1,41 @@
+# custexport — every command a developer or CI needs. `make test` is the one CI runs.
+GO           ?= go
+STATICCHECK  := honnef.co/go/tools/cmd/staticcheck@2025.1.1
+FUZZTIME     ?= 30s
+# The fuzz targets: package and function.
+FUZZ_TARGETS := \
+	./internal/csvfile:FuzzEncodeCSV \
+	./internal/xmlfile:FuzzEncodeXML \
+	./internal/xlsxfile:FuzzEncodeXLSX \
+	.:FuzzParseDate
+
+.PHONY: test lint bench fuzz build clean
+
+build:
+	$(GO) build -o bin/custexport ./cmd/custexport
+
+# All tests, with the race detector, never cached. The real-reader tests (LibreOffice,
+# openpyxl, xmllint, Python's csv) fail rather than skip when a reader is missing:
+# .ci/run installs them.
+test:
+	$(GO) test -race -count=1 ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+# Seeds 1,000,000 customers once into bench/.data (reused), then times every export against
+# anchors run in the same invocation. See bench/README.md.
+bench:
+	$(MAKE) -C bench
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "== $$fn ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	done
+
+clean:
+	rm -rf bin bench/out
