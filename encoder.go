@@ -5,7 +5,8 @@ import "time"
 // Encoder writes customers to one export file as they arrive; nothing is buffered beyond a
 // fixed-size write buffer, so memory does not grow with the number of customers.
 type Encoder interface {
-	// Encode writes one customer. The encoder must not keep c after it returns.
+	// Encode writes one customer. The encoder must not keep c, nor any of its strings, after
+	// it returns.
 	Encode(c *Customer) error
 	// Close writes the file's trailer, flushes, and returns the first error of the encoder's
 	// life. It does not close the underlying writer.

@@ -27,8 +27,9 @@ type CustomerSnapshot interface {
 	// Total is the number of customers the snapshot holds.
 	Total() int64
 	// Each calls fn for every customer, ordered by registration date, then guid. The
-	// *Customer is valid only during the call (its strings may be kept). Each stops at the
-	// first error from fn or from the context and returns it.
+	// *Customer and its strings are valid only during the call: stores reuse their buffers
+	// so that an export does not allocate per row. Copy (strings.Clone) what must outlive it.
+	// Each stops at the first error from fn or from the context and returns it.
 	Each(fn func(*Customer) error) error
 	// Close ends the read.
 	Close() error

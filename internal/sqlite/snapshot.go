@@ -144,8 +144,9 @@ func (s *snapshot) Close() error {
 }
 
 // batch carries up to rowsPerBatch rows from the scanning goroutine to the caller's. Text
-// values are copied into one arena that is never written again after the batch is sent, so
-// the strings made from it stay valid for as long as anyone holds them.
+// values are copied into one arena; the strings made from it stay valid until the batch goes
+// back to the scanner, which is why a *Customer and its strings are valid only during the
+// callback.
 type batch struct {
 	arena []byte
 	ends  []uint32 // end offset in arena of each text value, row after row
@@ -178,23 +179,33 @@ func (s *snapshot) Each(fn func(*custexport.Customer) error) error {
 	old := s.conn.SetInterrupt(ctx)
 	defer s.conn.SetInterrupt(old)
 
+	// Every batch is in exactly one of: free, batches, or the hands of one goroutine, so
+	// neither channel send can block once both goroutines have stopped.
+	free := make(chan *batch, batchesInFlight+1)
+	for range batchesInFlight + 1 {
+		free <- &batch{
+			arena: make([]byte, 0, 128<<10),
+			ends:  make([]uint32, 0, rowsPerBatch*texts),
+			ints:  make([]int64, 0, rowsPerBatch*intColumns),
+		}
+	}
 	batches := make(chan *batch, batchesInFlight)
 	scanErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		scanErr <- scanRows(ctx, stmt, texts, batches)
+		scanErr <- scanRows(ctx, stmt, texts, free, batches)
 	}()
 
 	var c custexport.Customer
 	var consumeErr error
 	for b := range batches {
-		if consumeErr != nil {
-			continue // drain so the scanner can finish
+		if consumeErr == nil { // after an error, only drain so the scanner can finish
+			if err := consumeBatch(b, texts, &c, fn); err != nil {
+				consumeErr = err
+				cancel()
+			}
 		}
-		if err := consumeBatch(b, texts, &c, fn); err != nil {
-			consumeErr = err
-			cancel()
-		}
+		free <- b
 	}
 	err = <-scanErr
 	if consumeErr != nil {
@@ -206,14 +217,19 @@ func (s *snapshot) Each(fn func(*custexport.Customer) error) error {
 	return err
 }
 
-func scanRows(ctx context.Context, stmt *sqlite3.Stmt, texts int, out chan<- *batch) error {
-	arenaHint := 64 << 10
+// scanRows fills batches taken from free and sends them to out. The batches circulate between
+// the two goroutines, so a whole export allocates a handful of them instead of one per 512 rows:
+// without the recycling the garbage collector ran every few megabytes and cost a tenth of the
+// export's time.
+func scanRows(ctx context.Context, stmt *sqlite3.Stmt, texts int, free <-chan *batch, out chan<- *batch) error {
 	for {
-		b := &batch{
-			arena: make([]byte, 0, arenaHint),
-			ends:  make([]uint32, 0, rowsPerBatch*texts),
-			ints:  make([]int64, 0, rowsPerBatch*intColumns),
+		var b *batch
+		select {
+		case b = <-free:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
+		b.arena, b.ends, b.ints, b.rows = b.arena[:0], b.ends[:0], b.ints[:0], 0
 		for b.rows < rowsPerBatch && stmt.Step() {
 			for i := 0; i < intColumns; i++ {
 				b.ints = append(b.ints, stmt.ColumnInt64(i))
@@ -226,9 +242,6 @@ func scanRows(ctx context.Context, stmt *sqlite3.Stmt, texts int, out chan<- *ba
 		}
 		if err := stmt.Err(); err != nil {
 			return err
-		}
-		if len(b.arena) > arenaHint {
-			arenaHint = len(b.arena) + len(b.arena)/8
 		}
 		if b.rows > 0 {
 			select {

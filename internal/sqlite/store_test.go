@@ -37,9 +37,7 @@ func readAll(t *testing.T, db *DB, q custexport.SnapshotQuery) (int64, []custexp
 	defer snap.Close()
 	var got []custexport.Customer
 	err = snap.Each(func(c *custexport.Customer) error {
-		cp := *c
-		cp.Delivery = append([]custexport.Address(nil), c.Delivery...)
-		got = append(got, cp)
+		got = append(got, clone(c))
 		return nil
 	})
 	if err != nil {
@@ -277,4 +275,27 @@ func TestMigrateConcurrentlyAppliesOnce(t *testing.T) {
 	if n != LatestVersion() || maxV != LatestVersion() {
 		t.Fatalf("schema_migrations has %d rows up to version %d, want each of %d versions once", n, maxV, LatestVersion())
 	}
+}
+
+// clone copies a customer and every string in it out of the store's reused buffers.
+func clone(c *custexport.Customer) custexport.Customer {
+	cp := *c
+	for _, p := range []*string{&cp.GUID, &cp.Email, &cp.CompanyID, &cp.VatID, &cp.TaxID, &cp.Phone,
+		&cp.CustomerGroup, &cp.PriceList, &cp.Remark} {
+		*p = strings.Clone(*p)
+	}
+	cp.Billing = cloneAddress(c.Billing)
+	cp.Delivery = nil
+	for _, d := range c.Delivery {
+		cp.Delivery = append(cp.Delivery, cloneAddress(d))
+	}
+	return cp
+}
+
+func cloneAddress(a custexport.Address) custexport.Address {
+	for _, p := range []*string{&a.FullName, &a.Company, &a.Street, &a.HouseNumber, &a.City,
+		&a.District, &a.Additional, &a.Zip, &a.CountryCode} {
+		*p = strings.Clone(*p)
+	}
+	return a
 }

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/exporter"
+)
+
+func runExport(ctx context.Context, args []string, io *stdio, getenv func(string) string) error {
+	fs := newFlagSet("export", "export --format csv|xml|xlsx [--from YYYY-MM-DD] [--until YYYY-MM-DD] [--encoding utf-8|windows-1250] [--no-guard] [-o FILE]", io.err)
+	var cfg storeConfig
+	cfg.register(fs, getenv)
+	format := fs.String("format", "", "file format: csv, xml or xlsx (required)")
+	from := fs.String("from", "", "first registration day, YYYY-MM-DD (shop time; default: no limit)")
+	until := fs.String("until", "", "last registration day, YYYY-MM-DD, inclusive (default: no limit)")
+	encoding := fs.String("encoding", "utf-8", "CSV character encoding: utf-8 or windows-1250")
+	noGuard := fs.Bool("no-guard", false, "turn the formula guard off (values starting with = + - @ are not protected)")
+	output := fs.String("o", "", "output file (default: standard output)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	opts, err := exportOptions(*format, *from, *until, *encoding, !*noGuard)
+	if err != nil {
+		return err
+	}
+	loc, err := cfg.location()
+	if err != nil {
+		return err
+	}
+	if *output == "" && isTerminal(io.out) && opts.Format == custexport.FormatXLSX {
+		return usagef("refusing to write an XLSX file to the terminal; give -o FILE or redirect the output")
+	}
+
+	db, err := cfg.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	engine := &exporter.Engine{Store: db, Encoders: encoders(), Location: loc}
+
+	out, err := openOutput(*output, io.out)
+	if err != nil {
+		return err
+	}
+	defer out.discard()
+
+	var progress exporter.Progress
+	stopBar := startProgressBar(io.err, &progress)
+	res, err := engine.Export(ctx, opts, out.w, &progress)
+	stopBar()
+	if err != nil {
+		return fmt.Errorf("export failed after %d rows: %w", res.Rows, err)
+	}
+	if err := out.commit(); err != nil {
+		return err
+	}
+	dest := *output
+	if dest == "" {
+		dest = "standard output"
+	}
+	fmt.Fprintf(io.err, "exported %d customers as %s to %s: %s, %d characters replaced, %s\n",
+		res.Rows, describeFormat(opts), dest, formatBytes(res.Bytes), res.Replaced, res.Duration.Round(time.Millisecond))
+	if res.Replaced > 0 {
+		fmt.Fprintf(io.err, "warning: %d characters cannot be written in %s and were written as '?'\n", res.Replaced, opts.Encoding)
+	}
+	return nil
+}
+
+// exportOptions validates the export choices; every mistake is a usage error naming the flag.
+func exportOptions(format, from, until, encoding string, guard bool) (custexport.ExportOptions, error) {
+	if format == "" {
+		return custexport.ExportOptions{}, usagef("--format is required (valid: csv, xml, xlsx)")
+	}
+	f, err := custexport.ParseFormat(format)
+	if err != nil {
+		return custexport.ExportOptions{}, usagef("--format: %v", err)
+	}
+	enc, err := custexport.ParseEncoding(encoding)
+	if err != nil {
+		return custexport.ExportOptions{}, usagef("--encoding: %v", err)
+	}
+	if f != custexport.FormatCSV && enc != custexport.EncodingUTF8 {
+		return custexport.ExportOptions{}, usagef("--encoding %s applies to CSV only; %s is always UTF-8", enc, f)
+	}
+	filter, err := custexport.ParseFilter(from, until, "--from", "--until")
+	if err != nil {
+		return custexport.ExportOptions{}, usagef("%v", err)
+	}
+	return custexport.ExportOptions{Format: f, Encoding: enc, FormulaGuard: guard, Filter: filter}, nil
+}
+
+func describeFormat(o custexport.ExportOptions) string {
+	if o.Format == custexport.FormatCSV {
+		return fmt.Sprintf("csv (%s)", o.Encoding)
+	}
+	return string(o.Format)
+}
+
+// output is where an export goes. A file is written under a temporary name in the target's
+// directory and renamed only when the export succeeded, so a failed export never leaves a
+// partial file that looks finished.
+type output struct {
+	w       io.Writer
+	tmp     *os.File
+	target  string
+	settled bool
+}
+
+func openOutput(path string, stdout io.Writer) (*output, error) {
+	if path == "" {
+		return &output{w: stdout, settled: true}, nil
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	if st, err := os.Stat(abs); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("cannot write %s: it is a directory", path)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".*.partial")
+	if err != nil {
+		return nil, fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	return &output{w: tmp, tmp: tmp, target: abs}, nil
+}
+
+func (o *output) commit() error {
+	if o.settled {
+		return nil
+	}
+	o.settled = true
+	if err := o.tmp.Sync(); err != nil {
+		o.tmp.Close()
+		os.Remove(o.tmp.Name())
+		return fmt.Errorf("write %s: %w", o.target, err)
+	}
+	if err := o.tmp.Close(); err != nil {
+		os.Remove(o.tmp.Name())
+		return fmt.Errorf("write %s: %w", o.target, err)
+	}
+	// CreateTemp makes the file 0600; an export file is as private as the database.
+	if err := os.Rename(o.tmp.Name(), o.target); err != nil {
+		os.Remove(o.tmp.Name())
+		return fmt.Errorf("write %s: %w", o.target, err)
+	}
+	return nil
+}
+
+// discard removes the temporary file unless the export was committed.
+func (o *output) discard() {
+	if o.settled {
+		return
+	}
+	o.settled = true
+	o.tmp.Close()
+	os.Remove(o.tmp.Name())
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/csvfile"
+	"github.com/custexport/custexport/internal/exporter"
+	"github.com/custexport/custexport/internal/sqlite"
+	"github.com/custexport/custexport/internal/xlsxfile"
+	"github.com/custexport/custexport/internal/xmlfile"
+)
+
+// errHelpShown ends a command after --help printed its usage.
+var errHelpShown = errors.New("help shown")
+
+// storeConfig is the configuration every command that opens the database shares. Each flag has
+// an environment variable; a flag given on the command line wins.
+type storeConfig struct {
+	dataDir  string
+	db       string
+	timezone string
+}
+
+func (c *storeConfig) register(fs *flag.FlagSet, getenv func(string) string) {
+	fs.StringVar(&c.dataDir, "data-dir", envOr(getenv, "CUSTEXPORT_DATA_DIR", "./data"), "data directory (env CUSTEXPORT_DATA_DIR)")
+	fs.StringVar(&c.db, "db", getenv("CUSTEXPORT_DB"), "database file (env CUSTEXPORT_DB; default DATA-DIR/custexport.db)")
+	fs.StringVar(&c.timezone, "timezone", envOr(getenv, "CUSTEXPORT_TIMEZONE", "Europe/Prague"), "the shop's time zone (env CUSTEXPORT_TIMEZONE)")
+}
+
+func envOr(getenv func(string) string, name, fallback string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func (c *storeConfig) location() (*time.Location, error) {
+	loc, err := time.LoadLocation(c.timezone)
+	if err != nil {
+		return nil, usagef("--timezone: unknown time zone %q (e.g. Europe/Prague)", c.timezone)
+	}
+	return loc, nil
+}
+
+func (c *storeConfig) dbPath() string {
+	if c.db != "" {
+		return c.db
+	}
+	return filepath.Join(c.dataDir, "custexport.db")
+}
+
+// open opens the SQLite database, creating the data directory (private to the shop: mode 0700)
+// when the default location is used.
+func (c *storeConfig) open(ctx context.Context) (*sqlite.DB, error) {
+	path := c.dbPath()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	return sqlite.Open(ctx, path)
+}
+
+// newFlagSet makes a flag set whose errors are returned, not printed and exited on.
+func newFlagSet(name, usage string, w io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(w, "Usage: custexport %s\n\nFlags:\n", usage)
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parseFlags parses args; -h shows the usage, any other mistake is a usage error.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return errHelpShown
+	}
+	if err != nil {
+		return usagef("%v", err)
+	}
+	return nil
+}
+
+// encoders wires the three file formats into the export engine.
+func encoders() map[custexport.Format]exporter.EncoderFunc {
+	return map[custexport.Format]exporter.EncoderFunc{
+		custexport.FormatCSV: func(w io.Writer, o custexport.EncodeOptions) custexport.Encoder {
+			return csvfile.New(w, o)
+		},
+		custexport.FormatXML: func(w io.Writer, o custexport.EncodeOptions) custexport.Encoder {
+			return xmlfile.New(w, o)
+		},
+		custexport.FormatXLSX: func(w io.Writer, o custexport.EncodeOptions) custexport.Encoder {
+			return xlsxfile.New(w, xlsxfile.Options{EncodeOptions: o})
+		},
+	}
+}

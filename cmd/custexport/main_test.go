@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ncruces/go-sqlite3/driver"
+)
+
+// cli runs the command in-process with its own data directory and returns exit code and output.
+type cli struct {
+	t       *testing.T
+	dataDir string
+}
+
+func newCLI(t *testing.T) *cli {
+	return &cli{t: t, dataDir: t.TempDir()}
+}
+
+func (c *cli) run(ctx context.Context, args ...string) (code int, stdout, stderr string) {
+	c.t.Helper()
+	var out, errOut bytes.Buffer
+	getenv := func(name string) string {
+		if name == "CUSTEXPORT_DATA_DIR" {
+			return c.dataDir
+		}
+		return ""
+	}
+	code = run(ctx, args, &stdio{in: strings.NewReader(""), out: &out, err: &errOut}, getenv)
+	return code, out.String(), errOut.String()
+}
+
+func (c *cli) mustRun(args ...string) (stdout, stderr string) {
+	c.t.Helper()
+	code, out, errOut := c.run(context.Background(), args...)
+	if code != exitOK {
+		c.t.Fatalf("custexport %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
+	}
+	return out, errOut
+}
+
+func TestSeedAndExportEveryFormat(t *testing.T) {
+	c := newCLI(t)
+	_, errOut := c.mustRun("seed", "--customers", "300", "--seed", "7")
+	if !strings.Contains(errOut, "seeded 300 customers") {
+		t.Fatalf("seed summary: %q", errOut)
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct{ args, magic string }{
+		{"--format csv", "\xef\xbb\xbf\"guid\";\"email\""},
+		{"--format csv --encoding windows-1250", "\"guid\";\"email\""},
+		{"--format xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"},
+		{"--format xlsx", "PK\x03\x04"},
+	} {
+		t.Run(tc.args, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tc.args, " ", "_"))
+			_, errOut := c.mustRun(append([]string{"export", "-o", path}, strings.Fields(tc.args)...)...)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.HasPrefix(b, []byte(tc.magic)) {
+				t.Fatalf("%s starts with %q, want %q", path, b[:min(len(b), 40)], tc.magic)
+			}
+			if !strings.Contains(errOut, "exported 300 customers") || !strings.Contains(errOut, "characters replaced") {
+				t.Fatalf("summary line missing rows or replaced count: %q", errOut)
+			}
+			leftovers, _ := filepath.Glob(filepath.Join(dir, ".*partial"))
+			if len(leftovers) > 0 {
+				t.Fatalf("temporary files left behind: %v", leftovers)
+			}
+		})
+	}
+	t.Run("Stdout", func(t *testing.T) {
+		out, _ := c.mustRun("export", "--format", "csv", "--from", "2020-1-1", "--until", "2020-12-31")
+		lines := strings.Count(out, "\r\n\"") // a record starts after CRLF with a quote
+		if !strings.HasPrefix(out, "\xef\xbb\xbf") || lines == 0 || lines >= 300 {
+			t.Fatalf("a one-year export to stdout has %d records, want some but not all 300", lines)
+		}
+	})
+}
+
+func TestSeedIsDeterministic(t *testing.T) {
+	export := func(seed string) string {
+		c := newCLI(t)
+		c.mustRun("seed", "--customers", "200", "--seed", seed)
+		out, _ := c.mustRun("export", "--format", "xml")
+		return out
+	}
+	a, b, other := export("42"), export("42"), export("43")
+	if a != b {
+		t.Fatal("the same seed gave different customers")
+	}
+	if a == other {
+		t.Fatal("different seeds gave the same customers")
+	}
+}
+
+func TestExportBadInput(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun("seed", "--customers", "5")
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"ImpossibleMonth", []string{"--format", "csv", "--from", "2024-13-01"}, exitUsage, []string{"--from", "2024-13-01", "YYYY-MM-DD"}},
+		{"NotADate", []string{"--format", "csv", "--from", "abc"}, exitUsage, []string{"--from", "YYYY-MM-DD"}},
+		{"BadUntil", []string{"--format", "csv", "--until", "2024-02-30"}, exitUsage, []string{"--until", "no day 30"}},
+		{"FromAfterUntil", []string{"--format", "csv", "--from", "2024-05-02", "--until", "2024-05-01"}, exitUsage, []string{"--from", "after --until"}},
+		{"UnknownFormat", []string{"--format", "pdf"}, exitUsage, []string{"--format", "csv, xml, xlsx"}},
+		{"MissingFormat", []string{}, exitUsage, []string{"--format is required"}},
+		{"UnknownEncoding", []string{"--format", "csv", "--encoding", "latin1"}, exitUsage, []string{"--encoding", "utf-8, windows-1250"}},
+		{"EncodingForXML", []string{"--format", "xml", "--encoding", "windows-1250"}, exitUsage, []string{"CSV only"}},
+		{"UnknownFlag", []string{"--format", "csv", "--colour"}, exitUsage, []string{"colour"}},
+		{"UnwritableOutput", []string{"--format", "csv", "-o", "/nonexistent-dir/c.csv"}, exitError, []string{"/nonexistent-dir/c.csv"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := c.run(context.Background(), append([]string{"export"}, tc.args...)...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr %q does not mention %q", errOut, w)
+				}
+			}
+			if out != "" {
+				t.Errorf("a refused export wrote %d bytes to stdout", len(out))
+			}
+		})
+	}
+	t.Run("UnderAFile", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "plain.txt")
+		os.WriteFile(file, []byte("x"), 0o600)
+		code, _, errOut := c.run(context.Background(), "export", "--format", "csv", "-o", filepath.Join(file, "c.csv"))
+		if code != exitError || !strings.Contains(errOut, "plain.txt/c.csv") {
+			t.Fatalf("exit %d, stderr %q; want 1 naming the path", code, errOut)
+		}
+	})
+}
+
+// A failed export leaves neither a partial file nor a changed earlier one.
+func TestFailedExportLeavesNothing(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun("seed", "--customers", "3000")
+	dir := t.TempDir()
+	fresh := filepath.Join(dir, "fresh.xlsx")
+	existing := filepath.Join(dir, "existing.csv")
+	os.WriteFile(existing, []byte("yesterday's export"), 0o600)
+	// Damage one stored row in the middle: the export fails there, after writing 1500 rows.
+	db, err := driver.Open("file:" + filepath.Join(c.dataDir, "custexport.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`UPDATE customer SET birth_date = '2024-02-30' WHERE id = (SELECT id FROM customer ORDER BY registration_date, guid LIMIT 1 OFFSET 1500)`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{fresh, existing} {
+		code, _, errOut := c.run(context.Background(), "export", "--format", "xlsx", "-o", path)
+		if code != exitError || !strings.Contains(errOut, "export failed after 1500 rows") || !strings.Contains(errOut, "stored birth date") {
+			t.Fatalf("interrupted export: exit %d, stderr %q", code, errOut)
+		}
+	}
+	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+		t.Errorf("%s exists after a failed export", fresh)
+	}
+	if b, _ := os.ReadFile(existing); string(b) != "yesterday's export" {
+		t.Errorf("a failed export changed the existing file to %d bytes", len(b))
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("files left in %s: %v", dir, entries)
+	}
+}
+
+func TestStoreRefusals(t *testing.T) {
+	c := newCLI(t)
+	notDB := filepath.Join(t.TempDir(), "notes.db")
+	os.WriteFile(notDB, []byte("grocery list"), 0o600)
+	code, _, errOut := c.run(context.Background(), "export", "--format", "csv", "--db", notDB)
+	if code != exitError || !strings.Contains(errOut, "not a SQLite database") {
+		t.Errorf("export from a text file: exit %d, stderr %q", code, errOut)
+	}
+	c.mustRun("seed", "--customers", "2")
+	code, _, errOut = c.run(context.Background(), "seed", "--customers", "2")
+	if code != exitError || !strings.Contains(errOut, "already holds 2 customers") {
+		t.Errorf("seeding a filled database: exit %d, stderr %q", code, errOut)
+	}
+	out, _ := c.mustRun("migrate")
+	if !strings.Contains(out, "schema version 1") {
+		t.Errorf("migrate output %q", out)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	c := newCLI(t)
+	if code, _, errOut := c.run(context.Background()); code != exitUsage || !strings.Contains(errOut, "Commands:") {
+		t.Errorf("no arguments: exit %d, %q", code, errOut)
+	}
+	if code, _, errOut := c.run(context.Background(), "frobnicate"); code != exitUsage || !strings.Contains(errOut, "unknown command") {
+		t.Errorf("unknown command: exit %d, %q", code, errOut)
+	}
+	if code, _, errOut := c.run(context.Background(), "export", "--help"); code != exitOK || !strings.Contains(errOut, "-no-guard") {
+		t.Errorf("export --help: exit %d, %q", code, errOut)
+	}
+}
