@@ -11,6 +11,10 @@ type ShopClock struct {
 	periodStart  int64 // unix seconds, inclusive
 	periodEnd    int64 // unix seconds, exclusive
 	periodOffset int64 // seconds east of UTC within the period
+
+	// The calendar day of the previous call, as local seconds since 1970 at its midnight.
+	dayStart         int64
+	dayY, dayM, dayD int
 }
 
 // NewShopClock returns a clock for the shop's time zone (UTC when loc is nil).
@@ -18,7 +22,7 @@ func NewShopClock(loc *time.Location) *ShopClock {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &ShopClock{loc: loc, periodStart: 1, periodEnd: 0}
+	return &ShopClock{loc: loc, periodStart: 1, periodEnd: 0, dayStart: 1, dayY: -1}
 }
 
 // Location is the shop's time zone.
@@ -55,10 +59,13 @@ func (c *ShopClock) Wall(t time.Time) WallTime {
 	sec := t.Unix()
 	off := c.offset(sec)
 	local := sec + off
-	days := floorDiv(local, 86400)
-	rem := int(local - days*86400)
-	y, m, d := civilFromDays(days)
-	return WallTime{Year: y, Month: m, Day: d, Hour: rem / 3600, Minute: rem / 60 % 60, Second: rem % 60, Offset: int(off)}
+	if rel := local - c.dayStart; rel < 0 || rel >= 86400 || c.dayY < 0 {
+		days := floorDiv(local, 86400)
+		c.dayStart = days * 86400
+		c.dayY, c.dayM, c.dayD = civilFromDays(days)
+	}
+	rem := int(local - c.dayStart)
+	return WallTime{Year: c.dayY, Month: c.dayM, Day: c.dayD, Hour: rem / 3600, Minute: rem / 60 % 60, Second: rem % 60, Offset: int(off)}
 }
 
 // AppendDateTime appends "YYYY-MM-DD HH:MM:SS" (shop time), the CSV form.
