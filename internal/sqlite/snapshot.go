@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"time"
 	"unsafe"
 
@@ -71,28 +72,76 @@ var textField = [textColumns]func(c *custexport.Customer, d *custexport.Address)
 
 const birthDateTextIdx = 26
 
-// OpenSnapshot starts a consistent read of the customers in q.Range on a connection of its own:
-// a deferred read transaction whose snapshot is fixed by the count query, so the count and every
-// row that follows see the same database state while imports commit beside it.
+// OpenSnapshot starts a consistent read of the customers in q.Range. The count and every row
+// that follows see the same database state while imports commit beside it.
+//
+// Large exports are read by two connections at once (see parallel.go); both are pinned to the
+// same snapshot. Small exports, a one-core machine, or a write lock that is not free at once
+// fall back to one connection.
 func (db *DB) OpenSnapshot(ctx context.Context, q custexport.SnapshotQuery) (custexport.CustomerSnapshot, error) {
-	conn, err := sqlite3.OpenFlags(db.path, sqlite3.OPEN_READONLY)
+	s := &snapshot{ctx: ctx, query: q}
+	main, err := openReader(db.path)
 	if err != nil {
-		return nil, fmt.Errorf("open export connection: %w", err)
+		return nil, err
 	}
-	s := &snapshot{conn: conn, ctx: ctx, query: q}
-	if err := s.begin(); err != nil {
+	s.conns = append(s.conns, main)
+	if runtime.GOMAXPROCS(0) >= 2 {
+		helpers, err := pinParallelReaders(db.path, main)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.conns = append(s.conns, helpers...)
+	}
+	if len(s.conns) == 1 {
+		if err := pin(main); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	if err := s.count(); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if s.total < parallelMinRows && len(s.conns) > 1 {
+		for _, c := range s.conns[1:] {
+			c.Exec(`ROLLBACK`)
+			c.Close()
+		}
+		s.conns = s.conns[:1]
 	}
 	return s, nil
 }
 
+// openReader opens a read-only connection for an export.
+func openReader(path string) (*sqlite3.Conn, error) {
+	conn, err := sqlite3.OpenFlags(path, sqlite3.OPEN_READONLY)
+	if err != nil {
+		return nil, fmt.Errorf("open export connection: %w", err)
+	}
+	if err := conn.BusyTimeout(busyTimeout); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// pin starts a read transaction on conn and reads once, which fixes its snapshot: in WAL mode
+// a deferred transaction takes its snapshot at its first read, not at BEGIN.
+func pin(conn *sqlite3.Conn) error {
+	if err := conn.Exec(`BEGIN DEFERRED; SELECT 1 FROM schema_migrations LIMIT 1`); err != nil {
+		return describeOpenError(err)
+	}
+	return nil
+}
+
 type snapshot struct {
-	conn  *sqlite3.Conn
 	ctx   context.Context
 	query custexport.SnapshotQuery
+	// conns[0] counts and, alone, scans; with two more, conns[0] and conns[1] scan alternate
+	// chunks and conns[2] walks the index to find the chunks' bounds.
+	conns []*sqlite3.Conn
 	total int64
-	inTx  bool
 }
 
 func rangeBounds(r custexport.Range) (int64, int64) {
@@ -106,15 +155,8 @@ func rangeBounds(r custexport.Range) (int64, int64) {
 	return from, until
 }
 
-func (s *snapshot) begin() error {
-	if err := s.conn.BusyTimeout(busyTimeout); err != nil {
-		return err
-	}
-	if err := s.conn.Exec(`BEGIN DEFERRED`); err != nil {
-		return describeOpenError(err)
-	}
-	s.inTx = true
-	stmt, _, err := s.conn.Prepare(exportCountSQL)
+func (s *snapshot) count() error {
+	stmt, _, err := s.conns[0].Prepare(exportCountSQL)
 	if err != nil {
 		return describeOpenError(err)
 	}
@@ -132,55 +174,27 @@ func (s *snapshot) begin() error {
 func (s *snapshot) Total() int64 { return s.total }
 
 func (s *snapshot) Close() error {
-	if s.conn == nil {
-		return nil
+	var first error
+	for _, c := range s.conns {
+		c.Exec(`ROLLBACK`)
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
 	}
-	if s.inTx {
-		s.conn.Exec(`ROLLBACK`)
-	}
-	err := s.conn.Close()
-	s.conn = nil
-	return err
+	s.conns = nil
+	return first
 }
 
-// batch carries up to rowsPerBatch rows from the scanning goroutine to the caller's. Text
-// values are copied into one arena; the strings made from it stay valid until the batch goes
-// back to the scanner, which is why a *Customer and its strings are valid only during the
-// callback.
-type batch struct {
-	arena []byte
-	ends  []uint32 // end offset in arena of each text value, row after row
-	ints  []int64  // intColumns per row
-	rows  int
-}
-
-// Each reads the rows on a goroutine of its own while fn runs on the caller's: stepping SQLite
-// and encoding a file cost about the same, and on two cores the export then takes the time of
-// the slower of the two instead of their sum.
-func (s *snapshot) Each(fn func(*custexport.Customer) error) error {
-	if s.conn == nil {
-		return errSnapshotClosed
-	}
-	sqlText, texts := exportSQL, textColumns
+// textCount is the number of text columns a scan of this snapshot reads.
+func (s *snapshot) textCount() int {
 	if s.query.AllDelivery {
-		sqlText, texts = exportWithExtrasSQL, textColumns+1
+		return textColumns + 1
 	}
-	stmt, _, err := s.conn.Prepare(sqlText)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	from, until := rangeBounds(s.query.Range)
-	stmt.BindInt64(1, from)
-	stmt.BindInt64(2, until)
+	return textColumns
+}
 
-	ctx, cancel := context.WithCancel(s.ctx)
-	defer cancel()
-	old := s.conn.SetInterrupt(ctx)
-	defer s.conn.SetInterrupt(old)
-
-	// Every batch is in exactly one of: free, batches, or the hands of one goroutine, so
-	// neither channel send can block once both goroutines have stopped.
+// newFreeList makes the batches one scanner circulates with the consumer.
+func newFreeList(texts int) chan *batch {
 	free := make(chan *batch, batchesInFlight+1)
 	for range batchesInFlight + 1 {
 		free <- &batch{
@@ -189,6 +203,46 @@ func (s *snapshot) Each(fn func(*custexport.Customer) error) error {
 			ints:  make([]int64, 0, rowsPerBatch*intColumns),
 		}
 	}
+	return free
+}
+
+// Each reads the rows on goroutines of its own while fn runs on the caller's: stepping SQLite
+// costs about three times what encoding a file does, and on two cores the export then takes
+// the time of the slowest part instead of the sum.
+func (s *snapshot) Each(fn func(*custexport.Customer) error) error {
+	if s.conns == nil {
+		return errSnapshotClosed
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	for _, c := range s.conns {
+		old := c.SetInterrupt(ctx)
+		defer c.SetInterrupt(old)
+	}
+	if len(s.conns) == 1 {
+		return s.eachSerial(ctx, cancel, fn)
+	}
+	return s.eachParallel(ctx, cancel, fn)
+}
+
+func (s *snapshot) eachSerial(ctx context.Context, cancel context.CancelFunc, fn func(*custexport.Customer) error) error {
+	texts := s.textCount()
+	sqlText := exportSQL
+	if s.query.AllDelivery {
+		sqlText = exportWithExtrasSQL
+	}
+	stmt, _, err := s.conns[0].Prepare(sqlText)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	from, until := rangeBounds(s.query.Range)
+	stmt.BindInt64(1, from)
+	stmt.BindInt64(2, until)
+
+	// Every batch is in exactly one of: free, batches, or the hands of one goroutine, so
+	// neither channel send can block once both goroutines have stopped.
+	free := newFreeList(texts)
 	batches := make(chan *batch, batchesInFlight)
 	scanErr := make(chan error, 1)
 	go func() {
@@ -207,14 +261,30 @@ func (s *snapshot) Each(fn func(*custexport.Customer) error) error {
 		}
 		free <- b
 	}
-	err = <-scanErr
+	return firstError(ctx, consumeErr, <-scanErr)
+}
+
+// firstError picks the error Each returns: the callback's, else the context's when the scan
+// stopped because of it, else the scan's.
+func firstError(ctx context.Context, consumeErr, scanErr error) error {
 	if consumeErr != nil {
 		return consumeErr
 	}
-	if err != nil && ctx.Err() != nil {
+	if scanErr != nil && ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return err
+	return scanErr
+}
+
+// batch carries up to rowsPerBatch rows from the scanning goroutine to the caller's. Text
+// values are copied into one arena; the strings made from it stay valid until the batch goes
+// back to the scanner, which is why a *Customer and its strings are valid only during the
+// callback.
+type batch struct {
+	arena []byte
+	ends  []uint32 // end offset in arena of each text value, row after row
+	ints  []int64  // intColumns per row
+	rows  int
 }
 
 // scanRows fills batches taken from free and sends them to out. The batches circulate between
@@ -223,36 +293,58 @@ func (s *snapshot) Each(fn func(*custexport.Customer) error) error {
 // export's time.
 func scanRows(ctx context.Context, stmt *sqlite3.Stmt, texts int, free <-chan *batch, out chan<- *batch) error {
 	for {
-		var b *batch
-		select {
-		case b = <-free:
-		case <-ctx.Done():
-			return ctx.Err()
+		b, err := receive(ctx, free)
+		if err != nil {
+			return err
 		}
-		b.arena, b.ends, b.ints, b.rows = b.arena[:0], b.ends[:0], b.ints[:0], 0
-		for b.rows < rowsPerBatch && stmt.Step() {
-			for i := 0; i < intColumns; i++ {
-				b.ints = append(b.ints, stmt.ColumnInt64(i))
-			}
-			for i := 0; i < texts; i++ {
-				b.arena = append(b.arena, stmt.ColumnRawText(intColumns+i)...)
-				b.ends = append(b.ends, uint32(len(b.arena)))
-			}
-			b.rows++
-		}
-		if err := stmt.Err(); err != nil {
+		full, err := fillBatch(stmt, texts, b, rowsPerBatch)
+		if err != nil {
 			return err
 		}
 		if b.rows > 0 {
-			select {
-			case out <- b:
-			case <-ctx.Done():
-				return ctx.Err()
+			if err := send(ctx, out, b); err != nil {
+				return err
 			}
 		}
-		if b.rows < rowsPerBatch {
+		if !full {
 			return nil
 		}
+	}
+}
+
+// fillBatch steps stmt into b until it has limit rows or the statement ends; full reports
+// that the limit was reached.
+func fillBatch(stmt *sqlite3.Stmt, texts int, b *batch, limit int) (full bool, err error) {
+	b.arena, b.ends, b.ints, b.rows = b.arena[:0], b.ends[:0], b.ints[:0], 0
+	for b.rows < limit && stmt.Step() {
+		for i := 0; i < intColumns; i++ {
+			b.ints = append(b.ints, stmt.ColumnInt64(i))
+		}
+		for i := 0; i < texts; i++ {
+			b.arena = append(b.arena, stmt.ColumnRawText(intColumns+i)...)
+			b.ends = append(b.ends, uint32(len(b.arena)))
+		}
+		b.rows++
+	}
+	return b.rows == limit, stmt.Err()
+}
+
+func receive[T any](ctx context.Context, ch <-chan T) (T, error) {
+	select {
+	case v := <-ch:
+		return v, nil
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+func send[T any](ctx context.Context, ch chan<- T, v T) error {
+	select {
+	case ch <- v:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
