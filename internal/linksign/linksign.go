@@ -1,0 +1,215 @@
+// Package linksign signs and verifies partner download links
+// (GET /export/customers.csv?partnerId=7&…&hash=…).
+//
+// The hash is HMAC-SHA256 over Canonical(path, params), keyed with a per-partner key:
+//
+//	partnerKey = HMAC-SHA256(masterKey, "custexport partner link key v1" || 0x00 || bigEndianInt64(partnerID) || salt)
+//	hash       = lowercase hex of HMAC-SHA256(partnerKey, Canonical(path, params))
+//
+// The master key lives outside the database (key file or environment variable), so a stolen
+// database copy, which holds only partner ids and salts, cannot forge a link. The salt is random
+// per partner and replaced on regenerate, which invalidates every earlier link of that partner
+// only; a partner deleted and re-created under a reused id gets a new salt and so new links.
+// The label and the 0x00 separator keep this derivation apart from any other use of the master
+// key; the id has a fixed width and the salt comes last, so the input is unambiguous.
+package linksign
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/custexport/custexport"
+)
+
+const (
+	// keyLabel names the purpose of the derived key; a new derivation gets a new version.
+	keyLabel = "custexport partner link key v1"
+
+	// canonicalPrefix versions the canonical form, so it can change later without a new format
+	// ever producing the same bytes as an old one.
+	canonicalPrefix = "custexport-link-v1\n"
+
+	hashParam      = "hash"
+	partnerIDParam = "partnerId"
+	hashHexLen     = 2 * sha256.Size
+)
+
+// urlParamOrder is the order SignedURL writes the known parameters in, so a human reading a link
+// finds the partner first and the hash last; the order does not affect the hash.
+var urlParamOrder = []string{partnerIDParam, "dateFrom", "dateUntil", "encoding", "guard", "ip"}
+
+// Signer signs and verifies links with one master key. It never changes after New, so it is
+// safe for concurrent use.
+type Signer struct {
+	master []byte
+}
+
+// New returns a Signer for masterKey, which must be MasterKeySize bytes.
+func New(masterKey []byte) (*Signer, error) {
+	if len(masterKey) != MasterKeySize {
+		return nil, &custexport.Error{
+			Code:    custexport.CodeInvalid,
+			Message: fmt.Sprintf("master key must be %d bytes, got %d", MasterKeySize, len(masterKey)),
+		}
+	}
+	// A copy, so a caller reusing or wiping its slice cannot change the keys under us.
+	return &Signer{master: bytes.Clone(masterKey)}, nil
+}
+
+// Sign returns the hash (64 lowercase hex characters) for path, e.g. "/export/customers.csv",
+// and the query parameters. A "hash" parameter in params is ignored, as in Verify.
+func (s *Signer) Sign(partnerID int64, salt []byte, path string, params url.Values) string {
+	return hex.EncodeToString(s.mac(partnerID, salt, path, params))
+}
+
+// Verify reports whether hash is the valid hash of a request for path with params, signed for
+// partnerID with salt. params may contain "hash"; it is not part of the canonical form.
+// partnerId in params must be exactly one value equal to partnerID, so a link of one partner can
+// never be checked against another's key by mistake. An empty salt is refused: it would make the
+// id alone select the key, and a re-created partner would inherit old links.
+//
+// The MAC is compared with hmac.Equal on decoded bytes, in constant time; a malformed hash
+// (wrong length, upper case, non-hex) is false and is decoded without data-dependent branches,
+// so timing reveals nothing about how much of it matched.
+//
+// params should come from url.ParseQuery with its error checked: Request.URL.Query drops
+// malformed pairs silently, so a request with extra garbage would still verify.
+func (s *Signer) Verify(partnerID int64, salt []byte, path string, params url.Values, hash string) bool {
+	// The length is public (every valid hash has it), so refusing early reveals nothing.
+	if len(hash) != hashHexLen {
+		return false
+	}
+	got, wellFormed := decodeLowerHex(hash)
+	want := s.mac(partnerID, salt, path, params)
+	macOK := hmac.Equal(got, want)
+	ids := params[partnerIDParam]
+	idOK := len(ids) == 1 && ids[0] == strconv.FormatInt(partnerID, 10)
+	return wellFormed && macOK && idOK && len(salt) > 0
+}
+
+// Canonical returns the exact byte string that is MACed:
+//
+//	"custexport-link-v1\n" + QueryEscape(path) + "\n" + pairs
+//
+// where pairs is QueryEscape(name) + "=" + QueryEscape(value) for every value, joined with "&";
+// names in ascending byte order, the values of a repeated name in their original order.
+// The "hash" parameter is left out (it carries the MAC), and so is a name with no values (it
+// cannot appear in a URL). Example: "custexport-link-v1\n%2Fexport%2Fcustomers.csv\ndateFrom=2024-01-01&partnerId=7".
+//
+// The form is injective: url.QueryEscape is reversible and never outputs "\n", "&" or "=", so
+// path, names and values can all be read back, and therefore no two different (path, params)
+// give the same string. Merely sorting the raw query would not do: {"a": "b&c=d"} and
+// {"a": "b", "c": "d"} would collide.
+func Canonical(path string, params url.Values) string {
+	var b strings.Builder
+	b.WriteString(canonicalPrefix)
+	b.WriteString(url.QueryEscape(path))
+	b.WriteByte('\n')
+	first := true
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		if name == hashParam {
+			continue
+		}
+		escName := url.QueryEscape(name)
+		for _, v := range params[name] {
+			if !first {
+				b.WriteByte('&')
+			}
+			first = false
+			b.WriteString(escName)
+			b.WriteByte('=')
+			b.WriteString(url.QueryEscape(v))
+		}
+	}
+	return b.String()
+}
+
+// SignedURL returns base + path + "?" + query + "hash=" + Sign(…). partnerId is set to partnerID
+// (a different value in params is replaced); params itself is not modified and a "hash" in it
+// is ignored. The query lists partnerId, dateFrom, dateUntil, encoding, guard and ip first, then
+// any other names sorted, and the hash last, so links read alike. A trailing "/" of base is
+// dropped, because path starts with one. path is written as is and must be a plain URL path.
+func (s *Signer) SignedURL(base string, partnerID int64, salt []byte, path string, params url.Values) string {
+	p := make(url.Values, len(params)+1)
+	for name, values := range params {
+		if name != hashParam {
+			p[name] = values // shared, never modified
+		}
+	}
+	p[partnerIDParam] = []string{strconv.FormatInt(partnerID, 10)}
+
+	var b strings.Builder
+	b.WriteString(strings.TrimSuffix(base, "/"))
+	b.WriteString(path)
+	b.WriteByte('?')
+	write := func(name string) {
+		for _, v := range p[name] {
+			b.WriteString(url.QueryEscape(name))
+			b.WriteByte('=')
+			b.WriteString(url.QueryEscape(v))
+			b.WriteByte('&')
+		}
+	}
+	for _, name := range urlParamOrder {
+		write(name)
+	}
+	for _, name := range slices.Sorted(maps.Keys(p)) {
+		if !slices.Contains(urlParamOrder, name) {
+			write(name)
+		}
+	}
+	b.WriteString(hashParam)
+	b.WriteByte('=')
+	b.WriteString(s.Sign(partnerID, salt, path, p))
+	return b.String()
+}
+
+// partnerKey derives the partner's key as documented in the package comment.
+func (s *Signer) partnerKey(partnerID int64, salt []byte) []byte {
+	m := hmac.New(sha256.New, s.master)
+	m.Write([]byte(keyLabel))
+	m.Write([]byte{0})
+	m.Write(binary.BigEndian.AppendUint64(nil, uint64(partnerID)))
+	m.Write(salt)
+	return m.Sum(nil)
+}
+
+func (s *Signer) mac(partnerID int64, salt []byte, path string, params url.Values) []byte {
+	m := hmac.New(sha256.New, s.partnerKey(partnerID, salt))
+	m.Write([]byte(Canonical(path, params)))
+	return m.Sum(nil)
+}
+
+// decodeLowerHex decodes lowercase hex without branching on the characters, unlike
+// hex.DecodeString, which stops at the first bad one (and accepts upper case, which links never
+// contain). ok is false if any character is not 0-9 or a-f; the bytes are then meaningless.
+func decodeLowerHex(s string) (out []byte, ok bool) {
+	out = make([]byte, len(s)/2)
+	valid := int32(1)
+	for i := range out {
+		hi, vh := lowerHexValue(s[2*i])
+		lo, vl := lowerHexValue(s[2*i+1])
+		out[i] = hi<<4 | lo
+		valid &= vh & vl
+	}
+	return out, valid == 1 && len(s)%2 == 0
+}
+
+// lowerHexValue returns the value of one lowercase hex digit and valid = 1, or valid = 0.
+// Range checks use the sign bit of (x | (max - x)), which is set exactly when x < 0 or x > max.
+func lowerHexValue(c byte) (value byte, valid int32) {
+	d := int32(c) - '0'
+	l := int32(c) - 'a'
+	isDigit := ^((d | (9 - d)) >> 31)  // all ones when '0' <= c <= '9'
+	isLetter := ^((l | (5 - l)) >> 31) // all ones when 'a' <= c <= 'f'
+	return byte(d&isDigit | (l+10)&isLetter), (isDigit | isLetter) & 1
+}
