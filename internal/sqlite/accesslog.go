@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/custexport/custexport"
+)
+
+// AppendAccess stores e after the newest entry. The write transaction (BEGIN IMMEDIATE, the
+// driver's default) serialises appends from every process, so the chain has no forks.
+func (db *DB) AppendAccess(ctx context.Context, e *custexport.AccessEntry) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := appendAccessTx(ctx, tx, e); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func appendAccessTx(ctx context.Context, tx *sql.Tx, e *custexport.AccessEntry) error {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	e.At = e.At.UTC().Truncate(time.Millisecond)
+	err := tx.QueryRowContext(ctx, `SELECT hash FROM access_log ORDER BY id DESC LIMIT 1`).Scan(&e.PrevHash)
+	if err == sql.ErrNoRows {
+		e.PrevHash = ""
+	} else if err != nil {
+		return err
+	}
+	e.Hash = e.ComputeHash()
+	res, err := tx.ExecContext(ctx, `INSERT INTO access_log (at, principal_kind, principal_id, principal_name,
+		channel, client_ip, user_agent, format, encoding, filter, outcome, reason, rows, bytes, duration_ms,
+		replaced, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.At.UnixMilli(), string(e.Principal.Kind), e.Principal.ID, e.Principal.Name,
+		string(e.Channel), e.ClientIP, e.UserAgent, string(e.Format), string(e.Encoding), e.Filter,
+		string(e.Outcome), e.Reason, e.Rows, e.Bytes, e.Duration.Milliseconds(), e.Replaced, e.PrevHash, e.Hash)
+	if err != nil {
+		return err
+	}
+	e.ID, err = res.LastInsertId()
+	return err
+}
+
+// AccessEntries calls fn for the entries at or after since, oldest first.
+func (db *DB) AccessEntries(ctx context.Context, since time.Time, fn func(*custexport.AccessEntry) error) error {
+	rows, err := db.sql.QueryContext(ctx, `SELECT id, at, principal_kind, principal_id, principal_name,
+		channel, client_ip, user_agent, format, encoding, filter, outcome, reason, rows, bytes, duration_ms,
+		replaced, prev_hash, hash FROM access_log WHERE at >= ? ORDER BY id`, since.UnixMilli())
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e custexport.AccessEntry
+		var at, durationMS int64
+		var kind, channel, format, encoding, outcome string
+		if err := rows.Scan(&e.ID, &at, &kind, &e.Principal.ID, &e.Principal.Name, &channel, &e.ClientIP,
+			&e.UserAgent, &format, &encoding, &e.Filter, &outcome, &e.Reason, &e.Rows, &e.Bytes, &durationMS,
+			&e.Replaced, &e.PrevHash, &e.Hash); err != nil {
+			return err
+		}
+		e.At = time.UnixMilli(at).UTC()
+		e.Duration = time.Duration(durationMS) * time.Millisecond
+		e.Principal.Kind = custexport.PrincipalKind(kind)
+		e.Channel, e.Format, e.Encoding = custexport.Channel(channel), custexport.Format(format), custexport.Encoding(encoding)
+		e.Outcome = custexport.Outcome(outcome)
+		if err := fn(&e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// DeleteAccessBefore removes entries older than t (retention); the oldest entry left anchors
+// the chain from then on.
+func (db *DB) DeleteAccessBefore(ctx context.Context, t time.Time) (int64, error) {
+	res, err := db.sql.ExecContext(ctx, `DELETE FROM access_log WHERE at < ?`, t.UnixMilli())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+var _ custexport.AccessLog = (*DB)(nil)

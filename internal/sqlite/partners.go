@@ -1,0 +1,158 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/custexport/custexport"
+)
+
+// CreatePartner stores a new partner and logs it, in one transaction.
+func (db *DB) CreatePartner(ctx context.Context, p *custexport.Partner, by custexport.Principal) error {
+	if p.Name == "" {
+		return custexport.FieldError("name", "a partner needs a name")
+	}
+	return db.partnerChange(ctx, by, func(tx *sql.Tx) (string, error) {
+		p.CreatedAt = time.Now().UTC().Truncate(time.Millisecond)
+		res, err := tx.ExecContext(ctx, `INSERT INTO partner (name, note, valid_until, link_salt, created_at) VALUES (?, ?, ?, ?, ?)`,
+			p.Name, p.Note, p.ValidUntil.String(), p.LinkSalt, p.CreatedAt.UnixMilli())
+		if err != nil {
+			return "", err
+		}
+		if p.ID, err = res.LastInsertId(); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("partner %d %q created (valid until %s)", p.ID, p.Name, validUntilText(p.ValidUntil)), nil
+	})
+}
+
+func validUntilText(d custexport.Date) string {
+	if d.IsZero() {
+		return "no expiry"
+	}
+	return d.String()
+}
+
+// Partner returns a live partner; CodeNotFound when it does not exist or was deleted.
+func (db *DB) Partner(ctx context.Context, id int64) (*custexport.Partner, error) {
+	row := db.sql.QueryRowContext(ctx, `SELECT id, name, note, valid_until, link_salt, created_at, last_used_at
+		FROM partner WHERE id = ? AND deleted_at = 0`, id)
+	p, err := scanPartner(row.Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, custexport.Errorf(custexport.CodeNotFound, "partner %d does not exist", id)
+	}
+	return p, err
+}
+
+// Partners lists the live partners by id.
+func (db *DB) Partners(ctx context.Context) ([]custexport.Partner, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT id, name, note, valid_until, link_salt, created_at, last_used_at
+		FROM partner WHERE deleted_at = 0 ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []custexport.Partner
+	for rows.Next() {
+		p, err := scanPartner(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *p)
+	}
+	return out, rows.Err()
+}
+
+func scanPartner(scan func(...any) error) (*custexport.Partner, error) {
+	var p custexport.Partner
+	var validUntil string
+	var created, lastUsed int64
+	if err := scan(&p.ID, &p.Name, &p.Note, &validUntil, &p.LinkSalt, &created, &lastUsed); err != nil {
+		return nil, err
+	}
+	if validUntil != "" {
+		d, err := custexport.ParseDate(validUntil)
+		if err != nil {
+			return nil, fmt.Errorf("partner %d: stored valid-until %q: %w", p.ID, validUntil, err)
+		}
+		p.ValidUntil = d
+	}
+	p.CreatedAt = time.UnixMilli(created).UTC()
+	if lastUsed != 0 {
+		p.LastUsedAt = time.UnixMilli(lastUsed).UTC()
+	}
+	return &p, nil
+}
+
+// RegeneratePartner replaces the partner's link salt: every link issued for it stops working.
+func (db *DB) RegeneratePartner(ctx context.Context, id int64, salt []byte, by custexport.Principal) error {
+	return db.updatePartner(ctx, id, by, `UPDATE partner SET link_salt = ? WHERE id = ? AND deleted_at = 0`, salt,
+		"partner %d %q regenerated: its earlier links stop working")
+}
+
+// SetPartnerValidUntil changes the last day the partner's links work (zero: no expiry).
+func (db *DB) SetPartnerValidUntil(ctx context.Context, id int64, until custexport.Date, by custexport.Principal) error {
+	return db.updatePartner(ctx, id, by, `UPDATE partner SET valid_until = ? WHERE id = ? AND deleted_at = 0`, until.String(),
+		"partner %d %q valid until "+validUntilText(until))
+}
+
+// DeletePartner deletes the partner: its links stop working. The row stays (marked deleted)
+// so that its id is never handed out again; its salt is wiped.
+func (db *DB) DeletePartner(ctx context.Context, id int64, by custexport.Principal) error {
+	return db.updatePartner(ctx, id, by, `UPDATE partner SET deleted_at = ?, link_salt = x'' WHERE id = ? AND deleted_at = 0`,
+		time.Now().UnixMilli(), "partner %d %q deleted")
+}
+
+// TouchPartner records the partner's last use.
+func (db *DB) TouchPartner(ctx context.Context, id int64, at time.Time) error {
+	_, err := db.sql.ExecContext(ctx, `UPDATE partner SET last_used_at = ? WHERE id = ?`, at.UnixMilli(), id)
+	return err
+}
+
+func (db *DB) updatePartner(ctx context.Context, id int64, by custexport.Principal, update string, value any, event string) error {
+	return db.partnerChange(ctx, by, func(tx *sql.Tx) (string, error) {
+		var name string
+		err := tx.QueryRowContext(ctx, `SELECT name FROM partner WHERE id = ? AND deleted_at = 0`, id).Scan(&name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", custexport.Errorf(custexport.CodeNotFound, "partner %d does not exist", id)
+		}
+		if err != nil {
+			return "", err
+		}
+		if _, err := tx.ExecContext(ctx, update, value, id); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf(event, id, name), nil
+	})
+}
+
+// partnerChange runs change and logs the event it describes in the same transaction, so the
+// access log cannot miss a partner change.
+func (db *DB) partnerChange(ctx context.Context, by custexport.Principal, change func(*sql.Tx) (string, error)) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	event, err := change(tx)
+	if err != nil {
+		return err
+	}
+	e := &custexport.AccessEntry{Principal: by, Channel: channelOf(by), Outcome: custexport.OutcomeEvent, Reason: event}
+	if err := appendAccessTx(ctx, tx, e); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func channelOf(p custexport.Principal) custexport.Channel {
+	if p.Kind == custexport.PrincipalOperator {
+		return custexport.ChannelCLI
+	}
+	return custexport.ChannelAdmin
+}
+
+var _ custexport.PartnerStore = (*DB)(nil)
