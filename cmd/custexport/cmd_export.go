@@ -45,7 +45,7 @@ func runExport(ctx context.Context, args []string, io *stdio, getenv func(string
 		return err
 	}
 	defer db.Close()
-	engine := &exporter.Engine{Store: db, Encoders: encoders(), Location: loc}
+	engine := newEngine(db, loc)
 
 	out, err := openOutput(*output, io.out)
 	if err != nil {
@@ -55,7 +55,13 @@ func runExport(ctx context.Context, args []string, io *stdio, getenv func(string
 
 	var progress exporter.Progress
 	stopBar := startProgressBar(io.err, &progress)
-	res, err := engine.Export(ctx, opts, out.w, &progress)
+	res, err := engine.Run(ctx, exporter.Request{
+		Principal: operatorPrincipal(getenv),
+		Channel:   custexport.ChannelCLI,
+		ClientIP:  "local",
+		UserAgent: "custexport-cli",
+		Options:   opts,
+	}, out.w, &progress)
 	stopBar()
 	if err != nil {
 		return fmt.Errorf("export failed after %d rows: %w", res.Rows, err)

@@ -93,6 +93,29 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// newEngine wires the export engine to the store.
+func newEngine(db *sqlite.DB, loc *time.Location) *exporter.Engine {
+	host, _ := os.Hostname()
+	return &exporter.Engine{
+		Store:    db,
+		Encoders: encoders(),
+		Location: loc,
+		Leases:   db,
+		Log:      db,
+		Holder:   fmt.Sprintf("%s:%d", host, os.Getpid()),
+	}
+}
+
+// operatorPrincipal is whoever runs the CLI: one principal for all CLI use on this database,
+// named after the login for the access log.
+func operatorPrincipal(getenv func(string) string) custexport.Principal {
+	name := getenv("USER")
+	if name == "" {
+		name = "operator"
+	}
+	return custexport.Principal{Kind: custexport.PrincipalOperator, Name: name}
+}
+
 // encoders wires the three file formats into the export engine.
 func encoders() map[custexport.Format]exporter.EncoderFunc {
 	return map[custexport.Format]exporter.EncoderFunc{

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -22,6 +23,136 @@ type Engine struct {
 	Encoders map[custexport.Format]EncoderFunc
 	Location *time.Location // the shop's time zone
 	Now      func() time.Time
+	// Leases enforce one export at a time per principal; Log records every attempt. Both are
+	// required by Run; Export alone (tests of the pipeline) uses neither.
+	Leases custexport.LeaseStore
+	Log    custexport.AccessLog
+	Holder string       // names this process in lease rows, e.g. "host:pid"
+	Logger *slog.Logger // where a failed access-log write is reported; nil: slog.Default()
+}
+
+// LeaseTTL is how long a slot outlives a process that died without releasing it; the
+// heartbeat renews it every LeaseTTL/3, so SPEC's "frees itself within 60 seconds" holds.
+const LeaseTTL = 30 * time.Second
+
+// Request is one export attempt: who asks, how, and for what.
+type Request struct {
+	Principal custexport.Principal
+	Channel   custexport.Channel
+	ClientIP  string
+	UserAgent string
+	Options   custexport.ExportOptions
+}
+
+// Run is Export under the principal's one-at-a-time slot, with an access-log entry whatever
+// the outcome. A second export of the same principal gets a CodeBusy error at once. If the
+// slot is lost (the heartbeat finds it taken over), the export stops.
+func (e *Engine) Run(ctx context.Context, req Request, w io.Writer, progress *Progress) (Result, error) {
+	lease, err := e.Leases.AcquireLease(ctx, req.Principal.Key(), e.Holder, LeaseTTL)
+	if err != nil {
+		outcome := custexport.OutcomeFailed
+		if custexport.ErrorCode(err) == custexport.CodeBusy {
+			outcome = custexport.OutcomeBusy
+		}
+		e.logAttempt(ctx, req, outcome, err.Error(), Result{})
+		return Result{}, err
+	}
+	runCtx, cancel := context.WithCancelCause(ctx)
+	heartbeatDone := make(chan struct{})
+	go func() {
+		defer close(heartbeatDone)
+		e.heartbeat(runCtx, cancel, lease)
+	}()
+	res, err := e.Export(runCtx, req.Options, w, progress)
+	cancel(nil)
+	<-heartbeatDone
+	// The slot is freed even when the client went away: release with a context of its own.
+	releaseCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer stop()
+	e.Leases.ReleaseLease(releaseCtx, lease)
+
+	outcome, reason := custexport.OutcomeServed, ""
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		outcome, reason = custexport.OutcomeAborted, "client disconnected or export cancelled: "+context.Cause(ctx).Error()
+	default:
+		outcome, reason = custexport.OutcomeFailed, err.Error()
+		if cause := context.Cause(runCtx); cause != nil && cause != context.Canceled {
+			reason = cause.Error()
+		}
+	}
+	e.logAttempt(releaseCtx, req, outcome, reason, res)
+	return res, err
+}
+
+func (e *Engine) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, lease custexport.Lease) {
+	tick := time.NewTicker(LeaseTTL / 3)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			var err error
+			if lease, err = e.Leases.RenewLease(ctx, lease, LeaseTTL); err != nil && ctx.Err() == nil {
+				cancel(fmt.Errorf("export slot lost: %w", err))
+				return
+			}
+		}
+	}
+}
+
+// LogAttempt records an attempt that never reached the engine (denied, rate-limited, bad
+// request) so that every channel logs the same way.
+func (e *Engine) LogAttempt(ctx context.Context, req Request, outcome custexport.Outcome, reason string) {
+	e.logAttempt(ctx, req, outcome, reason, Result{})
+}
+
+func (e *Engine) logAttempt(ctx context.Context, req Request, outcome custexport.Outcome, reason string, res Result) {
+	entry := &custexport.AccessEntry{
+		At:        res.Started,
+		Principal: req.Principal,
+		Channel:   req.Channel,
+		ClientIP:  req.ClientIP,
+		UserAgent: req.UserAgent,
+		Format:    req.Options.Format,
+		Encoding:  req.Options.Encoding,
+		Filter:    FilterText(req.Options.Filter),
+		Outcome:   outcome,
+		Reason:    reason,
+		Rows:      res.Rows,
+		Bytes:     res.Bytes,
+		Duration:  res.Duration,
+		Replaced:  res.Replaced,
+	}
+	if entry.At.IsZero() {
+		entry.At = e.now()
+	}
+	// A failed log write must not turn a served download into an error, but it is never
+	// silent: the operator's log says so.
+	if err := e.Log.AppendAccess(context.WithoutCancel(ctx), entry); err != nil {
+		logger := e.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.Error("access log write failed", "err", err, "principal", req.Principal.Key(), "outcome", string(outcome))
+	}
+}
+
+// FilterText describes a filter for the log: "from..until" with open ends empty.
+func FilterText(f custexport.Filter) string {
+	if f.From.IsZero() && f.Until.IsZero() {
+		return ""
+	}
+	return f.From.String() + ".." + f.Until.String()
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
 }
 
 // Progress is read by whoever shows a progress bar while an export writes; safe for concurrent
@@ -49,11 +180,7 @@ type Result struct {
 // Export writes the customers selected by opts to w in opts.Format. On error the result still
 // counts what was written before it.
 func (e *Engine) Export(ctx context.Context, opts custexport.ExportOptions, w io.Writer, progress *Progress) (Result, error) {
-	now := time.Now
-	if e.Now != nil {
-		now = e.Now
-	}
-	res := Result{Started: now()}
+	res := Result{Started: e.now()}
 	newEncoder, ok := e.Encoders[opts.Format]
 	if !ok {
 		return res, custexport.Errorf(custexport.CodeInvalid, "unknown format %q (valid: csv, xml, xlsx)", opts.Format)
@@ -92,7 +219,7 @@ func (e *Engine) Export(ctx context.Context, opts custexport.ExportOptions, w io
 	if rc, ok := enc.(custexport.ReplacementCounter); ok {
 		res.Replaced = rc.Replaced()
 	}
-	res.Duration = now().Sub(res.Started)
+	res.Duration = e.now().Sub(res.Started)
 	return res, err
 }
 
