@@ -51,8 +51,11 @@ func (e *Engine) Run(ctx context.Context, req Request, w io.Writer, progress *Pr
 	lease, err := e.Leases.AcquireLease(ctx, req.Principal.Key(), e.Holder, LeaseTTL)
 	if err != nil {
 		outcome := custexport.OutcomeFailed
-		if custexport.ErrorCode(err) == custexport.CodeBusy {
+		switch {
+		case custexport.ErrorCode(err) == custexport.CodeBusy:
 			outcome = custexport.OutcomeBusy
+		case ctx.Err() != nil:
+			outcome = custexport.OutcomeAborted
 		}
 		e.logAttempt(ctx, req, outcome, err.Error(), Result{})
 		return Result{}, err

@@ -1,0 +1,130 @@
+package exporter
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/csvfile"
+	"github.com/custexport/custexport/internal/sample"
+	"github.com/custexport/custexport/internal/sqlite"
+)
+
+func newEngine(t *testing.T) (*Engine, *sqlite.DB) {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.InsertCustomers(context.Background(), sample.Customers()); err != nil {
+		t.Fatal(err)
+	}
+	e := &Engine{
+		Store: db, Leases: db, Log: db, Holder: "test", Location: sample.Prague,
+		Encoders: map[custexport.Format]EncoderFunc{
+			custexport.FormatCSV: func(w io.Writer, o custexport.EncodeOptions) custexport.Encoder { return csvfile.New(w, o) },
+		},
+	}
+	return e, db
+}
+
+var partner = custexport.Principal{Kind: custexport.PrincipalPartner, ID: 7, Name: "Účetní"}
+
+func request(p custexport.Principal) Request {
+	return Request{Principal: p, Channel: custexport.ChannelURL, ClientIP: "192.0.2.1", UserAgent: "test",
+		Options: custexport.ExportOptions{Format: custexport.FormatCSV, FormulaGuard: true,
+			Filter: custexport.Filter{From: custexport.Date{Year: 2018, Month: 1, Day: 1}}}}
+}
+
+func outcomes(t *testing.T, db *sqlite.DB) []string {
+	var out []string
+	db.AccessEntries(context.Background(), time.Time{}, func(e *custexport.AccessEntry) error {
+		out = append(out, string(e.Outcome)+":"+e.Principal.Key()+":"+e.Filter)
+		return nil
+	})
+	return out
+}
+
+// blockingWriter holds the export at its first write until released, so a second export can
+// be started while the first one surely runs.
+type blockingWriter struct {
+	started chan struct{}
+	release chan struct{}
+	buf     bytes.Buffer
+}
+
+func (w *blockingWriter) Write(p []byte) (int, error) {
+	if w.started != nil {
+		close(w.started)
+		w.started = nil
+		<-w.release
+	}
+	return w.buf.Write(p)
+}
+
+func TestRunOneAtATimePerPrincipal(t *testing.T) {
+	e, db := newEngine(t)
+	ctx := context.Background()
+	w := &blockingWriter{started: make(chan struct{}), release: make(chan struct{})}
+	started := w.started
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.Run(ctx, request(partner), w, nil)
+		done <- err
+	}()
+	<-started
+	_, err := e.Run(ctx, request(partner), io.Discard, nil)
+	if custexport.ErrorCode(err) != custexport.CodeBusy {
+		t.Fatalf("a second export of the same partner: %v, want CodeBusy", err)
+	}
+	other := custexport.Principal{Kind: custexport.PrincipalUser, ID: 1, Name: "admin"}
+	if res, err := e.Run(ctx, request(other), io.Discard, nil); err != nil || res.Rows != 6 {
+		t.Fatalf("another principal exports in parallel: rows %d, %v", res.Rows, err)
+	}
+	close(w.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Run(ctx, request(partner), io.Discard, nil); err != nil {
+		t.Fatalf("after the first export ended the slot is free: %v", err)
+	}
+	got := strings.Join(outcomes(t, db), " ")
+	for _, want := range []string{"busy:partner:7:2018-01-01..", "served:user:1:", "served:partner:7:"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("access log %q lacks %q", got, want)
+		}
+	}
+	if strings.Count(got, "served:partner:7") != 2 {
+		t.Errorf("access log %q: want two served exports of partner 7", got)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestRunLogsFailedAndAborted(t *testing.T) {
+	e, db := newEngine(t)
+	if _, err := e.Run(context.Background(), request(partner), failingWriter{}, nil); err == nil {
+		t.Fatal("an export to a failing writer succeeded")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := e.Run(ctx, request(partner), io.Discard, nil); err == nil {
+		t.Fatal("a cancelled export succeeded")
+	}
+	got := outcomes(t, db)
+	if len(got) != 2 || !strings.HasPrefix(got[0], "failed:") || !strings.HasPrefix(got[1], "aborted:") {
+		t.Fatalf("access log %q, want failed then aborted", got)
+	}
+	if _, err := e.Run(context.Background(), request(partner), io.Discard, nil); err != nil {
+		t.Fatalf("failed and aborted exports must free the slot: %v", err)
+	}
+}
