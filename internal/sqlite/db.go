@@ -41,11 +41,41 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	s := &DB{path: path, sql: db}
-	if s.applied, err = s.Migrate(ctx); err != nil {
+	// Processes opening a new database together can be refused at once, without the busy
+	// handler waiting: SQLite does so where waiting could deadlock (switching to WAL, upgrading
+	// a read lock). Those attempts are retried with a growing pause, for busyTimeout at most.
+	deadline := time.Now().Add(busyTimeout)
+	for pause := 5 * time.Millisecond; ; pause = min(2*pause, 200*time.Millisecond) {
+		s.applied, err = s.Migrate(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			break
+		}
+		if sleepErr := sleepCtx(ctx, pause); sleepErr != nil {
+			err = sleepErr
+			break
+		}
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
 	return s, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// isBusy reports a "database is locked" refusal.
+func isBusy(err error) bool {
+	return errors.Is(err, sqlite3.BUSY) || errors.Is(err, sqlite3.LOCKED)
 }
 
 // configureConn sets every new connection up: WAL so that exports read a snapshot while imports

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -298,4 +299,35 @@ func cloneAddress(a custexport.Address) custexport.Address {
 		*p = strings.Clone(*p)
 	}
 	return a
+}
+
+// The fast reader of stored extra addresses agrees with encoding/json on whatever
+// encodeExtraDelivery writes, and leaves escaped or foreign text to encoding/json.
+func FuzzExtraDelivery(f *testing.F) {
+	f.Add("Brno", `Sklad "A"`, "60200")
+	f.Add("", "", "")
+	f.Add("東京", "line\nbreak \\ \u2028", "<&>\xff")
+	f.Fuzz(func(t *testing.T, city, company, zip string) {
+		addrs := []custexport.Address{{City: "default"}, {City: city, Company: company}, {Zip: zip, FullName: company}}
+		text, err := encodeExtraDelivery(addrs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := appendExtraDelivery(nil, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []extraAddress
+		if err := json.Unmarshal([]byte(text), &want); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d addresses, want %d", text, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != custexport.Address(want[i]) {
+				t.Fatalf("%s: address %d = %+v, want %+v", text, i, got[i], want[i])
+			}
+		}
+	})
 }
