@@ -29,11 +29,20 @@ type Engine struct {
 	Log    custexport.AccessLog
 	Holder string       // names this process in lease rows, e.g. "host:pid"
 	Logger *slog.Logger // where a failed access-log write is reported; nil: slog.Default()
+	// LeaseTTL overrides DefaultLeaseTTL (tests of crash recovery use seconds).
+	LeaseTTL time.Duration
 }
 
-// LeaseTTL is how long a slot outlives a process that died without releasing it; the
-// heartbeat renews it every LeaseTTL/3, so SPEC's "frees itself within 60 seconds" holds.
-const LeaseTTL = 30 * time.Second
+// DefaultLeaseTTL is how long a slot outlives a process that died without releasing it; the
+// heartbeat renews it every third of that, so SPEC's "frees itself within 60 seconds" holds.
+const DefaultLeaseTTL = 30 * time.Second
+
+func (e *Engine) leaseTTL() time.Duration {
+	if e.LeaseTTL > 0 {
+		return e.LeaseTTL
+	}
+	return DefaultLeaseTTL
+}
 
 // Request is one export attempt: who asks, how, and for what.
 type Request struct {
@@ -48,7 +57,7 @@ type Request struct {
 // the outcome. A second export of the same principal gets a CodeBusy error at once. If the
 // slot is lost (the heartbeat finds it taken over), the export stops.
 func (e *Engine) Run(ctx context.Context, req Request, w io.Writer, progress *Progress) (Result, error) {
-	lease, err := e.Leases.AcquireLease(ctx, req.Principal.Key(), e.Holder, LeaseTTL)
+	lease, err := e.Leases.AcquireLease(ctx, req.Principal.Key(), e.Holder, e.leaseTTL())
 	if err != nil {
 		outcome := custexport.OutcomeFailed
 		switch {
@@ -90,7 +99,7 @@ func (e *Engine) Run(ctx context.Context, req Request, w io.Writer, progress *Pr
 }
 
 func (e *Engine) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, lease custexport.Lease) {
-	tick := time.NewTicker(LeaseTTL / 3)
+	tick := time.NewTicker(e.leaseTTL() / 3)
 	defer tick.Stop()
 	for {
 		select {
@@ -98,7 +107,7 @@ func (e *Engine) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 			return
 		case <-tick.C:
 			var err error
-			if lease, err = e.Leases.RenewLease(ctx, lease, LeaseTTL); err != nil && ctx.Err() == nil {
+			if lease, err = e.Leases.RenewLease(ctx, lease, e.leaseTTL()); err != nil && ctx.Err() == nil {
 				cancel(fmt.Errorf("export slot lost: %w", err))
 				return
 			}

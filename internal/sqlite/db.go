@@ -123,6 +123,12 @@ func (db *DB) Path() string { return db.path }
 // Close closes the database.
 func (db *DB) Close() error { return db.sql.Close() }
 
+// Ping checks that the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.sql.QueryRowContext(ctx, `SELECT 1 FROM schema_migrations LIMIT 1`).Scan(&one)
+}
+
 // Checkpoint copies the write-ahead log into the database file and truncates it; large imports
 // and the seed call it so the WAL does not stay hundreds of megabytes large.
 func (db *DB) Checkpoint(ctx context.Context) error {

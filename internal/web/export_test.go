@@ -1,0 +1,382 @@
+package web
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/csv"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/clientip"
+	"github.com/custexport/custexport/internal/csvfile"
+	"github.com/custexport/custexport/internal/exporter"
+	"github.com/custexport/custexport/internal/linksign"
+	"github.com/custexport/custexport/internal/sample"
+	"github.com/custexport/custexport/internal/seed"
+	"github.com/custexport/custexport/internal/sqlite"
+	"github.com/custexport/custexport/internal/xlsxfile"
+	"github.com/custexport/custexport/internal/xmlfile"
+)
+
+type fixture struct {
+	t       *testing.T
+	db      *sqlite.DB
+	signer  *linksign.Signer
+	srv     *httptest.Server
+	partner *custexport.Partner
+}
+
+// newFixture starts the real handler on loopback over a SQLite store with n seeded customers.
+// Requests from the test come from 127.0.0.1, which is the trusted proxy, so tests choose
+// their client address with X-Forwarded-For.
+func newFixture(t *testing.T, n int) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "web.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	gen := seed.New(1, n, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	batch := make([]custexport.Customer, n)
+	for i := range batch {
+		gen.Next(&batch[i])
+	}
+	if err := db.InsertCustomers(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, linksign.MasterKeySize)
+	signer, _ := linksign.New(key)
+	trusted, _ := clientip.ParseList("127.0.0.1,::1")
+	engine := &exporter.Engine{Store: db, Leases: db, Log: db, Holder: "test", Location: sample.Prague,
+		Encoders: map[custexport.Format]exporter.EncoderFunc{
+			custexport.FormatCSV: func(w io.Writer, o custexport.EncodeOptions) custexport.Encoder { return csvfile.New(w, o) },
+			custexport.FormatXML: func(w io.Writer, o custexport.EncodeOptions) custexport.Encoder { return xmlfile.New(w, o) },
+			custexport.FormatXLSX: func(w io.Writer, o custexport.EncodeOptions) custexport.Encoder {
+				return xlsxfile.New(w, xlsxfile.Options{EncodeOptions: o})
+			},
+		}}
+	s := &Server{Engine: engine, Partners: db, Signer: signer, Clients: clientip.NewResolver(trusted),
+		Location: sample.Prague, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ready: db.Ping,
+		Limiter: &FailureLimiter{Max: 5, Window: time.Minute}}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	f := &fixture{t: t, db: db, signer: signer, srv: srv}
+	f.partner = f.newPartner("Účetní firma")
+	return f
+}
+
+func (f *fixture) newPartner(name string) *custexport.Partner {
+	salt, _ := linksign.NewSalt()
+	p := &custexport.Partner{Name: name, LinkSalt: salt}
+	if err := f.db.CreatePartner(context.Background(), p, custexport.Principal{Kind: custexport.PrincipalOperator}); err != nil {
+		f.t.Fatal(err)
+	}
+	return p
+}
+
+func (f *fixture) link(p *custexport.Partner, file string, params url.Values) string {
+	return f.signer.SignedURL(f.srv.URL, p.ID, p.LinkSalt, "/export/"+file, params)
+}
+
+func (f *fixture) get(rawURL string, header ...string) (*http.Response, string) {
+	f.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, rawURL, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+func (f *fixture) lastLog() custexport.AccessEntry {
+	var last custexport.AccessEntry
+	f.db.AccessEntries(context.Background(), time.Time{}, func(e *custexport.AccessEntry) error { last = *e; return nil })
+	return last
+}
+
+func TestServedDownload(t *testing.T) {
+	f := newFixture(t, 300)
+	resp, body := f.get(f.link(f.partner, "customers.csv", url.Values{"dateFrom": {"2020-1-1"}, "encoding": {"windows-1250"}}))
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	for header, want := range map[string]string{
+		"Content-Type":           "text/csv; charset=windows-1250",
+		"Cache-Control":          "no-store",
+		"Referrer-Policy":        "no-referrer",
+		"X-Content-Type-Options": "nosniff",
+	} {
+		if got := resp.Header.Get(header); got != want {
+			t.Errorf("%s = %q, want %q", header, got, want)
+		}
+	}
+	if cd := resp.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename="customers-`) || !strings.HasSuffix(cd, `.csv"`) {
+		t.Errorf("Content-Disposition = %q", cd)
+	}
+	cr := csv.NewReader(strings.NewReader(body))
+	cr.Comma = ';'
+	records, err := cr.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := len(records) - 1
+	e := f.lastLog()
+	if rows <= 0 || rows >= 300 || e.Outcome != custexport.OutcomeServed || e.Rows != int64(rows) || e.Filter != "2020-01-01.." || e.Principal.Name != "Účetní firma" {
+		t.Fatalf("%d rows served; log %+v", rows, e)
+	}
+	if _, err := f.db.Partner(context.Background(), f.partner.ID); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := f.db.Partner(context.Background(), f.partner.ID); p.LastUsedAt.IsZero() {
+		t.Error("the partner's last use was not recorded")
+	}
+}
+
+func TestGzip(t *testing.T) {
+	f := newFixture(t, 50)
+	link := f.link(f.partner, "customers.xml", nil)
+	req, _ := http.NewRequest(http.MethodGet, link, nil)
+	req.Header.Set("Accept-Encoding", "gzip") // set by hand, so the client does not unzip
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding = %q", resp.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xml, _ := io.ReadAll(zr)
+	if strings.Count(string(xml), "<CUSTOMER>") != 50 {
+		t.Fatalf("gunzipped XML holds %d customers, want 50", strings.Count(string(xml), "<CUSTOMER>"))
+	}
+}
+
+func TestAnswers(t *testing.T) {
+	f := newFixture(t, 20)
+	ctx := context.Background()
+	good := f.link(f.partner, "customers.csv", url.Values{"dateFrom": {"2020-01-01"}})
+	u, _ := url.Parse(good)
+	q := u.Query()
+	with := func(change func(url.Values)) string {
+		v := url.Values{}
+		for k, vs := range q {
+			v[k] = append([]string(nil), vs...)
+		}
+		change(v)
+		c := *u
+		c.RawQuery = v.Encode()
+		return c.String()
+	}
+	deleted := f.newPartner("Bývalý")
+	deletedLink := f.link(deleted, "customers.csv", nil)
+	f.db.DeletePartner(ctx, deleted.ID, custexport.Principal{})
+	regenerated := f.newPartner("Přegenerovaný")
+	regeneratedLink := f.link(regenerated, "customers.csv", nil)
+	f.db.RegeneratePartner(ctx, regenerated.ID, []byte("new salt 16 byte"), custexport.Principal{})
+	expired := f.newPartner("Prošlý")
+	f.db.SetPartnerValidUntil(ctx, expired.ID, custexport.Date{Year: 2020, Month: 1, Day: 1}, custexport.Principal{})
+	expiredLink := f.link(expired, "customers.csv", nil)
+	ipOnly := f.link(f.partner, "customers.csv", url.Values{"ip": {"192.0.2.0/24"}})
+
+	cases := []struct {
+		name, url string
+		header    []string
+		status    int
+		outcome   custexport.Outcome
+		reason    string
+		body      string
+	}{
+		{"HashMissing", with(func(v url.Values) { v.Del("hash") }), nil, 403, custexport.OutcomeDenied, "hash", "Přístup odepřen."},
+		{"HashMalformed", with(func(v url.Values) { v.Set("hash", "xyz") }), nil, 403, custexport.OutcomeDenied, "hash", ""},
+		{"HashWrong", with(func(v url.Values) { v.Set("hash", strings.Repeat("ab", 32)) }), nil, 403, custexport.OutcomeDenied, "hash", ""},
+		{"ParameterChanged", with(func(v url.Values) { v.Set("dateFrom", "2019-01-01") }), nil, 403, custexport.OutcomeDenied, "hash", ""},
+		{"ParameterAdded", with(func(v url.Values) { v.Set("guard", "0") }), nil, 403, custexport.OutcomeDenied, "hash", ""},
+		{"ParameterRemoved", with(func(v url.Values) { v.Del("dateFrom") }), nil, 403, custexport.OutcomeDenied, "hash", ""},
+		{"ParameterRepeated", with(func(v url.Values) { v.Add("dateFrom", "2020-01-01") }), nil, 403, custexport.OutcomeDenied, "hash", ""},
+		{"OtherFormat", strings.Replace(good, "customers.csv", "customers.xml", 1), nil, 403, custexport.OutcomeDenied, "hash", ""},
+		{"UnknownPartner", with(func(v url.Values) { v.Set("partnerId", "999") }), nil, 403, custexport.OutcomeDenied, "unknown or deleted partner 999", ""},
+		{"DeletedPartner", deletedLink, nil, 403, custexport.OutcomeDenied, "unknown or deleted", ""},
+		{"RegeneratedPartner", regeneratedLink, nil, 403, custexport.OutcomeDenied, "hash", ""},
+		{"ExpiredPartner", expiredLink, nil, 403, custexport.OutcomeDenied, "expired", ""},
+		{"IPNotAllowed", ipOnly, []string{"X-Forwarded-For", "198.51.100.7"}, 403, custexport.OutcomeDenied, "not in the link's ip list", ""},
+		{"IPAllowed", ipOnly, []string{"X-Forwarded-For", "192.0.2.55"}, 200, custexport.OutcomeServed, "", ""},
+		{"EnglishDenial", with(func(v url.Values) { v.Del("hash") }), []string{"Accept-Language", "en-GB,en;q=0.9"}, 403, custexport.OutcomeDenied, "hash", "Access denied."},
+		{"BadDate", f.link(f.partner, "customers.csv", url.Values{"dateFrom": {"2024-13-01"}}), nil, 400, custexport.OutcomeBadRequest, "dateFrom", "dateFrom"},
+		{"FromAfterUntil", f.link(f.partner, "customers.csv", url.Values{"dateFrom": {"2024-02-01"}, "dateUntil": {"2024-01-01"}}), nil, 400, custexport.OutcomeBadRequest, "dateFrom", "dateFrom"},
+		{"BadEncoding", f.link(f.partner, "customers.csv", url.Values{"encoding": {"latin2"}}), nil, 400, custexport.OutcomeBadRequest, "encoding", "encoding"},
+		{"BadGuard", f.link(f.partner, "customers.csv", url.Values{"guard": {"maybe"}}), nil, 400, custexport.OutcomeBadRequest, "guard", "guard"},
+		{"BadIPList", f.link(f.partner, "customers.csv", url.Values{"ip": {"10.0.0.300"}}), nil, 400, custexport.OutcomeBadRequest, "10.0.0.300", "ip"},
+		{"UnknownParameter", f.link(f.partner, "customers.csv", url.Values{"colour": {"red"}}), nil, 400, custexport.OutcomeBadRequest, "colour", "colour"},
+		{"TooLong", good + "&x=" + strings.Repeat("a", 5000), nil, 414, custexport.OutcomeBadRequest, "query", ""},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			// Each case from its own address, so the failure limiter does not interfere.
+			header := append([]string{"X-Forwarded-For", "203.0.113." + string(rune('1'+i%9)) + string(rune('0'+i/9))}, tc.header...)
+			resp, body := f.get(tc.url, header...)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d; body %q", resp.StatusCode, tc.status, body)
+			}
+			if tc.body != "" && !strings.Contains(body, tc.body) {
+				t.Errorf("body %q does not contain %q", body, tc.body)
+			}
+			if tc.status == 403 && body != "Přístup odepřen.\n" && body != "Access denied.\n" {
+				t.Errorf("a denial must be generic, got %q", body)
+			}
+			e := f.lastLog()
+			if e.Outcome != tc.outcome || !strings.Contains(e.Reason, tc.reason) {
+				t.Errorf("logged %s %q, want %s containing %q", e.Outcome, e.Reason, tc.outcome, tc.reason)
+			}
+		})
+	}
+}
+
+func TestNotFoundAndMethods(t *testing.T) {
+	f := newFixture(t, 5)
+	for _, path := range []string{"/export/customers.pdf", "/export/..%2Fcustomers.csv", "/export/customers%2Ecsv%2F", "/export/x/customers.csv", "/export/"} {
+		resp, _ := f.get(f.srv.URL + path)
+		if resp.StatusCode != 404 {
+			t.Errorf("GET %s: status %d, want 404", path, resp.StatusCode)
+		}
+	}
+	link := f.link(f.partner, "customers.csv", nil)
+	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
+		req, _ := http.NewRequest(method, link, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD" {
+			t.Errorf("%s: status %d, Allow %q", method, resp.StatusCode, resp.Header.Get("Allow"))
+		}
+	}
+	resp, err := http.Head(link)
+	if err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+		t.Fatalf("HEAD: %v %v", resp, err)
+	}
+}
+
+func TestFailedAttemptsAreRateLimitedPerAddress(t *testing.T) {
+	f := newFixture(t, 5)
+	good := f.link(f.partner, "customers.csv", nil)
+	bad := good[:len(good)-4] + "0000"
+	for i := 0; i < 5; i++ {
+		if resp, _ := f.get(bad, "X-Forwarded-For", "198.51.100.9"); resp.StatusCode != 403 {
+			t.Fatalf("attempt %d: %d", i, resp.StatusCode)
+		}
+	}
+	resp, _ := f.get(good, "X-Forwarded-For", "198.51.100.9")
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("after 5 failures even a good link from that address: %d (Retry-After %q), want 429", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if e := f.lastLog(); e.Outcome != custexport.OutcomeRateLimited {
+		t.Fatalf("logged %s", e.Outcome)
+	}
+	if resp, _ := f.get(good, "X-Forwarded-For", "198.51.100.10"); resp.StatusCode != 200 {
+		t.Fatalf("the partner from another address: %d, want 200", resp.StatusCode)
+	}
+}
+
+// openSlowDownload starts a download and reads only its headers; the server blocks once the
+// socket buffers are full, so the export is surely still running.
+func openSlowDownload(t *testing.T, link string) (net.Conn, *http.Response) {
+	t.Helper()
+	u, _ := url.Parse(link)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.(*net.TCPConn).SetReadBuffer(4096)
+	req, _ := http.NewRequest(http.MethodGet, link, nil)
+	if err := req.Write(conn); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn, resp
+}
+
+func TestOneExportPerPartner(t *testing.T) {
+	f := newFixture(t, 20000)
+	link := f.link(f.partner, "customers.xml", nil)
+	conn, resp := openSlowDownload(t, link)
+	if resp.StatusCode != 200 {
+		t.Fatalf("first download: %d", resp.StatusCode)
+	}
+	second, body := f.get(link)
+	if second.StatusCode != 429 || second.Header.Get("Retry-After") == "" || !strings.Contains(body, "již probíhá") {
+		t.Fatalf("second download of the same partner: %d %q (Retry-After %q)", second.StatusCode, body, second.Header.Get("Retry-After"))
+	}
+	other := f.newPartner("Sklad")
+	if resp, _ := f.get(f.link(other, "customers.csv", nil)); resp.StatusCode != 200 {
+		t.Fatalf("another partner meanwhile: %d, want 200", resp.StatusCode)
+	}
+	// The client goes away mid-download: the export stops, is logged aborted, frees the slot.
+	conn.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, _ := f.get(link)
+		if resp.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the slot is still taken 10 s after the client disconnected (last status %d)", resp.StatusCode)
+		}
+		time.Sleep(50 * time.Millisecond) // polling a condition; the server decides when
+	}
+	var aborted int
+	f.db.AccessEntries(context.Background(), time.Time{}, func(e *custexport.AccessEntry) error {
+		if e.Outcome == custexport.OutcomeAborted && e.Principal.ID == f.partner.ID {
+			aborted++
+		}
+		return nil
+	})
+	if aborted != 1 {
+		t.Fatalf("%d aborted entries for the disconnected download, want 1", aborted)
+	}
+}
+
+func TestHealthReadyMetrics(t *testing.T) {
+	f := newFixture(t, 5)
+	f.get(f.link(f.partner, "customers.csv", nil))
+	for path, want := range map[string]string{
+		"/healthz": "ok",
+		"/readyz":  "ready",
+		"/metrics": `custexport_exports_total{format="csv",outcome="served"} 1`,
+	} {
+		resp, body := f.get(f.srv.URL + path)
+		if resp.StatusCode != 200 || !strings.Contains(body, want) {
+			t.Errorf("%s: %d %q, want %q", path, resp.StatusCode, body, want)
+		}
+		if resp.Header.Get("X-Frame-Options") != "DENY" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'self'") {
+			t.Errorf("%s lacks the security headers", path)
+		}
+	}
+	f.db.Close()
+	if resp, _ := f.get(f.srv.URL + "/readyz"); resp.StatusCode != 503 {
+		t.Errorf("/readyz with the database closed: %d, want 503", resp.StatusCode)
+	}
+}
