@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/clientip"
+	"github.com/custexport/custexport/internal/linksign"
+	"github.com/custexport/custexport/internal/sqlite"
+	"github.com/custexport/custexport/internal/web"
+)
+
+// demoCustomers is how many customers serve --demo seeds into an empty database.
+const demoCustomers = 10_000
+
+func runServe(ctx context.Context, args []string, io *stdio, getenv func(string) string) error {
+	fs := newFlagSet("serve", "serve [--addr :8080] [--public-url URL] [--trusted-proxies LIST] [--demo]", io.err)
+	var cfg storeConfig
+	cfg.register(fs, getenv)
+	addr := fs.String("addr", envOr(getenv, "CUSTEXPORT_ADDR", ":8080"), "listen address (env CUSTEXPORT_ADDR)")
+	publicURL := fs.String("public-url", getenv("CUSTEXPORT_PUBLIC_URL"), "the address partners use, for printed links (env CUSTEXPORT_PUBLIC_URL; default http://localhost:PORT)")
+	trusted := fs.String("trusted-proxies", getenv("CUSTEXPORT_TRUSTED_PROXIES"), "proxies whose X-Forwarded-For is believed: addresses and CIDR ranges (env CUSTEXPORT_TRUSTED_PROXIES)")
+	demo := fs.Bool("demo", false, "on an empty database: seed demo customers and a demo partner, and print sample links")
+	shutdownWait := fs.Duration("shutdown-timeout", 30*time.Second, "how long running exports may finish after a stop signal")
+	leaseTTL := fs.Duration("lease-ttl", envDuration(getenv, "CUSTEXPORT_LEASE_TTL", 0), "how long a crashed instance's export slot stays taken (env CUSTEXPORT_LEASE_TTL; default 30s)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	loc, err := cfg.location()
+	if err != nil {
+		return err
+	}
+	proxies, err := clientip.ParseList(*trusted)
+	if err != nil {
+		return usagef("--trusted-proxies: %v", err)
+	}
+	logger := slog.New(slog.NewJSONHandler(io.err, nil))
+
+	db, err := cfg.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	signer, err := loadSigner(&cfg, getenv)
+	if err != nil {
+		return err
+	}
+	listener, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	base := *publicURL
+	if base == "" {
+		base = "http://" + localAddress(listener.Addr())
+	}
+	if *demo {
+		if err := prepareDemo(ctx, io, db, signer, base); err != nil {
+			listener.Close()
+			return err
+		}
+	}
+
+	engine := newEngine(db, loc)
+	engine.Logger = logger
+	engine.LeaseTTL = *leaseTTL
+	server := &web.Server{
+		Engine:   engine,
+		Partners: db,
+		Signer:   signer,
+		Clients:  clientip.NewResolver(proxies),
+		Location: loc,
+		Logger:   logger,
+		Ready:    db.Ping,
+		Limiter:  &web.FailureLimiter{Max: 20, Window: time.Minute},
+	}
+	// Exports run on baseCtx, which outlives the stop signal by the shutdown timeout: running
+	// downloads may finish, and are cancelled (freeing their slots) only after that.
+	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBase()
+	httpServer := &http.Server{
+		Handler:           server.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      60 * time.Second, // downloads lift it for themselves
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("listening", "addr", listener.Addr().String(), "public_url", base, "database", db.Path())
+	served := make(chan error, 1)
+	go func() { served <- httpServer.Serve(listener) }()
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("stopping: waiting for running exports", "timeout", shutdownWait.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), *shutdownWait)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil {
+		logger.Warn("exports still running at the shutdown timeout; cancelling them", "err", err)
+		cancelBase()
+		httpServer.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func envDuration(getenv func(string) string, name string, fallback time.Duration) time.Duration {
+	if d, err := time.ParseDuration(getenv(name)); err == nil {
+		return d
+	}
+	return fallback
+}
+
+// localAddress turns a listen address such as [::]:8080 into one a browser on this machine
+// can open.
+func localAddress(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// prepareDemo seeds an empty database, makes sure a demo partner exists, and prints a working
+// link for each format.
+func prepareDemo(ctx context.Context, io *stdio, db *sqlite.DB, signer *linksign.Signer, base string) error {
+	n, err := db.CountCustomers(ctx)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		fmt.Fprintf(io.out, "demo: seeding %d customers…\n", demoCustomers)
+		if err := seedCustomers(ctx, db, demoCustomers, 1); err != nil {
+			return err
+		}
+	}
+	partners, err := db.Partners(ctx)
+	if err != nil {
+		return err
+	}
+	var partner *custexport.Partner
+	for i := range partners {
+		if partners[i].Name == "Demo partner" {
+			partner = &partners[i]
+		}
+	}
+	if partner == nil {
+		salt, err := linksign.NewSalt()
+		if err != nil {
+			return err
+		}
+		partner = &custexport.Partner{Name: "Demo partner", Note: "created by serve --demo", LinkSalt: salt}
+		if err := db.CreatePartner(ctx, partner, custexport.Principal{Kind: custexport.PrincipalOperator, Name: "demo"}); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(io.out, "custexport demo is running at %s\n", base)
+	fmt.Fprintf(io.out, "(the admin UI is not built yet; these links download the demo customers)\n\n")
+	for _, f := range []custexport.Format{custexport.FormatCSV, custexport.FormatXML, custexport.FormatXLSX} {
+		link := signer.SignedURL(strings.TrimSuffix(base, "/"), partner.ID, partner.LinkSalt, "/export/customers."+string(f), url.Values{})
+		fmt.Fprintf(io.out, "  %-4s  %s\n", f, link)
+	}
+	fmt.Fprintln(io.out)
+	return nil
+}
+
+func init() {
+	commands["serve"] = command{"run the HTTP server: partner download links, health and metrics", runServe}
+}
