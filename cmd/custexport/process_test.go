@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/linksign"
+	"github.com/custexport/custexport/internal/sqlite"
+)
+
+var (
+	buildOnce sync.Once
+	binary    string
+	buildErr  error
+)
+
+// custexportBinary builds the command once for the tests that need real processes.
+func custexportBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "custexport-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binary = filepath.Join(dir, "custexport")
+		out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+		if err != nil {
+			buildErr = &exec.ExitError{Stderr: out}
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("go build: %v", buildErr)
+	}
+	return binary
+}
+
+// Two CLI processes exporting at once on one database: the second is refused with exit code 3.
+func TestSecondCLIExportIsBusy(t *testing.T) {
+	bin := custexportBinary(t)
+	dir := t.TempDir()
+	if out, err := exec.Command(bin, "seed", "--customers", "20000", "--data-dir", dir).CombinedOutput(); err != nil {
+		t.Fatalf("seed: %v\n%s", err, out)
+	}
+	first := exec.Command(bin, "export", "--format", "xml", "--data-dir", dir)
+	stdout, _ := first.StdoutPipe()
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Reading one line proves the export runs; not reading on keeps it blocked on the pipe.
+	if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	second := exec.Command(bin, "export", "--format", "csv", "--data-dir", dir, "-o", filepath.Join(dir, "c.csv"))
+	out, err := second.CombinedOutput()
+	exitErr, _ := err.(*exec.ExitError)
+	if exitErr == nil || exitErr.ExitCode() != exitBusy || !strings.Contains(string(out), "already running") {
+		t.Fatalf("second export: %v\n%s\nwant exit 3 saying an export is already running", err, out)
+	}
+	first.Process.Kill()
+	first.Wait()
+}
+
+// A serve process killed with SIGKILL in the middle of a download cannot release its slot; the
+// lease expires and the partner can download again from another instance.
+func TestKilledServerFreesTheSlot(t *testing.T) {
+	bin := custexportBinary(t)
+	dir := t.TempDir()
+	if out, err := exec.Command(bin, "seed", "--customers", "20000", "--data-dir", dir).CombinedOutput(); err != nil {
+		t.Fatalf("seed: %v\n%s", err, out)
+	}
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "custexport.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	salt, _ := linksign.NewSalt()
+	partner := &custexport.Partner{Name: "Sklad", LinkSalt: salt}
+	if err := db.CreatePartner(context.Background(), partner, custexport.Principal{Kind: custexport.PrincipalOperator}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	key, err := linksign.LoadOrCreateMasterKey(filepath.Join(dir, "master.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := linksign.New(key)
+
+	start := func() (*exec.Cmd, string) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		cmd := exec.Command(bin, "serve", "--data-dir", dir, "--addr", addr, "--lease-ttl", "5s")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		for deadline := time.Now().Add(20 * time.Second); ; {
+			if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+				resp.Body.Close()
+				return cmd, addr
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("serve did not start")
+			}
+			time.Sleep(50 * time.Millisecond) // waiting for a child process to listen
+		}
+	}
+	first, addr := start()
+	link := signer.SignedURL("http://"+addr, partner.ID, partner.LinkSalt, "/export/customers.xml", url.Values{})
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	req, _ := http.NewRequest(http.MethodGet, link, nil)
+	req.Write(conn)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("first download: %v %v", resp, err)
+	}
+	first.Process.Signal(syscall.SIGKILL)
+	first.Wait()
+	killedAt := time.Now()
+
+	_, addr2 := start()
+	link2 := signer.SignedURL("http://"+addr2, partner.ID, partner.LinkSalt, "/export/customers.xml", url.Values{})
+	sawBusy := false
+	for {
+		resp, err := http.Get(link2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			break
+		}
+		sawBusy = sawBusy || resp.StatusCode == 429
+		if time.Since(killedAt) > 60*time.Second {
+			t.Fatalf("the killed server's slot is still taken after 60 s (status %d)", resp.StatusCode)
+		}
+		time.Sleep(100 * time.Millisecond) // polling until the lease expires
+	}
+	if !sawBusy {
+		t.Fatal("the partner was never refused after the kill: the dead server's slot was not held")
+	}
+}
