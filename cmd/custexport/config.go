@@ -80,11 +80,16 @@ func newFlagSet(name, usage string, w io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; -h shows the usage, any other mistake is a usage error.
+// parseFlags parses args; -h shows the usage once, any other mistake is a usage error whose
+// message (not the whole usage) is printed. The flag package would call Usage itself in both
+// cases, so it is silenced while parsing.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	usage := fs.Usage
+	fs.Usage = func() {}
 	err := fs.Parse(args)
+	fs.Usage = usage
 	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
+		usage()
 		return errHelpShown
 	}
 	if err != nil {

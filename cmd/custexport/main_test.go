@@ -212,7 +212,10 @@ func TestUsage(t *testing.T) {
 	if code, _, errOut := c.run(context.Background(), "frobnicate"); code != exitUsage || !strings.Contains(errOut, "unknown command") {
 		t.Errorf("unknown command: exit %d, %q", code, errOut)
 	}
-	if code, _, errOut := c.run(context.Background(), "export", "--help"); code != exitOK || !strings.Contains(errOut, "-no-guard") {
-		t.Errorf("export --help: exit %d, %q", code, errOut)
+	if code, _, errOut := c.run(context.Background(), "export", "--help"); code != exitOK || strings.Count(errOut, "Flags:") != 1 {
+		t.Errorf("export --help: exit %d, want the usage once: %q", code, errOut)
+	}
+	if code, _, errOut := c.run(context.Background(), "export", "--colour"); code != exitUsage || strings.Contains(errOut, "-no-guard") {
+		t.Errorf("a flag mistake prints its message, not the whole usage: exit %d, %q", code, errOut)
 	}
 }

@@ -1,0 +1,595 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/clientip"
+	"github.com/custexport/custexport/internal/linksign"
+	"github.com/custexport/custexport/internal/sqlite"
+)
+
+func init() {
+	commands["partner"] = command{"manage partners and their signed download links", runPartner}
+}
+
+// defaultPublicURL is the link base when neither --public-url nor CUSTEXPORT_PUBLIC_URL is set:
+// the address `custexport serve` listens on by default, as seen from this machine.
+const defaultPublicURL = "http://localhost:8080"
+
+// maxLinkQuery is the longest query string the server accepts (internal/web maxQueryLength);
+// printing a longer link would only hand the partner a link that never works.
+const maxLinkQuery = 4096
+
+// partnerSynopses are the partner subcommands' command lines, for the help texts.
+var partnerSynopses = map[string]string{
+	"add":        "add NAME [--valid-until YYYY-MM-DD] [--note TEXT]",
+	"list":       "list [--format table|json]",
+	"url":        "url ID --format csv|xml|xlsx [--from D] [--until D] [--encoding E] [--no-guard] [--ip LIST] [--public-url URL]",
+	"regenerate": "regenerate ID",
+	"expire":     "expire ID --valid-until YYYY-MM-DD|none",
+	"delete":     "delete ID",
+}
+
+// partnerSubcommands are the partner subcommands in help order.
+var partnerSubcommands = []struct {
+	name, summary string
+	run           func(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error
+}{
+	{"add", "create a partner; prints its id", runPartnerAdd},
+	{"list", "list the partners with their validity and last use", runPartnerList},
+	{"url", "print a signed download link for the partner", runPartnerURL},
+	{"regenerate", "replace the partner's secret: every link issued for it stops working", runPartnerRegenerate},
+	{"expire", "set or clear the last day the partner's links work", runPartnerExpire},
+	{"delete", "delete the partner: its links stop working", runPartnerDelete},
+}
+
+func runPartner(ctx context.Context, args []string, io *stdio, getenv func(string) string) error {
+	if len(args) == 0 {
+		printPartnerUsage(io.err)
+		return usagef("a partner command is required")
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		printPartnerUsage(io.err)
+		return errHelpShown
+	}
+	for _, sub := range partnerSubcommands {
+		if sub.name == args[0] {
+			err := sub.run(ctx, sub.name, args[1:], io, getenv)
+			var ue *usageError
+			if errors.As(err, &ue) {
+				return usagef("%s: %s", sub.name, ue.msg)
+			}
+			return err
+		}
+	}
+	return usagef("unknown partner command %q (valid: add, list, url, regenerate, expire, delete)", args[0])
+}
+
+func printPartnerUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: custexport partner COMMAND [flags]\n\nCommands:")
+	for _, sub := range partnerSubcommands {
+		fmt.Fprintf(w, "  %s\n      %s\n", partnerSynopses[sub.name], sub.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'custexport partner COMMAND --help' for the flags of a command.")
+}
+
+func partnerFlagSet(name string, io *stdio, getenv func(string) string) (*flag.FlagSet, *storeConfig) {
+	fs := newFlagSet("partner "+name, "partner "+partnerSynopses[name], io.err)
+	cfg := new(storeConfig)
+	cfg.register(fs, getenv)
+	return fs, cfg
+}
+
+func runPartnerAdd(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error {
+	fs, cfg := partnerFlagSet(name, io, getenv)
+	validUntil := fs.String("valid-until", "", "last day the partner's links work, YYYY-MM-DD in shop time (default: no expiry)")
+	note := fs.String("note", "", "a note for the shop's staff, e.g. who the partner is")
+	pos, err := parseArgsAndFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("NAME is required")
+	}
+	if len(pos) > 1 {
+		return usagef("unexpected argument %s (quote a name with spaces)", strconv.Quote(pos[1]))
+	}
+	partnerName := strings.TrimSpace(pos[0])
+	if partnerName == "" {
+		return usagef("NAME must not be empty")
+	}
+	if hasControl(partnerName) {
+		return usagef("NAME %s contains control characters", strconv.Quote(partnerName))
+	}
+	until, err := parseValidUntil(*validUntil, false)
+	if err != nil {
+		return err
+	}
+	loc, err := cfg.location()
+	if err != nil {
+		return err
+	}
+	salt, err := linksign.NewSalt()
+	if err != nil {
+		return err
+	}
+	db, err := cfg.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	p := &custexport.Partner{Name: partnerName, Note: *note, ValidUntil: until, LinkSalt: salt}
+	if err := db.CreatePartner(ctx, p, operatorPrincipal(getenv)); err != nil {
+		return err
+	}
+	fmt.Fprintln(io.out, p.ID)
+	fmt.Fprintf(io.err, "created partner %d %q (%s); print its link with: custexport partner url %d --format csv\n",
+		p.ID, p.Name, validityText(p.ValidUntil), p.ID)
+	if !p.ActiveAt(time.Now(), loc) {
+		fmt.Fprintf(io.err, "warning: %s is in the past: the partner's links do not work until you change it with 'custexport partner expire'\n", until)
+	}
+	return nil
+}
+
+func runPartnerList(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error {
+	fs, cfg := partnerFlagSet(name, io, getenv)
+	format := fs.String("format", "table", "output: table (aligned columns) or json (one object per line)")
+	pos, err := parseArgsAndFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %s", strconv.Quote(pos[0]))
+	}
+	if *format != "table" && *format != "json" {
+		return usagef("--format: unknown output %s (valid: table, json)", strconv.Quote(*format))
+	}
+	loc, err := cfg.location()
+	if err != nil {
+		return err
+	}
+	db, err := cfg.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	partners, err := db.Partners(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if *format == "json" {
+		enc := json.NewEncoder(io.out)
+		for i := range partners {
+			if err := enc.Encode(partnerJSON(&partners[i], now, loc)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(partners) == 0 {
+		fmt.Fprintln(io.err, "no partners yet; create one with: custexport partner add NAME")
+		return nil
+	}
+	tw := tabwriter.NewWriter(io.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tVALID UNTIL\tSTATE\tLAST USE\tNOTE")
+	for i := range partners {
+		p := &partners[i]
+		validUntil := "—"
+		if !p.ValidUntil.IsZero() {
+			validUntil = p.ValidUntil.String()
+		}
+		lastUse := "never"
+		if !p.LastUsedAt.IsZero() {
+			lastUse = p.LastUsedAt.In(loc).Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", p.ID, displayText(p.Name), validUntil, partnerState(p, now, loc),
+			lastUse, displayText(p.Note))
+	}
+	return tw.Flush()
+}
+
+func partnerState(p *custexport.Partner, now time.Time, loc *time.Location) string {
+	if p.ActiveAt(now, loc) {
+		return "active"
+	}
+	return "expired"
+}
+
+// partnerJSON is what `partner list --format json` shows of a partner: never its salt.
+func partnerJSON(p *custexport.Partner, now time.Time, loc *time.Location) any {
+	var validUntil, lastUsed *string
+	if !p.ValidUntil.IsZero() {
+		s := p.ValidUntil.String()
+		validUntil = &s
+	}
+	if !p.LastUsedAt.IsZero() {
+		s := p.LastUsedAt.In(loc).Format(time.RFC3339)
+		lastUsed = &s
+	}
+	return struct {
+		ID         int64   `json:"id"`
+		Name       string  `json:"name"`
+		Note       string  `json:"note"`
+		ValidUntil *string `json:"valid_until"` // null: no expiry
+		State      string  `json:"state"`
+		CreatedAt  string  `json:"created_at"`
+		LastUsedAt *string `json:"last_used_at"` // null: never
+	}{p.ID, p.Name, p.Note, validUntil, partnerState(p, now, loc), p.CreatedAt.In(loc).Format(time.RFC3339), lastUsed}
+}
+
+func runPartnerURL(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error {
+	fs, cfg := partnerFlagSet(name, io, getenv)
+	format := fs.String("format", "", "file format: csv, xml or xlsx (required)")
+	from := fs.String("from", "", "first registration day, YYYY-MM-DD (shop time; default: no limit)")
+	until := fs.String("until", "", "last registration day, YYYY-MM-DD, inclusive (default: no limit)")
+	encoding := fs.String("encoding", "utf-8", "CSV character encoding: utf-8 or windows-1250")
+	noGuard := fs.Bool("no-guard", false, "turn the formula guard off in the downloaded file")
+	ipList := fs.String("ip", "", "allow the link only from these addresses: a comma list of IPs and CIDR ranges (default: any address)")
+	publicURL := fs.String("public-url", getenv("CUSTEXPORT_PUBLIC_URL"), "the server's address as partners reach it (env CUSTEXPORT_PUBLIC_URL; default "+defaultPublicURL+")")
+	pos, err := parseArgsAndFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	id, err := onePartnerID(pos)
+	if err != nil {
+		return err
+	}
+
+	// Every choice is checked before anything is opened, and named as the user typed it.
+	if *format == "" {
+		return usagef("--format is required (valid: csv, xml, xlsx)")
+	}
+	f, err := custexport.ParseFormat(*format)
+	if err != nil {
+		return usagef("--format: %v", err)
+	}
+	enc, err := custexport.ParseEncoding(*encoding)
+	if err != nil {
+		return usagef("--encoding: %v", err)
+	}
+	if f != custexport.FormatCSV && enc != custexport.EncodingUTF8 {
+		return usagef("--encoding %s applies to CSV only; %s is always UTF-8", enc, f)
+	}
+	filter, err := custexport.ParseFilter(*from, *until, "--from", "--until")
+	if err != nil {
+		return usagef("%v", err)
+	}
+	allowed, err := clientip.ParseList(*ipList)
+	if err != nil {
+		var e *custexport.Error
+		if errors.As(err, &e) {
+			return usagef("--ip: %s", e.Message)
+		}
+		return usagef("--ip: %v", err)
+	}
+	source, raw := "--public-url", *publicURL
+	if !flagGiven(fs, "public-url") {
+		source = "CUSTEXPORT_PUBLIC_URL"
+	}
+	if raw == "" {
+		raw = defaultPublicURL
+	}
+	base, err := parsePublicURL(raw, source)
+	if err != nil {
+		return err
+	}
+	loc, err := cfg.location()
+	if err != nil {
+		return err
+	}
+
+	db, err := cfg.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	p, err := db.Partner(ctx, id)
+	if err != nil {
+		return err
+	}
+	signer, err := loadSigner(cfg, getenv)
+	if err != nil {
+		return err
+	}
+
+	params := url.Values{}
+	if !filter.From.IsZero() {
+		params.Set("dateFrom", filter.From.String())
+	}
+	if !filter.Until.IsZero() {
+		params.Set("dateUntil", filter.Until.String())
+	}
+	if f == custexport.FormatCSV && enc == custexport.EncodingWindows1250 {
+		params.Set("encoding", string(enc))
+	}
+	if *noGuard {
+		params.Set("guard", "0")
+	}
+	if allowed.Len() > 0 {
+		params.Set("ip", allowed.String())
+	}
+	link := signer.SignedURL(base.String(), p.ID, p.LinkSalt, "/export/customers."+string(f), params)
+	if _, query, _ := strings.Cut(link, "?"); len(query) > maxLinkQuery {
+		return usagef("the link would be %d bytes long after the \"?\", more than the server's %d; shorten the --ip list", len(query), maxLinkQuery)
+	}
+
+	fmt.Fprintln(io.out, link)
+	fmt.Fprintln(io.err, describeLink(p, f, enc, !*noGuard, filter, allowed))
+	if base.Scheme == "http" && !isLoopbackHost(base.Hostname()) {
+		fmt.Fprintf(io.err, "warning: %s is plain http://: the link and the customer data cross the network unencrypted; use an https:// address\n", base)
+	}
+	if !p.ActiveAt(time.Now(), loc) {
+		fmt.Fprintf(io.err, "warning: partner %d expired on %s: the link is refused until its date is changed with 'custexport partner expire'\n", p.ID, p.ValidUntil)
+	}
+	return nil
+}
+
+// describeLink is the one sentence saying what anyone holding the link can download.
+func describeLink(p *custexport.Partner, f custexport.Format, enc custexport.Encoding, guard bool, filter custexport.Filter, allowed clientip.List) string {
+	var what string
+	switch {
+	case filter.From.IsZero() && filter.Until.IsZero():
+		what = "all customers"
+	case filter.Until.IsZero():
+		what = "the customers registered on or after " + filter.From.String()
+	case filter.From.IsZero():
+		what = "the customers registered on or before " + filter.Until.String()
+	default:
+		what = "the customers registered from " + filter.From.String() + " to " + filter.Until.String()
+	}
+	as := strings.ToUpper(string(f))
+	if f == custexport.FormatCSV {
+		as += " (" + string(enc) + ")"
+	}
+	if !guard {
+		as += " with the formula guard off"
+	}
+	where := "from any address"
+	if allowed.Len() > 0 {
+		where = "only from " + strings.ReplaceAll(allowed.String(), ",", ", ")
+	}
+	until := "until the partner is regenerated or deleted"
+	if !p.ValidUntil.IsZero() {
+		until = "until the end of " + p.ValidUntil.String() + " (shop time), or until the partner is regenerated or deleted"
+	}
+	return fmt.Sprintf("Anyone holding this link can download %s as %s as partner %d %q, %s, %s.", what, as, p.ID, p.Name, where, until)
+}
+
+// parsePublicURL checks the base of printed links: an http or https address with a host and
+// nothing after the path.
+func parsePublicURL(raw, source string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
+		return nil, usagef("%s: %s is not an http:// or https:// address such as https://shop.example", source, strconv.Quote(raw))
+	}
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return nil, usagef("%s: %s must be only scheme, host and an optional path (no user, query or fragment)", source, strconv.Quote(raw))
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = strings.TrimSuffix(u.RawPath, "/")
+	return u, nil
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func runPartnerRegenerate(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error {
+	fs, cfg := partnerFlagSet(name, io, getenv)
+	pos, err := parseArgsAndFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	id, err := onePartnerID(pos)
+	if err != nil {
+		return err
+	}
+	salt, err := linksign.NewSalt()
+	if err != nil {
+		return err
+	}
+	return withPartner(ctx, cfg, id, func(db *sqlite.DB, p *custexport.Partner) error {
+		if err := db.RegeneratePartner(ctx, id, salt, operatorPrincipal(getenv)); err != nil {
+			return err
+		}
+		fmt.Fprintf(io.err, "regenerated partner %d %q: every link issued for it before stops working; print new ones with: custexport partner url %d --format …\n",
+			p.ID, p.Name, p.ID)
+		return nil
+	})
+}
+
+func runPartnerDelete(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error {
+	fs, cfg := partnerFlagSet(name, io, getenv)
+	pos, err := parseArgsAndFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	id, err := onePartnerID(pos)
+	if err != nil {
+		return err
+	}
+	return withPartner(ctx, cfg, id, func(db *sqlite.DB, p *custexport.Partner) error {
+		if err := db.DeletePartner(ctx, id, operatorPrincipal(getenv)); err != nil {
+			return err
+		}
+		fmt.Fprintf(io.err, "deleted partner %d %q: its links stop working\n", p.ID, p.Name)
+		return nil
+	})
+}
+
+func runPartnerExpire(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error {
+	fs, cfg := partnerFlagSet(name, io, getenv)
+	validUntil := fs.String("valid-until", "", "last day the partner's links work, YYYY-MM-DD in shop time, or none for no expiry (required)")
+	pos, err := parseArgsAndFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	id, err := onePartnerID(pos)
+	if err != nil {
+		return err
+	}
+	if !flagGiven(fs, "valid-until") {
+		return usagef("--valid-until is required (a date YYYY-MM-DD, or none to remove the expiry)")
+	}
+	until, err := parseValidUntil(*validUntil, true)
+	if err != nil {
+		return err
+	}
+	loc, err := cfg.location()
+	if err != nil {
+		return err
+	}
+	return withPartner(ctx, cfg, id, func(db *sqlite.DB, p *custexport.Partner) error {
+		if err := db.SetPartnerValidUntil(ctx, id, until, operatorPrincipal(getenv)); err != nil {
+			return err
+		}
+		p.ValidUntil = until
+		switch {
+		case until.IsZero():
+			fmt.Fprintf(io.err, "partner %d %q has no expiry now\n", p.ID, p.Name)
+		case p.ActiveAt(time.Now(), loc):
+			fmt.Fprintf(io.err, "partner %d %q is valid until %s: its links stop working at the end of that day (%s)\n",
+				p.ID, p.Name, until, loc)
+		default:
+			fmt.Fprintf(io.err, "partner %d %q expired on %s: its links no longer work\n", p.ID, p.Name, until)
+		}
+		return nil
+	})
+}
+
+// withPartner opens the store, loads the live partner id (exit 1, "partner N does not exist",
+// when there is none) and runs fn.
+func withPartner(ctx context.Context, cfg *storeConfig, id int64, fn func(*sqlite.DB, *custexport.Partner) error) error {
+	db, err := cfg.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	p, err := db.Partner(ctx, id)
+	if err != nil {
+		return err
+	}
+	return fn(db, p)
+}
+
+// parseValidUntil parses a --valid-until value; "none" (when allowed) clears the expiry.
+func parseValidUntil(s string, noneAllowed bool) (custexport.Date, error) {
+	if s == "" {
+		return custexport.Date{}, nil
+	}
+	if noneAllowed && strings.EqualFold(s, "none") {
+		return custexport.Date{}, nil
+	}
+	d, err := custexport.ParseDate(s)
+	if err != nil {
+		hint := ""
+		if noneAllowed {
+			hint = ", or none"
+		}
+		return custexport.Date{}, usagef("--valid-until: %s is not a valid date: %v%s", strconv.Quote(s), err, hint)
+	}
+	return d, nil
+}
+
+func validityText(d custexport.Date) string {
+	if d.IsZero() {
+		return "no expiry"
+	}
+	return "valid until " + d.String()
+}
+
+// onePartnerID takes the single positional ID argument.
+func onePartnerID(pos []string) (int64, error) {
+	if len(pos) == 0 {
+		return 0, usagef("the partner ID is required (see 'custexport partner list')")
+	}
+	if len(pos) > 1 {
+		return 0, usagef("unexpected argument %s", strconv.Quote(pos[1]))
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usagef("partner ID must be a positive whole number, not %s", strconv.Quote(pos[0]))
+	}
+	return id, nil
+}
+
+// parseArgsAndFlags parses flags given before, between or after the positional arguments
+// (`partner url 7 --format csv`), which the flag package alone stops at, and returns the
+// positional ones. Everything after "--" is positional.
+func parseArgsAndFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// flagGiven reports whether the flag was set on the command line.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, unicode.IsControl)
+}
+
+// displayText makes text that came from outside (a user agent, a name, a note) safe to print in
+// a table on a terminal: if it holds anything but printable characters — control characters such
+// as CR, LF, TAB or ESC, invisible formatting characters, invalid UTF-8 — it is shown as a Go
+// string literal, quoted and escaped, so it can neither forge lines nor drive the terminal. Text
+// that starts with a quote is quoted as well, so a quoted cell always means "escaped".
+func displayText(s string) string {
+	if s == "" {
+		return ""
+	}
+	if s[0] == '"' || needsEscape(s) {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+func needsEscape(s string) bool {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				return true
+			}
+		}
+		if !strconv.IsPrint(r) {
+			return true
+		}
+	}
+	return false
+}
