@@ -1,6 +1,6 @@
 # custexport — every command a developer or CI needs. `make test` is the one CI runs.
 GO           ?= go
-STATICCHECK  := honnef.co/go/tools/cmd/staticcheck@2025.1.1
+STATICCHECK  := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME     ?= 30s
 # The fuzz targets: package and function.
 FUZZ_TARGETS := \
