@@ -35,6 +35,11 @@ func (db *DB) InsertCustomers(ctx context.Context, customers []custexport.Custom
 		c := dc.(driver.Conn).Raw()
 		old := c.SetInterrupt(ctx)
 		defer c.SetInterrupt(old)
+		if db.writeCacheKiB > 0 {
+			if err := c.Exec(fmt.Sprintf("PRAGMA cache_size = %d", -db.writeCacheKiB)); err != nil {
+				return err
+			}
+		}
 		if err := c.Exec(`BEGIN IMMEDIATE`); err != nil {
 			return err
 		}
