@@ -138,14 +138,12 @@ func (s *snapshot) eachParallel(ctx context.Context, cancel context.CancelFunc, 
 func (s *snapshot) walkChunks(ctx context.Context, chunks [2]chan chunkBounds) error {
 	defer close(chunks[0])
 	defer close(chunks[1])
-	stmt, _, err := s.conns[2].Prepare(chunkKeysSQL)
+	stmt, err := s.prepareInRange(s.conns[2], chunkKeysSQL)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
-	from, until := rangeBounds(s.query.Range)
-	stmt.BindInt64(1, from)
-	stmt.BindInt64(2, until)
+	_, until := rangeBounds(s.query.Range)
 	var lo rowKey
 	n, i := 0, 0
 	for stmt.Step() {

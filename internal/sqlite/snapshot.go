@@ -155,15 +155,24 @@ func rangeBounds(r custexport.Range) (int64, int64) {
 	return from, until
 }
 
-func (s *snapshot) count() error {
-	stmt, _, err := s.conns[0].Prepare(exportCountSQL)
+// prepareInRange prepares a statement whose ?1 and ?2 are the snapshot's range.
+func (s *snapshot) prepareInRange(conn *sqlite3.Conn, sqlText string) (*sqlite3.Stmt, error) {
+	stmt, _, err := conn.Prepare(sqlText)
 	if err != nil {
-		return describeOpenError(err)
+		return nil, describeOpenError(err)
 	}
-	defer stmt.Close()
 	from, until := rangeBounds(s.query.Range)
 	stmt.BindInt64(1, from)
 	stmt.BindInt64(2, until)
+	return stmt, nil
+}
+
+func (s *snapshot) count() error {
+	stmt, err := s.prepareInRange(s.conns[0], exportCountSQL)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
 	if !stmt.Step() {
 		return fmt.Errorf("count customers: %w", stmt.Err())
 	}
@@ -231,14 +240,11 @@ func (s *snapshot) eachSerial(ctx context.Context, cancel context.CancelFunc, fn
 	if s.query.AllDelivery {
 		sqlText = exportWithExtrasSQL
 	}
-	stmt, _, err := s.conns[0].Prepare(sqlText)
+	stmt, err := s.prepareInRange(s.conns[0], sqlText)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
-	from, until := rangeBounds(s.query.Range)
-	stmt.BindInt64(1, from)
-	stmt.BindInt64(2, until)
 
 	// Every batch is in exactly one of: free, batches, or the hands of one goroutine, so
 	// neither channel send can block once both goroutines have stopped.
