@@ -30,6 +30,7 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 	trusted := fs.String("trusted-proxies", getenv("CUSTEXPORT_TRUSTED_PROXIES"), "proxies whose X-Forwarded-For is believed: addresses and CIDR ranges (env CUSTEXPORT_TRUSTED_PROXIES)")
 	demo := fs.Bool("demo", false, "on an empty database: seed demo customers and a demo partner, and print sample links")
 	shutdownWait := fs.Duration("shutdown-timeout", 30*time.Second, "how long running exports may finish after a stop signal")
+	retention := fs.Duration("log-retention", envDuration(getenv, "CUSTEXPORT_LOG_RETENTION", 400*24*time.Hour), "how long access-log entries are kept (env CUSTEXPORT_LOG_RETENTION)")
 	leaseTTL := fs.Duration("lease-ttl", envDuration(getenv, "CUSTEXPORT_LEASE_TTL", 0), "how long a crashed instance's export slot stays taken (env CUSTEXPORT_LEASE_TTL; default 30s)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -94,6 +95,7 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	go pruneAccessLog(baseCtx, db, *retention, logger)
 	logger.Info("listening", "addr", listener.Addr().String(), "public_url", base, "database", db.Path())
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(listener) }()
@@ -110,12 +112,38 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 		logger.Warn("exports still running at the shutdown timeout; cancelling them", "err", err)
 		cancelBase()
 		httpServer.Close()
+		// A cancelled export stops within a second; give it time to free its slot and log.
+		waitCtx, cancelWait := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancelWait()
+		if err := server.WaitForExports(waitCtx); err != nil {
+			logger.Error("exports did not stop; their slots free themselves when the lease expires", "err", err)
+		}
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// pruneAccessLog deletes entries older than the retention at start and then daily. The oldest
+// entry left anchors the hash chain, so `log verify` still checks everything that remains.
+func pruneAccessLog(ctx context.Context, db *sqlite.DB, retention time.Duration, logger *slog.Logger) {
+	tick := time.NewTicker(24 * time.Hour)
+	defer tick.Stop()
+	for {
+		n, err := db.DeleteAccessBefore(ctx, time.Now().Add(-retention))
+		if err != nil && ctx.Err() == nil {
+			logger.Error("access log retention failed", "err", err)
+		} else if n > 0 {
+			logger.Info("access log entries past retention deleted", "entries", n, "retention", retention.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 func envDuration(getenv func(string) string, name string, fallback time.Duration) time.Duration {

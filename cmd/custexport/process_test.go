@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -73,9 +74,16 @@ func TestSecondCLIExportIsBusy(t *testing.T) {
 	first.Wait()
 }
 
-// A serve process killed with SIGKILL in the middle of a download cannot release its slot; the
-// lease expires and the partner can download again from another instance.
-func TestKilledServerFreesTheSlot(t *testing.T) {
+// serverFixture is a seeded data directory with one partner and the link signer.
+type serverFixture struct {
+	t       *testing.T
+	bin     string
+	dir     string
+	partner *custexport.Partner
+	signer  *linksign.Signer
+}
+
+func newServerFixture(t *testing.T) *serverFixture {
 	bin := custexportBinary(t)
 	dir := t.TempDir()
 	if out, err := exec.Command(bin, "seed", "--customers", "20000", "--data-dir", dir).CombinedOutput(); err != nil {
@@ -96,49 +104,68 @@ func TestKilledServerFreesTheSlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	signer, _ := linksign.New(key)
+	return &serverFixture{t: t, bin: bin, dir: dir, partner: partner, signer: signer}
+}
 
-	start := func() (*exec.Cmd, string) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
-		cmd := exec.Command(bin, "serve", "--data-dir", dir, "--addr", addr, "--lease-ttl", "5s")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		for deadline := time.Now().Add(20 * time.Second); ; {
-			if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
-				resp.Body.Close()
-				return cmd, addr
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("serve did not start")
-			}
-			time.Sleep(50 * time.Millisecond) // waiting for a child process to listen
-		}
+// start runs `serve` on a free port with the extra flags and waits until it answers.
+func (f *serverFixture) start(flags ...string) (*exec.Cmd, string) {
+	t := f.t
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	first, addr := start()
-	link := signer.SignedURL("http://"+addr, partner.ID, partner.LinkSalt, "/export/customers.xml", url.Values{})
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(f.bin, append([]string{"serve", "--data-dir", f.dir, "--addr", addr}, flags...)...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			return cmd, addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("serve did not start")
+		}
+		time.Sleep(50 * time.Millisecond) // waiting for a child process to listen
+	}
+}
+
+func (f *serverFixture) link(addr string) string {
+	return f.signer.SignedURL("http://"+addr, f.partner.ID, f.partner.LinkSalt, "/export/customers.xml", url.Values{})
+}
+
+// openDownload starts a download and reads only the headers, leaving the export running.
+func (f *serverFixture) openDownload(addr string) net.Conn {
+	t := f.t
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	req, _ := http.NewRequest(http.MethodGet, link, nil)
+	t.Cleanup(func() { conn.Close() })
+	req, _ := http.NewRequest(http.MethodGet, f.link(addr), nil)
 	req.Write(conn)
 	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("first download: %v %v", resp, err)
 	}
+	return conn
+}
+
+// A serve process killed with SIGKILL in the middle of a download cannot release its slot; the
+// lease expires and the partner can download again from another instance.
+func TestKilledServerFreesTheSlot(t *testing.T) {
+	f := newServerFixture(t)
+	first, addr := f.start("--lease-ttl", "5s")
+	f.openDownload(addr)
 	first.Process.Signal(syscall.SIGKILL)
 	first.Wait()
 	killedAt := time.Now()
 
-	_, addr2 := start()
-	link2 := signer.SignedURL("http://"+addr2, partner.ID, partner.LinkSalt, "/export/customers.xml", url.Values{})
+	_, addr2 := f.start("--lease-ttl", "5s")
+	link2 := f.link(addr2)
 	sawBusy := false
 	for {
 		resp, err := http.Get(link2)
@@ -157,5 +184,43 @@ func TestKilledServerFreesTheSlot(t *testing.T) {
 	}
 	if !sawBusy {
 		t.Fatal("the partner was never refused after the kill: the dead server's slot was not held")
+	}
+}
+
+// A stop signal lets running exports finish up to the shutdown timeout, then cancels them and
+// frees their slots: another instance serves the partner at once, long before the lease would
+// have expired.
+func TestGracefulShutdownFreesTheSlot(t *testing.T) {
+	f := newServerFixture(t)
+	first, addr := f.start("--lease-ttl", "60s", "--shutdown-timeout", "1s")
+	f.openDownload(addr) // never read on: the export stays blocked until cancelled
+	first.Process.Signal(syscall.SIGTERM)
+	if err := first.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v", err)
+	}
+	_, addr2 := f.start("--lease-ttl", "60s")
+	resp, err := http.Get(f.link(addr2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("after a graceful stop the partner got %d, want 200 (the slot must have been released)", resp.StatusCode)
+	}
+	db, err := sqlite.Open(context.Background(), filepath.Join(f.dir, "custexport.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var outcomes []string
+	db.AccessEntries(context.Background(), time.Time{}, func(e *custexport.AccessEntry) error {
+		if e.Principal.Kind == custexport.PrincipalPartner {
+			outcomes = append(outcomes, string(e.Outcome))
+		}
+		return nil
+	})
+	if strings.Join(outcomes, ",") != "aborted,served" {
+		t.Fatalf("partner log outcomes %v, want the cut-off export aborted, then the new one served", outcomes)
 	}
 }

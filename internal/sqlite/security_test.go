@@ -195,3 +195,32 @@ func TestPartnerActiveUntilEndOfDay(t *testing.T) {
 		t.Fatal("a partner's links work until the end of its valid-until day in shop time, not longer")
 	}
 }
+
+func TestRetentionKeepsTheRestVerifiable(t *testing.T) {
+	db := openTemp(t)
+	ctx := context.Background()
+	old := time.Now().Add(-500 * 24 * time.Hour)
+	for i := range 6 {
+		at := old
+		if i >= 3 {
+			at = time.Now()
+		}
+		if err := db.AppendAccess(ctx, &custexport.AccessEntry{At: at, Outcome: custexport.OutcomeServed, Rows: int64(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := db.DeleteAccessBefore(ctx, time.Now().Add(-400*24*time.Hour))
+	if err != nil || n != 3 {
+		t.Fatalf("deleted %d, %v; want the 3 old entries", n, err)
+	}
+	var v custexport.ChainVerifier
+	err = db.AccessEntries(ctx, time.Time{}, func(e *custexport.AccessEntry) error {
+		if brk := v.Check(e); brk != nil {
+			t.Errorf("entry %d %s", brk.ID, brk.Reason)
+		}
+		return nil
+	})
+	if err != nil || v.Checked != 3 {
+		t.Fatalf("verified %d entries after retention, %v; want the 3 recent ones", v.Checked, err)
+	}
+}

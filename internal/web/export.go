@@ -190,6 +190,8 @@ func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, req exporte
 	http.NewResponseController(w).SetWriteDeadline(time.Time{})
 
 	body := &lazyBody{w: w, gzip: format != custexport.FormatXLSX && acceptsGzip(r)}
+	s.exports.Add(1)
+	defer s.exports.Done()
 	s.metrics.running.Add(1)
 	res, err := s.Engine.Run(r.Context(), req, body, nil)
 	s.metrics.running.Add(-1)

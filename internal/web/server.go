@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/custexport/custexport"
@@ -26,6 +27,24 @@ type Server struct {
 	Limiter  *FailureLimiter
 
 	metrics metrics
+	exports sync.WaitGroup // running exports, so that shutdown can wait for their slots to be freed
+}
+
+// WaitForExports waits until every running export has ended (and so released its slot and
+// written its log entry), or ctx ends. http.Server.Close does not wait for handlers; without
+// this a stopping process could exit while a cancelled export still held its lease.
+func (s *Server) WaitForExports(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		s.exports.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Handler returns the server's routes wrapped in the headers and request log every response
