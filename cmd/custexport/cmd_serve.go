@@ -58,6 +58,9 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
+	listener = web.LimitRequestLines(listener, web.MaxRequestLine, func(peer net.Addr, start []byte) {
+		logger.Warn("request line too long: answered 414 and closed", "peer", peer.String(), "start", string(start))
+	})
 	base := *publicURL
 	if base == "" {
 		base = "http://" + localAddress(listener.Addr())
@@ -93,6 +96,7 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+		ConnContext:       web.RequestLineConnContext,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	go pruneAccessLog(baseCtx, db, *retention, logger)

@@ -69,7 +69,12 @@ func newFixture(t *testing.T, n int) *fixture {
 	s := &Server{Engine: engine, Partners: db, Signer: signer, Clients: clientip.NewResolver(trusted),
 		Location: sample.Prague, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ready: db.Ping,
 		Limiter: &FailureLimiter{Max: 5, Window: time.Minute}}
-	srv := httptest.NewServer(s.Handler())
+	// The listener and connection context are cmd/custexport's, so every test here also runs
+	// through the request-line limit and its re-arming on kept-alive connections.
+	srv := httptest.NewUnstartedServer(s.Handler())
+	srv.Listener = LimitRequestLines(srv.Listener, MaxRequestLine, nil)
+	srv.Config.ConnContext = RequestLineConnContext
+	srv.Start()
 	t.Cleanup(srv.Close)
 	f := &fixture{t: t, db: db, signer: signer, srv: srv}
 	f.partner = f.newPartner("Účetní firma")

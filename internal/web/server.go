@@ -50,7 +50,7 @@ func (s *Server) WaitForExports(ctx context.Context) error {
 // Handler returns the server's routes wrapped in the headers and request log every response
 // gets.
 func (s *Server) Handler() http.Handler {
-	return s.logRequests(securityHeaders(s.routes()))
+	return rearmRequestLine(s.logRequests(securityHeaders(s.routes())))
 }
 
 func (s *Server) routes() *http.ServeMux {
