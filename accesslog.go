@@ -21,7 +21,7 @@ const (
 // Outcome is what became of an attempt.
 type Outcome string
 
-// The outcomes of SPEC section 7, and Event for partner changes.
+// The outcomes of SPEC section 7, and Event for partner and admin-user changes.
 const (
 	OutcomeServed      Outcome = "served"
 	OutcomeDenied      Outcome = "denied"
@@ -30,7 +30,7 @@ const (
 	OutcomeBadRequest  Outcome = "bad_request"
 	OutcomeFailed      Outcome = "failed"
 	OutcomeAborted     Outcome = "aborted"
-	OutcomeEvent       Outcome = "event" // a partner was created, regenerated, deleted or re-dated
+	OutcomeEvent       Outcome = "event" // a partner or admin user was created, changed or deleted
 )
 
 // AccessEntry is one line of the access log (Přístupový log). Text from requests is stored as
