@@ -170,6 +170,10 @@ func localAddress(a net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
+// demoSince is the dateFrom of the filtered demo link: about the last two years of the demo
+// customers, whose registrations end on the seed's fixed reference date.
+const demoSince = "2025-01-01"
+
 // prepareDemo seeds an empty database, makes sure a demo partner exists, and prints a working
 // link for each format.
 func prepareDemo(ctx context.Context, io *stdio, db *sqlite.DB, signer *linksign.Signer, base string) error {
@@ -205,11 +209,15 @@ func prepareDemo(ctx context.Context, io *stdio, db *sqlite.DB, signer *linksign
 	}
 	fmt.Fprintf(io.out, "custexport demo is running at %s\n", base)
 	fmt.Fprintf(io.out, "(the admin UI is not built yet; these links download the demo customers)\n\n")
-	for _, f := range []custexport.Format{custexport.FormatCSV, custexport.FormatXML, custexport.FormatXLSX} {
-		link := signer.SignedURL(strings.TrimSuffix(base, "/"), partner.ID, partner.LinkSalt, "/export/customers."+string(f), url.Values{})
-		fmt.Fprintf(io.out, "  %-4s  %s\n", f, link)
+	sign := func(f custexport.Format, params url.Values) string {
+		return signer.SignedURL(strings.TrimSuffix(base, "/"), partner.ID, partner.LinkSalt, "/export/customers."+string(f), params)
 	}
-	fmt.Fprintln(io.out)
+	for _, f := range []custexport.Format{custexport.FormatCSV, custexport.FormatXML, custexport.FormatXLSX} {
+		fmt.Fprintf(io.out, "  %-4s  %s\n", f, sign(f, url.Values{}))
+	}
+	// A link with a filter too: changing its dateFrom without signing it anew gets 403.
+	fmt.Fprintf(io.out, "\nCSV of the customers registered since %s, in windows-1250:\n  %s\n\n", demoSince,
+		sign(custexport.FormatCSV, url.Values{"dateFrom": {demoSince}, "encoding": {"windows-1250"}}))
 	return nil
 }
 

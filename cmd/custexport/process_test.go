@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/csv"
 	"io"
 	"net"
 	"net/http"
@@ -223,4 +225,82 @@ func TestGracefulShutdownFreesTheSlot(t *testing.T) {
 	if strings.Join(outcomes, ",") != "aborted,served" {
 		t.Fatalf("partner log outcomes %v, want the cut-off export aborted, then the new one served", outcomes)
 	}
+}
+
+// `serve --demo` on an empty data directory seeds customers, makes a partner and prints links
+// that work; the filtered one is refused once its dateFrom is changed without signing anew.
+func TestDemoPrintsWorkingLinks(t *testing.T) {
+	bin := custexportBinary(t)
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "serve", "--demo", "--data-dir", dir, "--addr", "127.0.0.1:0")
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var links []string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() && len(links) < 4 {
+		if _, link, ok := strings.Cut(sc.Text(), "http://"); ok && strings.Contains(link, "hash=") {
+			links = append(links, "http://"+strings.TrimSpace(link))
+		}
+	}
+	if len(links) != 4 {
+		t.Fatalf("serve --demo printed %d links, want 4 (csv, xml, xlsx, filtered csv)", len(links))
+	}
+	get := func(link string) (int, []byte) {
+		resp, err := http.Get(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, body
+	}
+	// The links are printed before the server listens; the first answer may need a retry.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(strings.SplitN(links[0], "/export/", 2)[0] + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("serve --demo did not start")
+		}
+	}
+	wantStart := []string{"\ufeff\"guid\";", "<?xml", "PK", "\"guid\";"}
+	var allRows, sinceRows int
+	for i, link := range links {
+		status, body := get(link)
+		if status != 200 || !strings.HasPrefix(string(body), wantStart[i]) {
+			t.Fatalf("link %d %s: %d %q…", i+1, link, status, body[:min(len(body), 40)])
+		}
+		switch i {
+		case 0:
+			allRows = csvRecords(t, body) - 1
+		case 3:
+			sinceRows = csvRecords(t, body) - 1
+		}
+	}
+	if allRows != 10000 || sinceRows == 0 || sinceRows >= allRows {
+		t.Fatalf("CSV rows: all %d, filtered %d; want 10000 and a non-empty part of them", allRows, sinceRows)
+	}
+	changed := strings.Replace(links[3], "dateFrom=2025-01-01", "dateFrom=2024-01-01", 1)
+	if changed == links[3] {
+		t.Fatalf("the filtered link has no dateFrom=2025-01-01: %s", links[3])
+	}
+	if status, _ := get(changed); status != 403 {
+		t.Fatalf("the filtered link with dateFrom changed: %d, want 403", status)
+	}
+}
+
+// csvRecords counts the records of a semicolon CSV (a byte-order mark is skipped).
+func csvRecords(t *testing.T, body []byte) int {
+	t.Helper()
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff"))))
+	r.Comma = ';'
+	records, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("reading the CSV: %v", err)
+	}
+	return len(records)
 }
