@@ -15,7 +15,7 @@ func (db *DB) CreatePartner(ctx context.Context, p *custexport.Partner, by custe
 	if p.Name == "" {
 		return custexport.FieldError("name", "a partner needs a name")
 	}
-	return db.partnerChange(ctx, by, func(tx *sql.Tx) (string, error) {
+	return db.loggedChange(ctx, by, func(tx *sql.Tx) (string, error) {
 		p.CreatedAt = time.Now().UTC().Truncate(time.Millisecond)
 		res, err := tx.ExecContext(ctx, `INSERT INTO partner (name, note, valid_until, link_salt, created_at) VALUES (?, ?, ?, ?, ?)`,
 			p.Name, p.Note, p.ValidUntil.String(), p.LinkSalt, p.CreatedAt.UnixMilli())
@@ -113,7 +113,7 @@ func (db *DB) TouchPartner(ctx context.Context, id int64, at time.Time) error {
 }
 
 func (db *DB) updatePartner(ctx context.Context, id int64, by custexport.Principal, update string, value any, event string) error {
-	return db.partnerChange(ctx, by, func(tx *sql.Tx) (string, error) {
+	return db.loggedChange(ctx, by, func(tx *sql.Tx) (string, error) {
 		var name string
 		err := tx.QueryRowContext(ctx, `SELECT name FROM partner WHERE id = ? AND deleted_at = 0`, id).Scan(&name)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -129,9 +129,9 @@ func (db *DB) updatePartner(ctx context.Context, id int64, by custexport.Princip
 	})
 }
 
-// partnerChange runs change and logs the event it describes in the same transaction, so the
-// access log cannot miss a partner change.
-func (db *DB) partnerChange(ctx context.Context, by custexport.Principal, change func(*sql.Tx) (string, error)) error {
+// loggedChange runs change and logs the event it describes in the same transaction, so the
+// access log cannot miss a partner or user change.
+func (db *DB) loggedChange(ctx context.Context, by custexport.Principal, change func(*sql.Tx) (string, error)) error {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return err
