@@ -27,6 +27,7 @@ type config struct {
 	customers, runs             int
 	excelizeRuns                int
 	skipExcelize, skipProduct   bool
+	skipServer                  bool
 	keep                        bool
 	settle                      time.Duration
 	mainRoot                    string // the product's module root, for building the binary
@@ -43,6 +44,7 @@ func main() {
 	flag.IntVar(&c.runs, "runs", 3, "runs of each measure (the table shows medians)")
 	flag.IntVar(&c.excelizeRuns, "excelize-runs", 1, "runs of the excelize anchor, which takes longer than all the others together")
 	flag.BoolVar(&c.skipExcelize, "skip-excelize", false, "leave out the excelize anchor (quick local iterations only: its target then shows n/a)")
+	flag.BoolVar(&c.skipServer, "skip-server", false, "leave out the URL measures (first byte, 16 concurrent partner downloads)")
 	flag.BoolVar(&c.skipProduct, "skip-product", false, "measure the anchors only (to check the harness on a data set made by hand)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the last output file of each measure in the out directory for inspection")
 	flag.DurationVar(&c.settle, "settle", 0, "before each run, wait up to this `long` for a second in which other processes use under 10% of the CPU (for shared machines)")
@@ -81,7 +83,12 @@ func benchmark(c *config) error {
 	warmUp(c.db)
 
 	results, failed := measureAll(c)
-	rep := newReport(c, results)
+	var srv *serverResult
+	if !c.skipProduct && !c.skipServer {
+		srv = measureServer(c)
+		failed = failed || srv.Error != ""
+	}
+	rep := newReport(c, results, srv)
 	fmt.Println()
 	fmt.Print(rep.text())
 	if err := rep.save(c.outDir); err != nil {

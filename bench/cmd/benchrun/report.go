@@ -65,12 +65,13 @@ type report struct {
 	Go           string         `json:"go"`
 	SQLite       string         `json:"sqlite3"`
 	Results      []*result      `json:"results"`
+	Server       *serverResult  `json:"server,omitempty"`
 	Checks       []*checkResult `json:"checks"`
 }
 
-func newReport(c *config, results []*result) *report {
+func newReport(c *config, results []*result, srv *serverResult) *report {
 	rep := &report{Started: c.started, Customers: c.customers, Runs: c.runs, ExcelizeRuns: c.excelizeRuns,
-		CPU: c.cpu, Go: c.goBuild, SQLite: c.sqliteVersion, Results: results}
+		CPU: c.cpu, Go: c.goBuild, SQLite: c.sqliteVersion, Results: results, Server: srv}
 	byName := map[string]*result{}
 	for _, r := range results {
 		byName[r.Name] = r
@@ -109,7 +110,35 @@ func newReport(c *config, results []*result) *report {
 		}
 		rep.Checks = append(rep.Checks, cr)
 	}
+	rep.Checks = append(rep.Checks, srv.checks()...)
 	return rep
+}
+
+// URL measure names, for the table.
+const (
+	urlTTFB       = "URL export, first byte"
+	urlConcurrent = "URL export, 16 partners at once"
+)
+
+// checks are the verdicts on the URL measures; none when they did not run.
+func (s *serverResult) checks() []*checkResult {
+	if s == nil {
+		return nil
+	}
+	ttfb := &checkResult{Measure: urlTTFB, Shown: "median of sequential downloads", Target: fmt.Sprintf("≤ %d ms", ttfbTargetMS), Status: "n/a"}
+	if len(s.TTFBMillis) > 0 {
+		ttfb.Shown = fmt.Sprintf("%.1f ms (median of %d)", s.MedianTTFB, len(s.TTFBMillis))
+		ttfb.Status = verdict(false, s.MedianTTFB <= ttfbTargetMS)
+	}
+	all := &checkResult{Measure: urlConcurrent, Shown: "downloads complete", Target: fmt.Sprintf("%d of %d", s.Concurrent, s.Concurrent), Status: "n/a"}
+	mem := &checkResult{Measure: urlConcurrent, Shown: "server peak RSS", Target: fmt.Sprintf("≤ %d MiB", serverMaxRSSMiB), Status: "n/a"}
+	if s.ServerPeakMB > 0 {
+		all.Shown = fmt.Sprintf("%d of %d complete in %.3f s", s.Completed, s.Concurrent, s.ConcurrentS)
+		all.Status = verdict(false, s.Completed == s.Concurrent)
+		mem.Shown = fmt.Sprintf("server peak RSS %.1f MiB", s.ServerPeakMB)
+		mem.Status = verdict(false, s.ServerPeakMB <= serverMaxRSSMiB)
+	}
+	return []*checkResult{ttfb, all, mem}
 }
 
 func verdict(info, ok bool) string {
@@ -160,6 +189,16 @@ func (rep *report) text() string {
 		}
 	}
 	writeTable(&b, rows)
+	if rep.Server != nil {
+		b.WriteString("\n")
+		srows := [][]string{{"URL measure (custexport serve on loopback, CSV)", "result", "target", "OK/MISS"}}
+		for _, cr := range rep.Checks {
+			if cr.Measure == urlTTFB || cr.Measure == urlConcurrent {
+				srows = append(srows, []string{cr.Measure, cr.Shown, cr.Target, cr.Status})
+			}
+		}
+		writeTable(&b, srows)
+	}
 	ok, miss := 0, 0
 	for _, cr := range rep.Checks {
 		switch cr.Status {
@@ -180,6 +219,9 @@ func (rep *report) text() string {
 		if r.Error != "" {
 			fmt.Fprintf(&b, "\n%s FAILED:\n```\n%s\n```\n", r.Name, strings.TrimSpace(r.Error))
 		}
+	}
+	if rep.Server != nil && rep.Server.Error != "" {
+		fmt.Fprintf(&b, "\nURL measures FAILED:\n```\n%s\n```\n", strings.TrimSpace(rep.Server.Error))
 	}
 	return b.String()
 }
