@@ -57,6 +57,25 @@ type Request struct {
 // the outcome. A second export of the same principal gets a CodeBusy error at once. If the
 // slot is lost (the heartbeat finds it taken over), the export stops.
 func (e *Engine) Run(ctx context.Context, req Request, w io.Writer, progress *Progress) (Result, error) {
+	slot, err := e.Begin(ctx, req)
+	if err != nil {
+		return Result{}, err
+	}
+	return slot.Export(ctx, w, progress)
+}
+
+// Slot is a principal's export slot, taken by Begin and held until its export ends. The admin
+// UI takes the slot while answering the request (so that a second start is refused at once)
+// and exports in the background.
+type Slot struct {
+	e     *Engine
+	req   Request
+	lease custexport.Lease
+}
+
+// Begin takes the principal's slot for req. A refusal (CodeBusy while another export of the
+// principal runs) is written to the access log. The caller must call Export or Release.
+func (e *Engine) Begin(ctx context.Context, req Request) (*Slot, error) {
 	lease, err := e.Leases.AcquireLease(ctx, req.Principal.Key(), e.Holder, e.leaseTTL())
 	if err != nil {
 		outcome := custexport.OutcomeFailed
@@ -67,48 +86,80 @@ func (e *Engine) Run(ctx context.Context, req Request, w io.Writer, progress *Pr
 			outcome = custexport.OutcomeAborted
 		}
 		e.logAttempt(ctx, req, outcome, err.Error(), Result{})
-		return Result{}, err
+		return nil, err
 	}
+	return &Slot{e: e, req: req, lease: lease}, nil
+}
+
+// Release frees a slot whose export never started; nothing is logged.
+func (s *Slot) Release(ctx context.Context) {
+	releaseCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer stop()
+	s.e.Leases.ReleaseLease(releaseCtx, s.lease)
+}
+
+// Export runs the export under the slot, keeps the slot alive meanwhile, frees it and logs
+// the outcome. Cancelling ctx stops the export (outcome aborted).
+func (s *Slot) Export(ctx context.Context, w io.Writer, progress *Progress) (res Result, err error) {
+	e, req := s.e, s.req
 	runCtx, cancel := context.WithCancelCause(ctx)
 	heartbeatDone := make(chan struct{})
 	go func() {
 		defer close(heartbeatDone)
-		e.heartbeat(runCtx, cancel, lease)
+		e.heartbeat(runCtx, cancel, s.lease)
 	}()
-	res, err := e.Export(runCtx, req.Options, w, progress)
-	cancel(nil)
-	<-heartbeatDone
-	// The slot is freed even when the client went away: release with a context of its own.
-	releaseCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer stop()
-	e.Leases.ReleaseLease(releaseCtx, lease)
-
-	outcome, reason := custexport.OutcomeServed, ""
-	switch {
-	case err == nil:
-	case ctx.Err() != nil:
-		outcome, reason = custexport.OutcomeAborted, "client disconnected or export cancelled: "+context.Cause(ctx).Error()
-	default:
-		outcome, reason = custexport.OutcomeFailed, err.Error()
-		if cause := context.Cause(runCtx); cause != nil && cause != context.Canceled {
-			reason = cause.Error()
+	// Deferred, so that even a panic below frees the slot and leaves an entry in the log.
+	defer func() {
+		cancel(nil)
+		<-heartbeatDone
+		// The slot is freed even when the client went away: release with a context of its own.
+		releaseCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer stop()
+		e.Leases.ReleaseLease(releaseCtx, s.lease)
+		failure := err
+		if p := recover(); p != nil {
+			failure = fmt.Errorf("export panicked: %v", p)
+			defer panic(p)
 		}
+		outcome, reason := custexport.OutcomeServed, ""
+		switch {
+		case failure == nil:
+		case ctx.Err() != nil:
+			outcome, reason = custexport.OutcomeAborted, "client disconnected or export cancelled: "+context.Cause(ctx).Error()
+		default:
+			outcome, reason = custexport.OutcomeFailed, failure.Error()
+		}
+		e.logAttempt(releaseCtx, req, outcome, reason, res)
+	}()
+	res, err = e.Export(runCtx, req.Options, w, progress)
+	if cause := context.Cause(runCtx); err != nil && ctx.Err() == nil && cause != nil && cause != context.Canceled {
+		err = cause // the slot was lost: say so rather than "context canceled"
 	}
-	e.logAttempt(releaseCtx, req, outcome, reason, res)
 	return res, err
 }
 
 func (e *Engine) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, lease custexport.Lease) {
-	tick := time.NewTicker(e.leaseTTL() / 3)
+	ttl := e.leaseTTL()
+	tick := time.NewTicker(ttl / 3)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			var err error
-			if lease, err = e.Leases.RenewLease(ctx, lease, e.leaseTTL()); err != nil && ctx.Err() == nil {
+			renewed, err := e.Leases.RenewLease(ctx, lease, ttl)
+			switch {
+			case err == nil:
+				lease = renewed
+			case ctx.Err() != nil:
+				return
+			case custexport.ErrorCode(err) == custexport.CodeBusy:
 				cancel(fmt.Errorf("export slot lost: %w", err))
+				return
+			case !time.Now().Before(lease.Expires.Add(-ttl / 6)):
+				// A renewal can fail for a moment (the database busy with a long write); only
+				// a lease about to run out may be taken by someone else, so stop then.
+				cancel(fmt.Errorf("export slot could not be renewed before it expired: %w", err))
 				return
 			}
 		}
@@ -217,17 +268,29 @@ func (e *Engine) Export(ctx context.Context, opts custexport.ExportOptions, w io
 		Location:     e.Location,
 	})
 	err = snap.Each(func(c *custexport.Customer) error {
-		if err := enc.Encode(c); err != nil {
+		// A panicking encoder becomes an error here, so that the snapshot stops its readers
+		// the ordinary way before anything is closed under them.
+		if err := safely(func() error { return enc.Encode(c) }); err != nil {
 			return err
 		}
 		progress.done.Add(1)
 		return nil
 	})
-	if closeErr := enc.Close(); err == nil {
+	written := counter.n
+	if err != nil {
+		// The encoder must still be closed (XLSX stops its compressor), but its closing parts
+		// must not reach the reader: a CSV header or a whole-looking workbook would hide the
+		// failure, and a download that has not started yet can still answer 500.
+		counter.w = io.Discard
+	}
+	if closeErr := safely(enc.Close); err == nil {
 		err = closeErr
 	}
 	res.Rows = progress.Done()
 	res.Bytes = counter.n
+	if err != nil {
+		res.Bytes = written
+	}
 	if rc, ok := enc.(custexport.ReplacementCounter); ok {
 		res.Replaced = rc.Replaced()
 	}
@@ -244,4 +307,14 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// safely runs fn, turning a panic into an error.
+func safely(fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("encoder panicked: %v", p)
+		}
+	}()
+	return fn()
 }

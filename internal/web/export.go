@@ -186,10 +186,11 @@ func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, req exporte
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	// A long download must not be cut by the server's write timeout.
-	http.NewResponseController(w).SetWriteDeadline(time.Time{})
-
-	body := &lazyBody{w: w, gzip: format != custexport.FormatXLSX && acceptsGzip(r)}
+	// A long download must not be cut by the server's write timeout, but a client that stops
+	// reading must not hold its slot and a database snapshot for ever: the deadline moves on
+	// with every write and only a stall of stallTimeout ends the download.
+	body := &lazyBody{w: w, gzip: format != custexport.FormatXLSX && acceptsGzip(r), rc: http.NewResponseController(w)}
+	body.extendDeadline(time.Now())
 	s.exports.Add(1)
 	defer s.exports.Done()
 	s.metrics.running.Add(1)
@@ -239,14 +240,29 @@ func acceptsGzip(r *http.Request) bool {
 
 // lazyBody sends the headers (and starts gzip) only when the first bytes arrive.
 type lazyBody struct {
-	w       http.ResponseWriter
-	gzip    bool
-	gz      *gzip.Writer
-	out     io.Writer
-	started bool
+	w        http.ResponseWriter
+	gzip     bool
+	gz       *gzip.Writer
+	out      io.Writer
+	started  bool
+	rc       *http.ResponseController
+	deadline time.Time // the write deadline last set
+}
+
+// stallTimeout is how long a download may wait for its client to read before it is cut off.
+var stallTimeout = 60 * time.Second
+
+// extendDeadline moves the write deadline to stallTimeout from now, at most once a second
+// (setting it is cheap, but a write happens every 64 KiB).
+func (b *lazyBody) extendDeadline(now time.Time) {
+	if b.deadline.Sub(now) < stallTimeout-time.Second {
+		b.deadline = now.Add(stallTimeout)
+		b.rc.SetWriteDeadline(b.deadline)
+	}
 }
 
 func (b *lazyBody) Write(p []byte) (int, error) {
+	b.extendDeadline(time.Now())
 	if !b.started {
 		b.started = true
 		b.out = b.w
