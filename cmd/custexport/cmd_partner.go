@@ -308,22 +308,11 @@ func runPartnerURL(ctx context.Context, name string, args []string, io *stdio, g
 		return err
 	}
 
-	params := url.Values{}
-	if !filter.From.IsZero() {
-		params.Set("dateFrom", filter.From.String())
-	}
-	if !filter.Until.IsZero() {
-		params.Set("dateUntil", filter.Until.String())
-	}
-	if f == custexport.FormatCSV && enc == custexport.EncodingWindows1250 {
-		params.Set("encoding", string(enc))
-	}
-	if *noGuard {
-		params.Set("guard", "0")
-	}
+	ipText := ""
 	if allowed.Len() > 0 {
-		params.Set("ip", allowed.String())
+		ipText = allowed.String()
 	}
+	params := linksign.LinkParams(custexport.ExportOptions{Format: f, Encoding: enc, FormulaGuard: !*noGuard, Filter: filter}, ipText)
 	link := signer.SignedURL(base.String(), p.ID, p.LinkSalt, "/export/customers."+string(f), params)
 	if _, query, _ := strings.Cut(link, "?"); len(query) > maxLinkQuery {
 		return usagef("the link would be %d bytes long after the \"?\", more than the server's %d; shorten the --ip list", len(query), maxLinkQuery)

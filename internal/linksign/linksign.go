@@ -213,3 +213,26 @@ func lowerHexValue(c byte) (value byte, valid int32) {
 	isLetter := ^((l | (5 - l)) >> 31) // all ones when 'a' <= c <= 'f'
 	return byte(d&isDigit | (l+10)&isLetter), (isDigit | isLetter) & 1
 }
+
+// LinkParams are the query parameters (SPEC section 5) of a link for opts, restricted to the
+// canonical IP list ipList when it is not empty; SignedURL adds partnerId and hash. The CLI's
+// `partner url` and the admin UI's permanent-link box make the same links through it.
+func LinkParams(opts custexport.ExportOptions, ipList string) url.Values {
+	params := url.Values{}
+	if !opts.Filter.From.IsZero() {
+		params.Set("dateFrom", opts.Filter.From.String())
+	}
+	if !opts.Filter.Until.IsZero() {
+		params.Set("dateUntil", opts.Filter.Until.String())
+	}
+	if opts.Format == custexport.FormatCSV && opts.Encoding == custexport.EncodingWindows1250 {
+		params.Set("encoding", string(opts.Encoding))
+	}
+	if !opts.FormulaGuard {
+		params.Set("guard", "0")
+	}
+	if ipList != "" {
+		params.Set("ip", ipList)
+	}
+	return params
+}
