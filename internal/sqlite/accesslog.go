@@ -49,32 +49,41 @@ func appendAccessTx(ctx context.Context, tx *sql.Tx, e *custexport.AccessEntry) 
 
 // AccessEntries calls fn for the entries at or after since, oldest first.
 func (db *DB) AccessEntries(ctx context.Context, since time.Time, fn func(*custexport.AccessEntry) error) error {
-	rows, err := db.sql.QueryContext(ctx, `SELECT id, at, principal_kind, principal_id, principal_name,
-		channel, client_ip, user_agent, format, encoding, filter, outcome, reason, rows, bytes, duration_ms,
-		replaced, prev_hash, hash FROM access_log WHERE at >= ? ORDER BY id`, since.UnixMilli())
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+accessColumns+` FROM access_log WHERE at >= ? ORDER BY id`, since.UnixMilli())
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var e custexport.AccessEntry
-		var at, durationMS int64
-		var kind, channel, format, encoding, outcome string
-		if err := rows.Scan(&e.ID, &at, &kind, &e.Principal.ID, &e.Principal.Name, &channel, &e.ClientIP,
-			&e.UserAgent, &format, &encoding, &e.Filter, &outcome, &e.Reason, &e.Rows, &e.Bytes, &durationMS,
-			&e.Replaced, &e.PrevHash, &e.Hash); err != nil {
+		e, err := scanAccess(rows.Scan)
+		if err != nil {
 			return err
 		}
-		e.At = time.UnixMilli(at).UTC()
-		e.Duration = time.Duration(durationMS) * time.Millisecond
-		e.Principal.Kind = custexport.PrincipalKind(kind)
-		e.Channel, e.Format, e.Encoding = custexport.Channel(channel), custexport.Format(format), custexport.Encoding(encoding)
-		e.Outcome = custexport.Outcome(outcome)
-		if err := fn(&e); err != nil {
+		if err := fn(e); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
+}
+
+const accessColumns = `id, at, principal_kind, principal_id, principal_name, channel, client_ip, user_agent,
+	format, encoding, filter, outcome, reason, rows, bytes, duration_ms, replaced, prev_hash, hash`
+
+func scanAccess(scan func(...any) error) (*custexport.AccessEntry, error) {
+	var e custexport.AccessEntry
+	var at, durationMS int64
+	var kind, channel, format, encoding, outcome string
+	if err := scan(&e.ID, &at, &kind, &e.Principal.ID, &e.Principal.Name, &channel, &e.ClientIP,
+		&e.UserAgent, &format, &encoding, &e.Filter, &outcome, &e.Reason, &e.Rows, &e.Bytes, &durationMS,
+		&e.Replaced, &e.PrevHash, &e.Hash); err != nil {
+		return nil, err
+	}
+	e.At = time.UnixMilli(at).UTC()
+	e.Duration = time.Duration(durationMS) * time.Millisecond
+	e.Principal.Kind = custexport.PrincipalKind(kind)
+	e.Channel, e.Format, e.Encoding = custexport.Channel(channel), custexport.Format(format), custexport.Encoding(encoding)
+	e.Outcome = custexport.Outcome(outcome)
+	return &e, nil
 }
 
 // DeleteAccessBefore removes entries older than t (retention); the oldest entry left anchors

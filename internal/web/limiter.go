@@ -9,12 +9,16 @@ import (
 // FailureLimiter counts failed download attempts per client address in fixed windows. An
 // address over the limit is refused until its window ends; other addresses, the legitimate
 // partner's among them, are not affected.
-type FailureLimiter struct {
+type FailureLimiter = Limiter[netip.Addr]
+
+// Limiter counts failures per key (a client address, a user name) in fixed windows; a key
+// over the limit is refused until its window ends.
+type Limiter[K comparable] struct {
 	Max    int           // failed attempts allowed per window
 	Window time.Duration // e.g. a minute
 
 	mu    sync.Mutex
-	addrs map[netip.Addr]*failWindow
+	addrs map[K]*failWindow
 }
 
 type failWindow struct {
@@ -25,8 +29,8 @@ type failWindow struct {
 // maxTracked bounds the memory an attacker with many addresses can make us use.
 const maxTracked = 100_000
 
-// Blocked reports whether addr is over the limit now, and when it may try again.
-func (l *FailureLimiter) Blocked(addr netip.Addr, now time.Time) (bool, time.Duration) {
+// Blocked reports whether the key is over the limit now, and when it may try again.
+func (l *Limiter[K]) Blocked(addr K, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	w := l.addrs[addr]
@@ -39,12 +43,12 @@ func (l *FailureLimiter) Blocked(addr netip.Addr, now time.Time) (bool, time.Dur
 	return true, w.start.Add(l.Window).Sub(now)
 }
 
-// Fail records a failed attempt from addr.
-func (l *FailureLimiter) Fail(addr netip.Addr, now time.Time) {
+// Fail records a failed attempt of the key.
+func (l *Limiter[K]) Fail(addr K, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.addrs == nil {
-		l.addrs = make(map[netip.Addr]*failWindow)
+		l.addrs = make(map[K]*failWindow)
 	}
 	w := l.addrs[addr]
 	if w == nil || now.Sub(w.start) >= l.Window {
@@ -58,7 +62,7 @@ func (l *FailureLimiter) Fail(addr netip.Addr, now time.Time) {
 }
 
 // prune drops windows that have ended; if none has, it drops them all rather than grow.
-func (l *FailureLimiter) prune(now time.Time) {
+func (l *Limiter[K]) prune(now time.Time) {
 	for a, w := range l.addrs {
 		if now.Sub(w.start) >= l.Window {
 			delete(l.addrs, a)

@@ -1,0 +1,123 @@
+package exporter
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/sample"
+	"github.com/custexport/custexport/internal/sqlite"
+)
+
+func newJobs(t *testing.T) (*Jobs, *sqlite.DB, *custexport.User) {
+	t.Helper()
+	e, db := newEngine(t)
+	u := &custexport.User{Name: "Jana", PasswordHash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"}
+	if err := db.AddUser(context.Background(), u, custexport.Principal{Kind: custexport.PrincipalOperator}); err != nil {
+		t.Fatal(err)
+	}
+	return &Jobs{Engine: e, Store: db, Dir: filepath.Join(t.TempDir(), "jobs")}, db, u
+}
+
+func adminRequest(u *custexport.User) Request {
+	return Request{Principal: u.Principal(), Channel: custexport.ChannelAdmin, ClientIP: "192.0.2.9",
+		Options: custexport.ExportOptions{Format: custexport.FormatCSV, FormulaGuard: true}}
+}
+
+// A job writes its file, records its counts and logs the export on the admin channel.
+func TestJobWritesItsFile(t *testing.T) {
+	js, db, u := newJobs(t)
+	ctx := context.Background()
+	job, err := js.Start(ctx, ctx, adminRequest(u), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := js.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Job(ctx, job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := int64(len(sample.Customers()))
+	if got.State != custexport.JobDone || got.RowsDone != want || got.RowsTotal != want || got.Percent() != 100 || got.File == "" {
+		t.Fatalf("job after the export: %+v, want done with %d rows and a file", got, want)
+	}
+	data, err := os.ReadFile(filepath.Join(js.Dir, got.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
+	r.Comma = ';'
+	records, err := r.ReadAll()
+	if err != nil || int64(len(records)) != want+1 {
+		t.Fatalf("job file: %d records, %v; want %d", len(records), err, want+1)
+	}
+	if latest, _ := db.LatestJob(ctx, u.ID); latest == nil || latest.ID != job.ID {
+		t.Fatalf("latest job of the user: %+v", latest)
+	}
+	if got := outcomes(t, db); got[len(got)-1] != "served:"+u.Principal().Key()+":" {
+		t.Fatalf("access log: %v", got)
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(js.Dir, "*.part")); len(leftovers) != 0 {
+		t.Fatalf("partial files left: %v", leftovers)
+	}
+}
+
+// While the user's slot is taken (an export of theirs runs elsewhere), a start is refused at
+// once with CodeBusy and no job is recorded.
+func TestJobRefusedWhileUserExports(t *testing.T) {
+	js, db, u := newJobs(t)
+	ctx := context.Background()
+	slot, err := js.Engine.Begin(ctx, adminRequest(u))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slot.Release(ctx)
+	if _, err := js.Start(ctx, ctx, adminRequest(u), u.ID); custexport.ErrorCode(err) != custexport.CodeBusy {
+		t.Fatalf("second start: %v, want busy", err)
+	}
+	if latest, _ := db.LatestJob(ctx, u.ID); latest != nil {
+		t.Fatalf("a refused start recorded job %+v", latest)
+	}
+}
+
+// A day after a job ended its file is deleted and the job says expired; a running job whose
+// process stopped reporting is failed.
+func TestJobCleanUp(t *testing.T) {
+	js, db, u := newJobs(t)
+	ctx := context.Background()
+	job, err := js.Start(ctx, ctx, adminRequest(u), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js.Wait(ctx)
+	done, _ := db.Job(ctx, job.ID)
+	stale := &custexport.ExportJob{UserID: u.ID, Options: adminRequest(u).Options}
+	if err := db.CreateJob(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	if err := js.Clean(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := db.Job(ctx, job.ID); j.State != custexport.JobDone {
+		t.Fatalf("a fresh job was cleaned: %s", j.State)
+	}
+	if err := js.Clean(ctx, time.Now().Add(custexport.JobFileLifetime+time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := db.Job(ctx, job.ID); j.State != custexport.JobExpired {
+		t.Fatalf("job a day later: %s, want expired", j.State)
+	}
+	if _, err := os.Stat(filepath.Join(js.Dir, done.File)); !os.IsNotExist(err) {
+		t.Fatalf("the expired job's file still exists: %v", err)
+	}
+	if j, _ := db.Job(ctx, stale.ID); j.State != custexport.JobFailed || j.Error == "" {
+		t.Fatalf("stale running job: %+v, want failed with a reason", j)
+	}
+}
