@@ -70,7 +70,7 @@ type UserStore interface {
 	UserByName(ctx context.Context, name string) (*User, error)
 	// UserByID returns the user; CodeNotFound when it does not exist (or was deleted).
 	UserByID(ctx context.Context, id int64) (*User, error)
-	// ListUsers lists the users by name.
+	// ListUsers lists the users in the order they were added.
 	ListUsers(ctx context.Context) ([]User, error)
 	// SetPasswordHash replaces the user's password hash and ends every session of the user:
 	// whoever knew the old password is logged out. The UI logs the user in afresh.

@@ -84,10 +84,11 @@ func (db *DB) UserByID(ctx context.Context, id int64) (*custexport.User, error) 
 	return u, err
 }
 
-// ListUsers lists the users by name, letter case aside.
+// ListUsers lists the users by id, which is the order they were added in. (By name would need
+// a collation: SQLite and byte order both put "Šárka" after "Zdeněk".)
 func (db *DB) ListUsers(ctx context.Context) ([]custexport.User, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT id, name, password_hash, created_at, password_changed_at, last_login_at
-		FROM admin_user ORDER BY name_key, id`)
+		FROM admin_user ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}

@@ -106,8 +106,8 @@ func TestUserLifecycle(t *testing.T) {
 
 	t.Run("List", func(t *testing.T) {
 		users, err := db.ListUsers(ctx)
-		if err != nil || len(users) != 2 || users[0].ID != other.ID || users[1].ID != u.ID {
-			t.Fatalf("ListUsers = %+v, %v; want admin, then Šárka", users, err)
+		if err != nil || len(users) != 2 || users[0].ID != u.ID || users[1].ID != other.ID {
+			t.Fatalf("ListUsers = %+v, %v; want Šárka, then admin: the order they were added in", users, err)
 		}
 	})
 
