@@ -7,6 +7,7 @@ FUZZ_TARGETS := \
 	./internal/csvfile:FuzzEncodeCSV \
 	./internal/xmlfile:FuzzEncodeXML \
 	./internal/xlsxfile:FuzzEncodeXLSX \
+	./internal/password:FuzzVerify \
 	.:FuzzParseDate
 
 .PHONY: test lint bench fuzz build clean
