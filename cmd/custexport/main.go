@@ -47,6 +47,7 @@ var commands = map[string]command{
 	"export":  {"write customers to a CSV, XML or XLSX file", runExport},
 	"seed":    {"fill an empty database with realistic, deterministic demo customers", runSeed},
 	"migrate": {"bring the database schema up to date", runMigrate},
+	"user":    {"manage the admin users of the admin UI and their passwords", runUser},
 }
 
 // usageError is a mistake in the command line: exit code 2.
