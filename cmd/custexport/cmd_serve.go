@@ -8,12 +8,15 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/clientip"
+	"github.com/custexport/custexport/internal/exporter"
 	"github.com/custexport/custexport/internal/linksign"
+	"github.com/custexport/custexport/internal/password"
 	"github.com/custexport/custexport/internal/sqlite"
 	"github.com/custexport/custexport/internal/web"
 )
@@ -71,6 +74,8 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 			return err
 		}
 	}
+	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBase()
 
 	engine := newEngine(db, loc)
 	engine.Logger = logger
@@ -86,9 +91,18 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 		Limiter:  &web.FailureLimiter{Max: 20, Window: time.Minute},
 	}
 	// Exports run on baseCtx, which outlives the stop signal by the shutdown timeout: running
-	// downloads may finish, and are cancelled (freeing their slots) only after that.
-	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelBase()
+	// downloads and admin jobs may finish, and are cancelled (freeing their slots) only after
+	// that.
+	jobs := &exporter.Jobs{Engine: engine, Store: db, Dir: filepath.Join(cfg.dataDir, "jobs"), Logger: logger}
+	server.Admin = &web.Admin{
+		Store: db, Jobs: jobs, Engine: engine, Signer: signer, Clients: server.Clients, Location: loc,
+		Logger: logger, PublicURL: base, Lifetime: sessionLifetime,
+		VerifyPassword: password.Verify, VerifyDummy: password.VerifyDummy,
+		JobContext:   baseCtx,
+		LoginLimiter: &web.Limiter[string]{Max: 10, Window: 15 * time.Minute},
+	}
+	go jobs.CleanEvery(baseCtx, 10*time.Minute)
+	go cleanSessions(baseCtx, db, logger)
 	httpServer := &http.Server{
 		Handler:           server.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -112,14 +126,18 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 	logger.Info("stopping: waiting for running exports", "timeout", shutdownWait.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), *shutdownWait)
 	defer cancel()
-	if err := httpServer.Shutdown(shutdownCtx); err != nil {
+	err = httpServer.Shutdown(shutdownCtx)
+	if err == nil {
+		err = jobs.Wait(shutdownCtx)
+	}
+	if err != nil {
 		logger.Warn("exports still running at the shutdown timeout; cancelling them", "err", err)
 		cancelBase()
 		httpServer.Close()
 		// A cancelled export stops within a second; give it time to free its slot and log.
 		waitCtx, cancelWait := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancelWait()
-		if err := server.WaitForExports(waitCtx); err != nil {
+		if err := errors.Join(server.WaitForExports(waitCtx), jobs.Wait(waitCtx)); err != nil {
 			logger.Error("exports did not stop; their slots free themselves when the lease expires", "err", err)
 		}
 	}
@@ -128,6 +146,27 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// sessionLifetime: a session ends after 30 minutes without a request, and 12 hours after
+// login at the latest (a working day), whichever comes first.
+var sessionLifetime = custexport.SessionLifetime{Idle: 30 * time.Minute, MaxAge: 12 * time.Hour}
+
+// cleanSessions deletes ended sessions hourly; they are refused anyway, this only keeps the
+// table small.
+func cleanSessions(ctx context.Context, db *sqlite.DB, logger *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if _, err := db.DeleteExpiredSessions(ctx, sessionLifetime, time.Now()); err != nil && ctx.Err() == nil {
+			logger.Warn("deleting ended sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // pruneAccessLog deletes entries older than the retention at start and then daily. The oldest
@@ -170,6 +209,28 @@ func localAddress(a net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
+// demoAdmin is the admin user serve --demo creates.
+const demoAdmin = "admin"
+
+// prepareDemoAdmin creates the admin user with a generated password, printed this once; a
+// later --demo start on the same data only says that the user exists.
+func prepareDemoAdmin(ctx context.Context, io *stdio, db *sqlite.DB, base string) error {
+	login := strings.TrimSuffix(base, "/") + "/login"
+	if _, err := db.UserByName(ctx, demoAdmin); err == nil {
+		fmt.Fprintf(io.out, "Admin UI: %s  user %q (its password was printed when it was created;\n  set a new one with: custexport user passwd %s)\n\n", login, demoAdmin, demoAdmin)
+		return nil
+	} else if custexport.ErrorCode(err) != custexport.CodeNotFound {
+		return err
+	}
+	pw := password.Generate()
+	u := &custexport.User{Name: demoAdmin, PasswordHash: password.Hash(pw)}
+	if err := db.AddUser(ctx, u, custexport.Principal{Kind: custexport.PrincipalOperator, Name: "demo"}); err != nil {
+		return err
+	}
+	fmt.Fprintf(io.out, "Admin UI: %s\n  user:     %s\n  password: %s   (shown this once; change it with: custexport user passwd %s)\n\n", login, demoAdmin, pw, demoAdmin)
+	return nil
+}
+
 // demoSince is the dateFrom of the filtered demo link: about the last two years of the demo
 // customers, whose registrations end on the seed's fixed reference date.
 const demoSince = "2025-01-01"
@@ -207,8 +268,11 @@ func prepareDemo(ctx context.Context, io *stdio, db *sqlite.DB, signer *linksign
 			return err
 		}
 	}
-	fmt.Fprintf(io.out, "custexport demo is running at %s\n", base)
-	fmt.Fprintf(io.out, "(the admin UI is not built yet; these links download the demo customers)\n\n")
+	fmt.Fprintf(io.out, "custexport demo is running at %s\n\n", base)
+	if err := prepareDemoAdmin(ctx, io, db, base); err != nil {
+		return err
+	}
+	fmt.Fprintf(io.out, "Demo partner links (they download the demo customers):\n")
 	sign := func(f custexport.Format, params url.Values) string {
 		return signer.SignedURL(strings.TrimSuffix(base, "/"), partner.ID, partner.LinkSalt, "/export/customers."+string(f), params)
 	}

@@ -16,6 +16,7 @@ var (
 	msgMethod      = message{"Metoda není povolena; použijte GET.", "Method not allowed; use GET."}
 	msgNotFound    = message{"Stránka nenalezena.", "Not found."}
 	msgTooLong     = message{"Adresa je příliš dlouhá.", "The address is too long."}
+	msgCrossOrigin = message{"Požadavek z jiného webu byl odmítnut.", "A request from another site was refused."}
 	msgFailed      = message{"Export se nepodařil. Zkuste to prosím znovu.", "The export failed. Please try again."}
 )
 

@@ -25,6 +25,7 @@ type Server struct {
 	Logger   *slog.Logger
 	Ready    func(context.Context) error // the database answers
 	Limiter  *FailureLimiter
+	Admin    *Admin // the admin UI; nil serves the partner URLs only
 
 	metrics metrics
 	exports sync.WaitGroup // running exports, so that shutdown can wait for their slots to be freed
@@ -50,7 +51,16 @@ func (s *Server) WaitForExports(ctx context.Context) error {
 // Handler returns the server's routes wrapped in the headers and request log every response
 // gets.
 func (s *Server) Handler() http.Handler {
-	return rearmRequestLine(s.logRequests(securityHeaders(s.routes())))
+	// Cross-origin protection refuses state-changing requests (POST) that a browser marks as
+	// coming from another site (Sec-Fetch-Site, or an Origin that is not this host): a page
+	// elsewhere cannot make a signed-in admin's browser start exports or delete partners.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Logger.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path,
+			"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
+		answer(w, r, http.StatusForbidden, msgCrossOrigin)
+	}))
+	return rearmRequestLine(s.logRequests(securityHeaders(cop.Handler(s.routes()))))
 }
 
 func (s *Server) routes() *http.ServeMux {
@@ -59,6 +69,12 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	if s.Admin != nil {
+		// The templates are embedded: one that does not parse is a bug the tests catch.
+		if err := s.Admin.register(mux); err != nil {
+			panic("admin templates: " + err.Error())
+		}
+	}
 	return mux
 }
 

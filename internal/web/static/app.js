@@ -1,0 +1,58 @@
+// custexport admin UI: live progress of a running export job, and the copy button. Everything
+// else works without JavaScript (forms, confirmation pages). No inline script: the CSP forbids it.
+"use strict";
+
+function pollJob(box) {
+  const url = box.dataset.poll;
+  const bar = document.getElementById("job-progress");
+  const text = document.getElementById("job-text");
+  const tick = async () => {
+    let job;
+    try {
+      const resp = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (resp.redirected || !resp.ok) {
+        window.location.reload(); // signed out, or the job is gone: the page says why
+        return;
+      }
+      job = await resp.json();
+    } catch (e) {
+      setTimeout(tick, 2000);
+      return;
+    }
+    if (job.total > 0) {
+      bar.max = job.total;
+    }
+    bar.value = job.done;
+    bar.textContent = job.percent + " %";
+    text.textContent = job.text;
+    if (job.state === "running") {
+      setTimeout(tick, 400);
+    } else {
+      window.location.reload(); // the finished job: download button, counts
+    }
+  };
+  setTimeout(tick, 200);
+}
+
+function copyButtons() {
+  for (const button of document.querySelectorAll("[data-copy]")) {
+    button.addEventListener("click", async () => {
+      const input = document.getElementById(button.dataset.copy);
+      input.select();
+      try {
+        await navigator.clipboard.writeText(input.value);
+      } catch (e) {
+        document.execCommand("copy");
+      }
+      button.textContent = button.dataset.copied;
+    });
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.getElementById("job");
+  if (box && box.dataset.state === "running") {
+    pollJob(box);
+  }
+  copyButtons();
+});
