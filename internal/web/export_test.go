@@ -40,6 +40,12 @@ type fixture struct {
 // Requests from the test come from 127.0.0.1, which is the trusted proxy, so tests choose
 // their client address with X-Forwarded-For.
 func newFixture(t *testing.T, n int) *fixture {
+	return startFixture(t, n, nil)
+}
+
+// startFixture builds the server; setup, when not nil, adds to it (the admin UI) before it
+// starts.
+func startFixture(t *testing.T, n int, setup func(*Server, *sqlite.DB)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "web.db"))
@@ -69,6 +75,9 @@ func newFixture(t *testing.T, n int) *fixture {
 	s := &Server{Engine: engine, Partners: db, Signer: signer, Clients: clientip.NewResolver(trusted),
 		Location: sample.Prague, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ready: db.Ping,
 		Limiter: &FailureLimiter{Max: 5, Window: time.Minute}}
+	if setup != nil {
+		setup(s, db)
+	}
 	// The listener and connection context are cmd/custexport's, so every test here also runs
 	// through the request-line limit and its re-arming on kept-alive connections.
 	srv := httptest.NewUnstartedServer(s.Handler())
