@@ -8,6 +8,12 @@ FUZZ_TARGETS := \
 	./internal/xmlfile:FuzzEncodeXML \
 	./internal/xlsxfile:FuzzEncodeXLSX \
 	./internal/password:FuzzVerify \
+	./internal/linksign:FuzzVerify \
+	./internal/clientip:FuzzParseList \
+	./internal/clientip:FuzzClientAddr \
+	./internal/sqlite:FuzzExtraDelivery \
+	./internal/web:FuzzLinkOptions \
+	./internal/web:FuzzExportForm \
 	.:FuzzParseDate
 
 .PHONY: test lint bench fuzz build clean

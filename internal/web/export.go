@@ -140,6 +140,9 @@ func linkOptions(format custexport.Format, params url.Values) (custexport.Export
 			continue
 		}
 		if !knownParams[name] {
+			if name == "" {
+				name = `""` // "=x": a parameter without a name
+			}
 			return opts, custexport.FieldError(name, "unknown parameter (known: partnerId, dateFrom, dateUntil, encoding, guard, ip)")
 		}
 		if len(values) != 1 {
@@ -149,7 +152,9 @@ func linkOptions(format custexport.Format, params url.Values) (custexport.Export
 	filter, err := custexport.ParseFilter(params.Get("dateFrom"), params.Get("dateUntil"), "dateFrom", "dateUntil")
 	if err != nil {
 		var e *custexport.Error
-		errors.As(err, &e)
+		if !errors.As(err, &e) {
+			e = custexport.FieldError("dateFrom", "%v", err)
+		}
 		return opts, e
 	}
 	opts.Filter = filter
