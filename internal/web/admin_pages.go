@@ -304,7 +304,10 @@ func (a *Admin) jobView(l lang, j *custexport.ExportJob) *jobView {
 	v.What = l.T("job.of", what, filter)
 	switch j.State {
 	case custexport.JobRunning:
-		v.Text = l.T("job.running") + " " + l.T("job.rows", formatNumber(j.RowsDone), formatNumber(j.RowsTotal))
+		v.Text = l.T("job.running")
+		if j.RowsTotal > 0 { // known once the snapshot is open, a moment after the start
+			v.Text += " " + l.T("job.rows", formatNumber(j.RowsDone), formatNumber(j.RowsTotal))
+		}
 	case custexport.JobDone:
 		v.Text = l.T("job.done", formatNumber(j.RowsDone), formatBytes(j.Bytes))
 		v.DownloadURL = fmt.Sprintf("/jobs/%d/download", j.ID)
