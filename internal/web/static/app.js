@@ -2,6 +2,13 @@
 // else works without JavaScript (forms, confirmation pages). No inline script: the CSP forbids it.
 "use strict";
 
+// reloadPage loads the page's address anew with GET. location.reload() would not do: on the page
+// a POST answered (a refused second export, a form with errors) it sends the form again, and so
+// starts another export once the running one has ended.
+function reloadPage() {
+  window.location.replace(window.location.pathname + window.location.search);
+}
+
 function pollJob(box) {
   const url = box.dataset.poll;
   const bar = document.getElementById("job-progress");
@@ -11,7 +18,7 @@ function pollJob(box) {
     try {
       const resp = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
       if (resp.redirected || !resp.ok) {
-        window.location.reload(); // signed out, or the job is gone: the page says why
+        reloadPage(); // signed out, or the job is gone: the page says why
         return;
       }
       job = await resp.json();
@@ -28,7 +35,7 @@ function pollJob(box) {
     if (job.state === "running") {
       setTimeout(tick, 400);
     } else {
-      window.location.reload(); // the finished job: download button, counts
+      reloadPage(); // the finished job: download button, counts
     }
   };
   setTimeout(tick, 200);
