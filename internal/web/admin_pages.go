@@ -519,10 +519,7 @@ func (a *Admin) partnersPage(w http.ResponseWriter, r *http.Request, u *custexpo
 }
 
 func (a *Admin) handlePartners(w http.ResponseWriter, r *http.Request, u *custexport.User) {
-	p := &page{}
-	if done := r.URL.Query().Get("done"); done != "" {
-		p.Notice = done
-	}
+	p := &page{Notice: a.takeFlash(w, r)}
 	a.partnersPage(w, r, u, http.StatusOK, partnersData{Errors: map[string]string{}}, p)
 }
 
@@ -559,7 +556,8 @@ func (a *Admin) handlePartnerCreate(w http.ResponseWriter, r *http.Request, u *c
 		a.fail(w, r, u, err)
 		return
 	}
-	http.Redirect(w, r, "/settings/partners?done="+url.QueryEscape(l.T("partners.created", p.Name)), http.StatusSeeOther)
+	a.setFlash(w, "partners.created", p.Name)
+	http.Redirect(w, r, "/settings/partners", http.StatusSeeOther)
 }
 
 type confirmData struct {
@@ -610,13 +608,13 @@ func (a *Admin) handlePartnerAction(w http.ResponseWriter, r *http.Request, u *c
 		a.fail(w, r, u, err)
 		return
 	}
-	done := l.T("partners.deleted", p.Name)
+	done := "partners.deleted"
 	if action == "regenerate" {
 		salt, err := linksign.NewSalt()
 		if err == nil {
 			err = a.Store.RegeneratePartner(r.Context(), p.ID, salt, u.Principal())
 		}
-		done = l.T("partners.regened", p.Name)
+		done = "partners.regened"
 		if err != nil {
 			a.fail(w, r, u, err)
 			return
@@ -625,5 +623,31 @@ func (a *Admin) handlePartnerAction(w http.ResponseWriter, r *http.Request, u *c
 		a.fail(w, r, u, err)
 		return
 	}
-	http.Redirect(w, r, "/settings/partners?done="+url.QueryEscape(done), http.StatusSeeOther)
+	a.setFlash(w, done, p.Name)
+	http.Redirect(w, r, "/settings/partners", http.StatusSeeOther)
+}
+
+// flashCookie carries a one-time notice ("partner created") across the redirect after a form.
+// It holds a text key and its argument, not the text, so the notice follows the language of
+// the page that shows it; it is read once and cleared, so a reload does not repeat it.
+const flashCookie = "custexport_flash"
+
+func (a *Admin) setFlash(w http.ResponseWriter, key, arg string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.Values{"k": {key}, "a": {arg}}.Encode(), Path: "/",
+		MaxAge: 60, HttpOnly: true, Secure: a.secureCookies(), SameSite: http.SameSiteLaxMode})
+}
+
+func (a *Admin) takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: a.secureCookies(), SameSite: http.SameSiteLaxMode})
+	v, err := url.ParseQuery(c.Value)
+	key := v.Get("k")
+	if err != nil || !strings.HasPrefix(key, "partners.") || uiText[key].cs == "" {
+		return "" // only our own notices: the cookie comes back from the browser
+	}
+	return requestLang(r).T(key, v.Get("a"))
 }
