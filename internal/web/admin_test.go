@@ -233,7 +233,7 @@ func TestExportJobPages(t *testing.T) {
 	}
 	af.admin.Jobs.Wait(ctx)
 	job, _ := af.db.LatestJob(ctx, af.user.ID)
-	resp, body = af.do(c, http.MethodGet, "/customers/export", nil)
+	_, body = af.do(c, http.MethodGet, "/customers/export", nil)
 	if !strings.Contains(body, `id="job-download"`) || !strings.Contains(body, "300 řádků") {
 		t.Fatalf("export page after the job: no download button or count")
 	}
