@@ -135,18 +135,18 @@ func benchPartners(c *config) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	var listed []struct {
-		ID    int64  `json:"id"`
-		Name  string `json:"name"`
-		State string `json:"state"`
-	}
-	if strings.TrimSpace(out) != "" {
-		if err := json.Unmarshal([]byte(out), &listed); err != nil {
+	// One JSON object per line (JSON Lines).
+	byName := map[string]int64{}
+	dec := json.NewDecoder(strings.NewReader(out))
+	for dec.More() {
+		var p struct {
+			ID    int64  `json:"id"`
+			Name  string `json:"name"`
+			State string `json:"state"`
+		}
+		if err := dec.Decode(&p); err != nil {
 			return nil, fmt.Errorf("partner list --format json: %w", err)
 		}
-	}
-	byName := map[string]int64{}
-	for _, p := range listed {
 		if p.State == "active" {
 			byName[p.Name] = p.ID
 		}
