@@ -98,6 +98,7 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 		Store: db, Jobs: jobs, Engine: engine, Signer: signer, Clients: server.Clients, Location: loc,
 		Logger: logger, PublicURL: base, Lifetime: sessionLifetime,
 		VerifyPassword: password.Verify, VerifyDummy: password.VerifyDummy,
+		CheckPassword: password.Check, HashPassword: password.Hash, MinPasswordLength: password.MinLength,
 		JobContext:   baseCtx,
 		LoginLimiter: &web.Limiter[string]{Max: 10, Window: 15 * time.Minute},
 	}

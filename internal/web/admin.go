@@ -55,6 +55,12 @@ type Admin struct {
 	// for an unknown user name, so that timing does not tell which names exist.
 	VerifyPassword func(password, hash string) (bool, error)
 	VerifyDummy    func(password string)
+	// CheckPassword applies the password policy (a CodeInvalid error naming the rule) and
+	// HashPassword hashes a new password, for the page where users change their own.
+	CheckPassword func(password string) error
+	HashPassword  func(password string) string
+	// MinPasswordLength is the policy's minimum, for the page's hint.
+	MinPasswordLength int
 	// JobContext is the context background jobs run on: it outlives requests and ends when
 	// the server stops.
 	JobContext context.Context
@@ -87,6 +93,8 @@ func (a *Admin) register(mux *http.ServeMux) error {
 	mux.HandleFunc("GET /customers/export/log", a.authed(a.handleLog))
 	mux.HandleFunc("GET /jobs/{id}", a.authed(a.handleJobStatus))
 	mux.HandleFunc("GET /jobs/{id}/download", a.authed(a.handleJobDownload))
+	mux.HandleFunc("GET /account/password", a.authed(a.handlePasswordPage))
+	mux.HandleFunc("POST /account/password", a.authed(a.handlePasswordChange))
 	mux.HandleFunc("GET /settings/partners", a.authed(a.handlePartners))
 	mux.HandleFunc("POST /settings/partners", a.authed(a.handlePartnerCreate))
 	mux.HandleFunc("GET /settings/partners/{id}/{action}", a.authed(a.handlePartnerConfirm))
@@ -326,15 +334,24 @@ func (a *Admin) handleLogin(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusUnauthorized, "login", &page{Title: l.T("login.title"), Error: l.T("login.wrong"), Data: data})
 		return
 	}
-	token, hash := custexport.NewSessionToken()
-	if err := a.Store.CreateSession(r.Context(), &custexport.Session{UserID: u.ID, TokenHash: hash}); err != nil {
+	if err := a.startSession(w, r, u); err != nil {
 		a.fail(w, r, nil, err)
 		return
 	}
 	a.Store.TouchLogin(r.Context(), u.ID, now)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// startSession makes a new session for u and gives its token to the browser. A new token at
+// every login (and password change) means a token planted before cannot be ridden.
+func (a *Admin) startSession(w http.ResponseWriter, r *http.Request, u *custexport.User) error {
+	token, hash := custexport.NewSessionToken()
+	if err := a.Store.CreateSession(r.Context(), &custexport.Session{UserID: u.ID, TokenHash: hash}); err != nil {
+		return err
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
 		Secure: a.secureCookies(), SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
 }
 
 func (a *Admin) handleLogout(w http.ResponseWriter, r *http.Request) {

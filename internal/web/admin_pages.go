@@ -646,8 +646,55 @@ func (a *Admin) takeFlash(w http.ResponseWriter, r *http.Request) string {
 		Secure: a.secureCookies(), SameSite: http.SameSiteLaxMode})
 	v, err := url.ParseQuery(c.Value)
 	key := v.Get("k")
-	if err != nil || !strings.HasPrefix(key, "partners.") || uiText[key].cs == "" {
+	if err != nil || !(strings.HasPrefix(key, "partners.") || strings.HasPrefix(key, "account.")) || uiText[key].cs == "" {
 		return "" // only our own notices: the cookie comes back from the browser
 	}
 	return requestLang(r).T(key, v.Get("a"))
+}
+
+// --- Změna hesla ----------------------------------------------------------------------------
+
+type passwordData struct {
+	MinLength int
+	Errors    map[string]string
+}
+
+func (a *Admin) handlePasswordPage(w http.ResponseWriter, r *http.Request, u *custexport.User) {
+	a.render(w, r, http.StatusOK, "password", &page{User: u, Title: requestLang(r).T("account.title"), Nav: "account",
+		Notice: a.takeFlash(w, r), Data: passwordData{MinLength: a.MinPasswordLength, Errors: map[string]string{}}})
+}
+
+// handlePasswordChange sets a new password after checking the current one. Changing it ends
+// every session of the user (a stolen session dies with the old password); this browser gets
+// a new one.
+func (a *Admin) handlePasswordChange(w http.ResponseWriter, r *http.Request, u *custexport.User) {
+	l := requestLang(r)
+	current, next, repeat := r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("repeat")
+	d := passwordData{MinLength: a.MinPasswordLength, Errors: map[string]string{}}
+	if ok, err := a.VerifyPassword(current, u.PasswordHash); err != nil || !ok {
+		d.Errors["current"] = l.T("account.wrongcurrent")
+	}
+	if err := a.CheckPassword(next); err != nil {
+		d.Errors["new"] = l.T("account.policy", a.MinPasswordLength)
+		if e, ok := errorsAs(err); ok && l == langEN {
+			d.Errors["new"] = "The password is refused: " + e.Message + "."
+		}
+	} else if next != repeat {
+		d.Errors["repeat"] = l.T("account.mismatch")
+	}
+	if len(d.Errors) > 0 {
+		a.render(w, r, http.StatusBadRequest, "password", &page{User: u, Title: l.T("account.title"), Nav: "account",
+			Error: l.T("form.invalid"), Data: d})
+		return
+	}
+	if err := a.Store.SetPasswordHash(r.Context(), u.ID, a.HashPassword(next), u.Principal()); err != nil {
+		a.fail(w, r, u, err)
+		return
+	}
+	if err := a.startSession(w, r, u); err != nil {
+		a.fail(w, r, u, err)
+		return
+	}
+	a.setFlash(w, "account.changed", "")
+	http.Redirect(w, r, "/account/password", http.StatusSeeOther)
 }

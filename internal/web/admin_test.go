@@ -40,6 +40,7 @@ func newAdminFixture(t *testing.T, n int, publicURL string) *adminFixture {
 			Jobs:      &exporter.Jobs{Engine: s.Engine, Store: db, Dir: filepath.Join(t.TempDir(), "jobs")},
 			PublicURL: publicURL, Lifetime: custexport.SessionLifetime{Idle: 30 * time.Minute, MaxAge: 12 * time.Hour},
 			VerifyPassword: password.Verify, VerifyDummy: password.VerifyDummy, JobContext: jobCtx,
+			CheckPassword: password.Check, HashPassword: password.Hash, MinPasswordLength: password.MinLength,
 			LoginLimiter: &Limiter[string]{Max: 3, Window: time.Minute},
 		}
 		s.Admin = af.admin
@@ -401,3 +402,43 @@ func TestCustomerList(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Changing one's password: each bad field is shown at the field and nothing changes; a good
+// change keeps this browser signed in and ends every other session.
+func TestPasswordChange(t *testing.T) {
+	af := newAdminFixture(t, 10, "http://127.0.0.1")
+	c, other := af.client(), af.client()
+	af.login(c, "Jana", adminPassword)
+	af.login(other, "Jana", adminPassword)
+	for _, tc := range []struct {
+		current, new, repeat, errorID string
+	}{
+		{"wrong password!", "a brand new password", "a brand new password", "pw-current-error"},
+		{adminPassword, "short", "short", "pw-new-error"},
+		{adminPassword, "a brand new password", "a brand new passw0rd", "pw-repeat-error"},
+	} {
+		resp, body := af.do(c, http.MethodPost, "/account/password", url.Values{"current": {tc.current}, "new": {tc.new}, "repeat": {tc.repeat}})
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="`+tc.errorID+`"`) {
+			t.Fatalf("%+v: %d, want 400 with #%s", tc, resp.StatusCode, tc.errorID)
+		}
+	}
+	if u, _ := af.db.UserByID(context.Background(), af.user.ID); u.PasswordHash != af.user.PasswordHash {
+		t.Fatal("a refused change changed the password")
+	}
+	resp, _ := af.do(c, http.MethodPost, "/account/password", url.Values{"current": {adminPassword}, "new": {"a brand new password"}, "repeat": {"a brand new password"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("good change: %d", resp.StatusCode)
+	}
+	if resp, body := af.do(c, http.MethodGet, "/account/password", nil); resp.StatusCode != 200 || !strings.Contains(body, "Heslo bylo změněno") {
+		t.Fatalf("this browser after the change: %d", resp.StatusCode)
+	}
+	if resp, _ := af.do(other, http.MethodGet, "/customers", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the other session after the change: %d, want signed out", resp.StatusCode)
+	}
+	if resp := af.login(af.client(), "Jana", adminPassword); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("the old password: %d, want refused", resp.StatusCode)
+	}
+	if resp := af.login(af.client(), "Jana", "a brand new password"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the new password: %d", resp.StatusCode)
+	}
+}
