@@ -45,6 +45,7 @@ type command struct {
 
 var commands = map[string]command{
 	"export":  {"write customers to a CSV, XML or XLSX file", runExport},
+	"import":  {"apply an edited customer CSV (the export's round trip) in one transaction", runImport},
 	"seed":    {"fill an empty database with realistic, deterministic demo customers", runSeed},
 	"migrate": {"bring the database schema up to date", runMigrate},
 	"user":    {"manage the admin users of the admin UI and their passwords", runUser},

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"math/bits"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/custexport/custexport"
@@ -391,3 +392,15 @@ var to1250 = func() []byte {
 	}
 	return t
 }()
+
+// Windows1250Text is s as it reads back from a windows-1250 export: every rune the code page
+// lacks is '?'. The import compares with it, so that a round trip through windows-1250 never
+// overwrites the characters the file could not carry.
+func Windows1250Text(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < utf8.RuneSelf || int(r) < len(to1250) && to1250[r] != 0 {
+			return r
+		}
+		return '?'
+	}, s)
+}

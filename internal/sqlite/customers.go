@@ -59,44 +59,51 @@ func insertAll(conn *sqlite3.Conn, customers []custexport.Customer) error {
 	defer stmt.Close()
 	var birth []byte
 	for i := range customers {
-		c := &customers[i]
-		extra, err := encodeExtraDelivery(c.Delivery)
-		if err != nil {
+		if err := bindCustomer(stmt, &customers[i], &birth); err != nil {
 			return err
 		}
-		d := c.DefaultDelivery()
-		birth = birth[:0]
-		if !c.BirthDate.IsZero() {
-			birth = c.BirthDate.AppendISO(birth)
-		}
-		texts := [...]string{
-			c.GUID, c.Email, emailKey(c.Email),
-			c.Billing.FullName, c.Billing.Company, c.Billing.Street, c.Billing.HouseNumber, c.Billing.City,
-			c.Billing.District, c.Billing.Additional, c.Billing.Zip, c.Billing.CountryCode,
-			c.CompanyID, c.VatID, c.TaxID, c.Phone,
-			d.FullName, d.Company, d.Street, d.HouseNumber, d.City,
-			d.District, d.Additional, d.Zip, d.CountryCode, extra,
-			c.CustomerGroup, c.PriceList,
-		}
-		for j, v := range texts {
-			if err := stmt.BindText(insertTextParams[j], v); err != nil {
-				return err
-			}
-		}
-		stmt.BindInt64(paramRegistrationDate, c.RegistrationDate.Unix())
-		stmt.BindInt64(paramPriceRatio, int64(c.PriceRatio))
-		if len(birth) == 0 {
-			stmt.BindText(paramBirthDate, "") // an empty []byte would bind NULL
-		} else {
-			stmt.BindRawText(paramBirthDate, birth)
-		}
-		stmt.BindText(paramRemark, c.Remark)
-		stmt.BindBool(paramDisabledOrders, c.DisabledOrders)
-		stmt.BindInt64(paramChangeTime, c.ChangeTime.Unix())
 		if err := stmt.Exec(); err != nil {
-			return describeWriteError(c, err)
+			return describeWriteError(&customers[i], err)
 		}
 	}
+	return nil
+}
+
+// bindCustomer binds c to insertCustomerSQL's parameters; birth is a reused buffer.
+func bindCustomer(stmt *sqlite3.Stmt, c *custexport.Customer, birth *[]byte) error {
+	extra, err := encodeExtraDelivery(c.Delivery)
+	if err != nil {
+		return err
+	}
+	d := c.DefaultDelivery()
+	*birth = (*birth)[:0]
+	if !c.BirthDate.IsZero() {
+		*birth = c.BirthDate.AppendISO(*birth)
+	}
+	texts := [...]string{
+		c.GUID, c.Email, emailKey(c.Email),
+		c.Billing.FullName, c.Billing.Company, c.Billing.Street, c.Billing.HouseNumber, c.Billing.City,
+		c.Billing.District, c.Billing.Additional, c.Billing.Zip, c.Billing.CountryCode,
+		c.CompanyID, c.VatID, c.TaxID, c.Phone,
+		d.FullName, d.Company, d.Street, d.HouseNumber, d.City,
+		d.District, d.Additional, d.Zip, d.CountryCode, extra,
+		c.CustomerGroup, c.PriceList,
+	}
+	for j, v := range texts {
+		if err := stmt.BindText(insertTextParams[j], v); err != nil {
+			return err
+		}
+	}
+	stmt.BindInt64(paramRegistrationDate, c.RegistrationDate.Unix())
+	stmt.BindInt64(paramPriceRatio, int64(c.PriceRatio))
+	if len(*birth) == 0 {
+		stmt.BindText(paramBirthDate, "") // an empty []byte would bind NULL
+	} else {
+		stmt.BindRawText(paramBirthDate, *birth)
+	}
+	stmt.BindText(paramRemark, c.Remark)
+	stmt.BindBool(paramDisabledOrders, c.DisabledOrders)
+	stmt.BindInt64(paramChangeTime, c.ChangeTime.Unix())
 	return nil
 }
 

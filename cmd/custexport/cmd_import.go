@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/csvimport"
+)
+
+// maxImportBytes is the default size limit of an imported file: far above a million customers
+// (about 350 MB), far below what would fill a disk by mistake.
+const maxImportBytes = 2 << 30
+
+func runImport(ctx context.Context, args []string, io *stdio, getenv func(string) string) error {
+	fs := newFlagSet("import", "import FILE [--encoding auto|utf-8|windows-1250] [--dry-run]", io.err)
+	var cfg storeConfig
+	cfg.register(fs, getenv)
+	encoding := fs.String("encoding", "auto", "the file's encoding: auto (a BOM or valid UTF-8 means UTF-8, else windows-1250), utf-8 or windows-1250")
+	dryRun := fs.Bool("dry-run", false, "check the file and report what would change, without writing anything")
+	maxSize := fs.Int64("max-size", maxImportBytes, "refuse files larger than this many bytes")
+	pos, err := parseArgsAndFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("give exactly one FILE to import")
+	}
+	opts := csvimport.Options{DryRun: *dryRun, MaxBytes: *maxSize}
+	switch *encoding {
+	case "auto", "":
+	default:
+		enc, err := custexport.ParseEncoding(*encoding)
+		if err != nil {
+			return usagef("--encoding: %v (or auto)", err)
+		}
+		opts.Encoding = enc
+	}
+	if opts.Location, err = cfg.location(); err != nil {
+		return err
+	}
+	f, err := os.Open(pos[0])
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if info.IsDir() {
+		return fmt.Errorf("import: %s is a directory, not a CSV file", pos[0])
+	}
+	db, err := cfg.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	stopBar := func() {}
+	if isTerminal(io.err) && info.Size() > 0 {
+		var bar byteBar
+		opts.Progress, stopBar = bar.start(io.err, info.Size())
+	}
+	rec := &custexport.ImportRecord{Principal: operatorPrincipal(getenv), File: filepath.Base(pos[0])}
+	start := time.Now()
+	runErr := csvimport.Run(ctx, db, f, opts, rec)
+	stopBar()
+	if runErr != nil {
+		rec.Error = runErr.Error()
+	}
+	if err := db.RecordImport(context.WithoutCancel(ctx), rec); err != nil {
+		fmt.Fprintf(io.err, "warning: the import could not be written to the import log: %v\n", err)
+	}
+	if runErr != nil {
+		return fmt.Errorf("import of %s refused, nothing was written: %w", pos[0], runErr)
+	}
+	printImportReport(io.out, rec, pos[0], time.Since(start))
+	return nil
+}
+
+// printImportReport writes the report of SPEC section 10.
+func printImportReport(w io.Writer, rec *custexport.ImportRecord, path string, took time.Duration) {
+	fmt.Fprintf(w, "file:       %s\n", path)
+	fmt.Fprintf(w, "encoding:   %s, delimiter %q\n", rec.Encoding, rec.Delimiter)
+	fmt.Fprintf(w, "rows:       %d\n", rec.Rows)
+	fmt.Fprintf(w, "created:    %d\nupdated:    %d\nunchanged:  %d\nskipped:    %d\n", rec.Created, rec.Updated, rec.Unchanged, rec.Skipped)
+	if len(rec.Unknown) > 0 {
+		fmt.Fprintf(w, "ignored columns (unknown tags): %s\n", strings.Join(rec.Unknown, ", "))
+	}
+	if len(rec.SkippedRows) > 0 {
+		fmt.Fprintln(w, "skipped rows:")
+		for _, s := range rec.SkippedRows {
+			if s.Column != "" {
+				fmt.Fprintf(w, "  line %d, %s: %s\n", s.Line, s.Column, reasonText(s.Reason))
+			} else {
+				fmt.Fprintf(w, "  line %d: %s\n", s.Line, reasonText(s.Reason))
+			}
+		}
+		if int64(len(rec.SkippedRows)) < rec.Skipped {
+			fmt.Fprintf(w, "  … and %d more skipped rows (only the first %d are listed)\n", rec.Skipped-int64(len(rec.SkippedRows)), len(rec.SkippedRows))
+		}
+	}
+	if rec.DryRun {
+		fmt.Fprintf(w, "dry run: nothing was written (took %s)\n", took.Round(time.Millisecond))
+	} else {
+		fmt.Fprintf(w, "applied in one transaction (took %s)\n", took.Round(time.Millisecond))
+	}
+}
+
+// byteBar is the import's progress bar: bytes read of the file's size.
+type byteBar struct{ read, total int64 }
+
+func (b *byteBar) start(w io.Writer, total int64) (progress func(int64), stop func()) {
+	b.total = total
+	var last time.Time
+	progress = func(n int64) {
+		b.read = n
+		if now := time.Now(); now.Sub(last) > 200*time.Millisecond {
+			last = now
+			b.draw(w)
+		}
+	}
+	return progress, func() { b.draw(w); fmt.Fprintln(w) }
+}
+
+func (b *byteBar) draw(w io.Writer) {
+	const width = 30
+	filled := int(float64(width) * float64(min(b.read, b.total)) / float64(b.total))
+	fmt.Fprintf(w, "\r[%s%s] %d / %d MB read", strings.Repeat("#", filled), strings.Repeat(".", width-filled), b.read>>20, b.total>>20)
+}
+
+// reasonText prints a skip reason as it is; one holding control characters (a value from the
+// file, quoted with %q already escapes them) is escaped whole rather than drive the terminal.
+func reasonText(s string) string {
+	if hasControl(s) {
+		return displayText(s)
+	}
+	return s
+}

@@ -1,0 +1,203 @@
+package custexport
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+	"time"
+)
+
+// SetText sets a KindText column of the flat record, the counterpart of Text. Setting a
+// delivery column of a customer without a delivery address creates the default one.
+func (c *Customer) SetText(col Column, v string) {
+	switch col {
+	case ColGUID:
+		c.GUID = v
+	case ColEmail:
+		c.Email = v
+	case ColBillingFullName:
+		c.Billing.FullName = v
+	case ColBillingCompany:
+		c.Billing.Company = v
+	case ColBillingStreet:
+		c.Billing.Street = v
+	case ColBillingHouseNumber:
+		c.Billing.HouseNumber = v
+	case ColBillingCity:
+		c.Billing.City = v
+	case ColBillingDistrict:
+		c.Billing.District = v
+	case ColBillingAdditional:
+		c.Billing.Additional = v
+	case ColBillingZip:
+		c.Billing.Zip = v
+	case ColBillingCountryCode:
+		c.Billing.CountryCode = v
+	case ColCompanyID:
+		c.CompanyID = v
+	case ColVatID:
+		c.VatID = v
+	case ColTaxID:
+		c.TaxID = v
+	case ColPhone:
+		c.Phone = v
+	case ColCustomerGroup:
+		c.CustomerGroup = v
+	case ColPriceList:
+		c.PriceList = v
+	case ColRemark:
+		c.Remark = v
+	}
+	if col >= ColDeliveryFullName && col <= ColDeliveryCountryCode {
+		if len(c.Delivery) == 0 {
+			if v == "" {
+				return // clearing a field of an address that does not exist
+			}
+			c.Delivery = []Address{{}}
+		}
+		d := &c.Delivery[0]
+		switch col {
+		case ColDeliveryFullName:
+			d.FullName = v
+		case ColDeliveryCompany:
+			d.Company = v
+		case ColDeliveryStreet:
+			d.Street = v
+		case ColDeliveryHouseNumber:
+			d.HouseNumber = v
+		case ColDeliveryCity:
+			d.City = v
+		case ColDeliveryDistrict:
+			d.District = v
+		case ColDeliveryAdditional:
+			d.Additional = v
+		case ColDeliveryZip:
+			d.Zip = v
+		case ColDeliveryCountryCode:
+			d.CountryCode = v
+		}
+		if len(c.Delivery) == 1 && c.Delivery[0].IsZero() {
+			c.Delivery = nil // every field cleared: no delivery address
+		}
+	}
+}
+
+// ColumnByTag finds a column by its tag, ignoring letter case (SPEC section 10).
+func ColumnByTag(tag string) (Column, bool) {
+	for col := range Column(NumColumns) {
+		if strings.EqualFold(col.Tag(), tag) {
+			return col, true
+		}
+	}
+	return 0, false
+}
+
+// ParseGUID checks a customer id: a UUID in its 8-4-4-4-12 hex form, any letter case. It
+// returns the canonical lower-case form.
+func ParseGUID(s string) (string, error) {
+	if len(s) != 36 {
+		return "", Errorf(CodeInvalid, "%q is not a guid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s)
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return "", Errorf(CodeInvalid, "%q is not a guid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s)
+			}
+			continue
+		}
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return "", Errorf(CodeInvalid, "%q is not a guid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s)
+		}
+	}
+	return strings.ToLower(s), nil
+}
+
+// NewGUID makes a random (version 4) customer id.
+func NewGUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// CheckEmail accepts an address of the form local@domain.tld without spaces or control
+// characters; the shop's own checks are no stricter (SPEC section 1).
+func CheckEmail(s string) error {
+	at := strings.IndexByte(s, '@')
+	domain := s[at+1:]
+	switch {
+	case s == "":
+		return Errorf(CodeInvalid, "the e-mail is empty")
+	case at <= 0 || strings.IndexByte(domain, '@') >= 0:
+		return Errorf(CodeInvalid, "%q is not an e-mail address (one @ with a name before it)", s)
+	case !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, "."):
+		return Errorf(CodeInvalid, "%q is not an e-mail address (the domain after @ needs a dot)", s)
+	case strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		return Errorf(CodeInvalid, "%q is not an e-mail address (spaces or control characters)", s)
+	}
+	return nil
+}
+
+// ImportCounts are what an import did (or, in a dry run, would do) with the file's rows.
+type ImportCounts struct {
+	Rows      int64 // data rows read
+	Created   int64
+	Updated   int64
+	Unchanged int64
+	Skipped   int64
+}
+
+// SkippedRow is a row the import left out, and why.
+type SkippedRow struct {
+	Line   int    `json:"line"`             // the file's line where the row starts
+	Column string `json:"column,omitempty"` // the column's tag, when one field is at fault
+	Reason string `json:"reason"`
+}
+
+// ImportRecord is one import as the Log tab shows it.
+type ImportRecord struct {
+	ID        int64
+	At        time.Time
+	Principal Principal
+	File      string
+	Encoding  Encoding
+	Delimiter string
+	DryRun    bool
+	ImportCounts
+	Unknown     []string     // header tags not recognised
+	SkippedRows []SkippedRow // the first MaxReportedSkips
+	Error       string       // why the file was refused as a whole, if it was
+}
+
+// MaxReportedSkips bounds the skipped rows kept with a report: a broken file of a million rows
+// must not fill memory or the database. The count of skipped rows is always complete.
+const MaxReportedSkips = 10_000
+
+// ImportTx is one import's transaction: every change lands together at the end, or none does.
+type ImportTx interface {
+	// Customer returns the stored customer with the guid (flat record: the default delivery
+	// address only), or nil.
+	Customer(ctx context.Context, guid string) (*Customer, error)
+	// EmailOwner returns the guid of the customer with the e-mail (case-insensitively), or "".
+	EmailOwner(ctx context.Context, email string) (string, error)
+	// Insert adds a new customer; Update rewrites the flat record of an existing one (further
+	// delivery addresses are kept).
+	Insert(ctx context.Context, c *Customer) error
+	Update(ctx context.Context, c *Customer) error
+	// SeenInFile records a key (say "guid:…") of this file's rows and reports whether an earlier
+	// row had it. It keeps the keys out of memory, so a file of any size fits.
+	SeenInFile(ctx context.Context, key string) (bool, error)
+}
+
+// ImportStore runs imports and keeps their log.
+type ImportStore interface {
+	// Import runs fn in one write transaction and commits it when fn succeeds and apply is
+	// set; otherwise (a dry run, an error) nothing is written.
+	Import(ctx context.Context, apply bool, fn func(ImportTx) error) error
+	RecordImport(ctx context.Context, r *ImportRecord) error
+	Imports(ctx context.Context, offset, limit int) ([]ImportRecord, int64, error)
+}

@@ -1,0 +1,535 @@
+// Package csvimport reads a customer CSV (SPEC section 10) and applies it in one transaction:
+// the round trip of the CSV export. It streams the file: memory stays flat whatever its size
+// (the duplicate checks keep their keys in the store's transaction, not here).
+package csvimport
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/transform"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/csvfile"
+)
+
+// Options say how to read the file.
+type Options struct {
+	// Encoding forces the file's encoding; empty detects it (a BOM or valid UTF-8 means UTF-8,
+	// anything else windows-1250).
+	Encoding custexport.Encoding
+	Location *time.Location // the shop's time zone, for the date-times
+	DryRun   bool           // validate and count, write nothing
+	MaxBytes int64          // refuse larger files; 0: no limit
+	// Progress, when set, is told the bytes read so far (for a progress bar).
+	Progress func(read int64)
+}
+
+// sniffSize is how much of the file decides the encoding and the delimiter.
+const sniffSize = 64 << 10
+
+// Run reads the file and applies it through store in one transaction, filling rec with what
+// was found and done. An error means the file was refused as a whole (not a CSV, no known
+// column, invalid UTF-8 where UTF-8 was forced, over the size limit) or the store failed;
+// nothing was written then. Skipped rows are not errors: rec lists them.
+func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts Options, rec *custexport.ImportRecord) error {
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	rec.DryRun = opts.DryRun
+	counted := &countingReader{r: file, limit: opts.MaxBytes, progress: opts.Progress}
+	br := bufio.NewReaderSize(counted, sniffSize)
+	head, err := br.Peek(sniffSize)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return err
+	}
+	if len(head) == 0 {
+		rec.Encoding, rec.Delimiter = custexport.EncodingUTF8, ";"
+		return nil // an empty file: 0 rows
+	}
+	if err := notCSV(head); err != nil {
+		return err
+	}
+	var text io.Reader = br
+	bom := []byte("\xef\xbb\xbf")
+	switch {
+	case bytes.HasPrefix(head, bom):
+		if opts.Encoding == custexport.EncodingWindows1250 {
+			return custexport.Errorf(custexport.CodeInvalid, "the file starts with a UTF-8 byte-order mark, but windows-1250 was asked for")
+		}
+		rec.Encoding = custexport.EncodingUTF8
+		br.Discard(len(bom))
+		head = head[len(bom):]
+	case opts.Encoding != "":
+		rec.Encoding = opts.Encoding
+	case validUTF8Prefix(head):
+		rec.Encoding = custexport.EncodingUTF8
+	default:
+		rec.Encoding = custexport.EncodingWindows1250
+	}
+	if rec.Encoding == custexport.EncodingWindows1250 {
+		text = transform.NewReader(br, charmap.Windows1250.NewDecoder())
+		head, _ = charmap.Windows1250.NewDecoder().Bytes(head)
+	}
+	delim := detectDelimiter(head)
+	rec.Delimiter = string(delim)
+
+	r := newRecordReader(text, byte(delim))
+	header, _, err := r.Read()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return custexport.Errorf(custexport.CodeInvalid, "the header row cannot be read as CSV: %v", err)
+	}
+	im := &importer{opts: opts, rec: rec, clock: custexport.NewShopClock(opts.Location), now: time.Now().UTC().Truncate(time.Second)}
+	if err := im.readHeader(header); err != nil {
+		return err
+	}
+	err = store.Import(ctx, !opts.DryRun, func(tx custexport.ImportTx) error {
+		for {
+			fields, line, err := r.Read()
+			if counted.err != nil {
+				return counted.err
+			}
+			if err == io.EOF {
+				return nil
+			}
+			var bad *badRecord
+			if err != nil && !errors.As(err, &bad) {
+				return fmt.Errorf("reading the file: %w", err) // not the CSV's fault: an I/O error
+			}
+			rec.Rows++
+			if err != nil {
+				im.skip(bad.line, "", "not valid CSV: "+bad.reason)
+				continue
+			}
+			if err := im.row(ctx, tx, fields, line); err != nil {
+				return err
+			}
+		}
+	})
+	if err != nil {
+		rec.Created, rec.Updated, rec.Unchanged = 0, 0, 0
+	}
+	return err
+}
+
+// countingReader counts the bytes read, reports progress, and enforces the size limit.
+type countingReader struct {
+	r        io.Reader
+	n, limit int64
+	progress func(int64)
+	err      error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.limit > 0 && c.n > c.limit {
+		c.err = custexport.Errorf(custexport.CodeInvalid, "the file is larger than the limit of %d bytes", c.limit)
+		return 0, c.err
+	}
+	if c.progress != nil {
+		c.progress(c.n)
+	}
+	return n, err
+}
+
+// notCSV recognises files that are surely not a CSV, to refuse them with a clear reason
+// rather than a list of broken rows.
+func notCSV(head []byte) error {
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return custexport.Errorf(custexport.CodeInvalid, "this is a ZIP file (an XLSX export?), not a CSV; export as CSV to import")
+	case bytes.HasPrefix(head, []byte("<?xml")):
+		return custexport.Errorf(custexport.CodeInvalid, "this is an XML file, not a CSV; export as CSV to import")
+	case bytes.IndexByte(head, 0) >= 0:
+		return custexport.Errorf(custexport.CodeInvalid, "the file holds binary data (NUL bytes), not CSV text")
+	}
+	return nil
+}
+
+// validUTF8Prefix reports whether head is UTF-8, allowing a rune cut off at its end.
+func validUTF8Prefix(head []byte) bool {
+	for cut := 0; cut < utf8.UTFMax && cut < len(head); cut++ {
+		if utf8.Valid(head[:len(head)-cut]) {
+			return true
+		}
+	}
+	return false
+}
+
+// detectDelimiter counts ';' and ',' outside quotes in the first line; ';' wins a tie, being
+// what the export writes.
+func detectDelimiter(head []byte) rune {
+	semi, comma, quoted := 0, 0, false
+	for _, c := range head {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '\n':
+			if comma > semi {
+				return ','
+			}
+			return ';'
+		case c == ';':
+			semi++
+		case c == ',':
+			comma++
+		}
+	}
+	if comma > semi {
+		return ','
+	}
+	return ';'
+}
+
+type importer struct {
+	opts    Options
+	rec     *custexport.ImportRecord
+	clock   *custexport.ShopClock
+	now     time.Time
+	columns []int // file field index → custexport.Column, or -1 for an ignored one
+	present [custexport.NumColumns]bool
+}
+
+func (im *importer) readHeader(header []string) error {
+	im.columns = make([]int, len(header))
+	for i, tag := range header {
+		tag = strings.TrimSpace(strings.TrimPrefix(tag, "\ufeff"))
+		im.columns[i] = -1
+		if tag == "" {
+			continue // a trailing delimiter (Shoptet's header) makes an empty last name
+		}
+		col, ok := custexport.ColumnByTag(tag)
+		if !ok {
+			im.rec.Unknown = append(im.rec.Unknown, tag)
+			continue
+		}
+		if im.present[col] {
+			return custexport.Errorf(custexport.CodeInvalid, "the header names column %s twice", col.Tag())
+		}
+		im.present[col] = true
+		im.columns[i] = int(col)
+	}
+	for _, p := range im.present {
+		if p {
+			return nil
+		}
+	}
+	return custexport.Errorf(custexport.CodeInvalid, "the header row has no known column (expected tags such as guid, email, billingFullName); is this a customer export?")
+}
+
+func (im *importer) skip(line int, col, reason string) {
+	im.rec.Skipped++
+	if len(im.rec.SkippedRows) < custexport.MaxReportedSkips {
+		im.rec.SkippedRows = append(im.rec.SkippedRows, custexport.SkippedRow{Line: line, Column: col, Reason: reason})
+	}
+}
+
+// rowError is a reason to skip one row.
+type rowError struct {
+	col    custexport.Column
+	hasCol bool
+	reason string
+}
+
+func fieldErr(col custexport.Column, format string, args ...any) *rowError {
+	return &rowError{col: col, hasCol: true, reason: fmt.Sprintf(format, args...)}
+}
+
+// row validates and applies one data row. Only a failure of the store is returned; a bad row
+// is skipped and listed.
+func (im *importer) row(ctx context.Context, tx custexport.ImportTx, fields []string, line int) error {
+	if len(fields) < len(im.columns) {
+		// A row may lack trailing empty fields only if they are ignored columns.
+		for i := len(fields); i < len(im.columns); i++ {
+			if im.columns[i] >= 0 {
+				im.skip(line, "", fmt.Sprintf("the row has %d fields, the header %d", len(fields), len(im.columns)))
+				return nil
+			}
+		}
+	}
+	var values [custexport.NumColumns]string
+	for i, f := range fields {
+		if i >= len(im.columns) {
+			if f != "" {
+				im.skip(line, "", fmt.Sprintf("the row has %d fields, the header %d", len(fields), len(im.columns)))
+				return nil
+			}
+			continue
+		}
+		col := im.columns[i]
+		if col < 0 {
+			continue
+		}
+		if im.rec.Encoding == custexport.EncodingUTF8 && !utf8.ValidString(f) {
+			return custexport.Errorf(custexport.CodeInvalid, "line %d, column %s: invalid UTF-8 (is the file windows-1250? import with --encoding windows-1250)", line, custexport.Column(col).Tag())
+		}
+		// The formula guard's quote goes; a quote before anything else is the value's own.
+		if len(f) > 1 && f[0] == '\'' && custexport.NeedsFormulaGuard(f[1:]) {
+			f = f[1:]
+		}
+		values[col] = f
+	}
+	outcome, rerr, err := im.apply(ctx, tx, &values)
+	if err != nil {
+		return err
+	}
+	if rerr != nil {
+		tag := ""
+		if rerr.hasCol {
+			tag = rerr.col.Tag()
+		}
+		im.skip(line, tag, rerr.reason)
+		return nil
+	}
+	switch outcome {
+	case created:
+		im.rec.Created++
+	case updated:
+		im.rec.Updated++
+	default:
+		im.rec.Unchanged++
+	}
+	return nil
+}
+
+type outcome int
+
+const (
+	unchanged outcome = iota
+	created
+	updated
+)
+
+func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[custexport.NumColumns]string) (outcome, *rowError, error) {
+	present := &im.present
+	var guid string
+	if present[custexport.ColGUID] && values[custexport.ColGUID] != "" {
+		g, err := custexport.ParseGUID(strings.TrimSpace(values[custexport.ColGUID]))
+		if err != nil {
+			return 0, fieldErr(custexport.ColGUID, "malformed guid %q", values[custexport.ColGUID]), nil
+		}
+		guid = g
+		seen, err := tx.SeenInFile(ctx, "guid:"+guid)
+		if err != nil {
+			return 0, nil, err
+		}
+		if seen {
+			return 0, fieldErr(custexport.ColGUID, "guid %s appears on an earlier row of the file too", guid), nil
+		}
+	}
+	var stored *custexport.Customer
+	if guid != "" {
+		var err error
+		if stored, err = tx.Customer(ctx, guid); err != nil {
+			return 0, nil, err
+		}
+	}
+	var c custexport.Customer
+	if stored != nil {
+		c = *stored
+		c.Delivery = append([]custexport.Address(nil), stored.Delivery...)
+	} else {
+		c = custexport.Customer{GUID: guid, PriceRatio: custexport.NoDiscount, RegistrationDate: im.now, ChangeTime: im.now}
+		if c.GUID == "" {
+			c.GUID = custexport.NewGUID()
+		}
+	}
+	for col := range custexport.Column(custexport.NumColumns) {
+		if !present[col] || col == custexport.ColGUID {
+			continue
+		}
+		if rerr := im.setField(&c, stored, col, values[col]); rerr != nil {
+			return 0, rerr, nil
+		}
+	}
+	for _, col := range []custexport.Column{custexport.ColEmail, custexport.ColBillingFullName} {
+		if strings.TrimSpace(c.Text(col)) == "" {
+			if stored == nil && !present[col] {
+				return 0, fieldErr(col, "a new customer needs %s, and the file has no such column", col.Tag()), nil
+			}
+			return 0, fieldErr(col, "%s is required", col.Tag()), nil
+		}
+	}
+	if present[custexport.ColEmail] {
+		key := strings.ToLower(c.Email)
+		seen, err := tx.SeenInFile(ctx, "email:"+key)
+		if err != nil {
+			return 0, nil, err
+		}
+		if seen {
+			return 0, fieldErr(custexport.ColEmail, "e-mail %s appears on an earlier row of the file too", c.Email), nil
+		}
+		if stored == nil || !strings.EqualFold(stored.Email, c.Email) {
+			owner, err := tx.EmailOwner(ctx, c.Email)
+			if err != nil {
+				return 0, nil, err
+			}
+			if owner != "" && owner != c.GUID {
+				return 0, fieldErr(custexport.ColEmail, "e-mail %s already registered (customer %s)", c.Email, owner), nil
+			}
+		}
+	}
+	switch {
+	case stored == nil:
+		return created, nil, tx.Insert(ctx, &c)
+	case sameFlat(stored, &c):
+		return unchanged, nil, nil
+	default:
+		return updated, nil, tx.Update(ctx, &c)
+	}
+}
+
+// setField parses one field into c. stored is the customer before the import (nil for a new
+// one): a field equal to what the export wrote for it is left as stored.
+func (im *importer) setField(c, stored *custexport.Customer, col custexport.Column, v string) *rowError {
+	switch col.Kind() {
+	case custexport.KindText:
+		if stored != nil && im.rec.Encoding == custexport.EncodingWindows1250 && v == csvfile.Windows1250Text(stored.Text(col)) {
+			return nil // what windows-1250 could carry of the stored value: keep the original
+		}
+		if max := col.MaxLen(); max > 0 && utf8.RuneCountInString(v) > max {
+			return fieldErr(col, "longer than %d characters (%d)", max, utf8.RuneCountInString(v))
+		}
+		switch col {
+		case custexport.ColEmail:
+			v = strings.TrimSpace(v)
+			if v != "" {
+				if err := custexport.CheckEmail(v); err != nil {
+					return fieldErr(col, "%s", errorMessage(err))
+				}
+			}
+		case custexport.ColBillingCountryCode, custexport.ColDeliveryCountryCode:
+			v = strings.ToUpper(strings.TrimSpace(v))
+			if v != "" && (len(v) != 2 || v[0] < 'A' || v[0] > 'Z' || v[1] < 'A' || v[1] > 'Z') {
+				return fieldErr(col, "%q is not a two-letter country code (CZ, SK, …)", v)
+			}
+		}
+		c.SetText(col, v)
+	case custexport.KindDateTime:
+		t := &c.RegistrationDate
+		if col == custexport.ColChangeTime {
+			t = &c.ChangeTime
+		}
+		if v == "" {
+			return nil // an empty date-time keeps what is stored (a new customer: now)
+		}
+		if stored != nil && v == string(im.clock.Wall(*t).AppendDateTime(nil)) {
+			return nil // the export's own text: unchanged, even in the hour clocks go back
+		}
+		parsed, err := parseDateTime(v, im.opts.Location)
+		if err != nil {
+			return fieldErr(col, "%q is not a date and time (YYYY-MM-DD HH:MM:SS)", v)
+		}
+		*t = parsed
+	case custexport.KindDate:
+		if v == "" {
+			c.BirthDate = custexport.Date{}
+			return nil
+		}
+		d, err := custexport.ParseDate(strings.TrimSpace(v))
+		if err != nil {
+			return fieldErr(col, "%q is not a date (YYYY-MM-DD)", v)
+		}
+		c.BirthDate = d
+	case custexport.KindDecimal:
+		if v == "" {
+			c.PriceRatio = custexport.NoDiscount
+			return nil
+		}
+		r, err := parsePriceRatio(v)
+		if err != nil {
+			return fieldErr(col, "%q is not a number with at most 4 decimals (1,0000 or 0.85)", v)
+		}
+		c.PriceRatio = r
+	case custexport.KindBool:
+		b, err := parseBool(v)
+		if err != nil {
+			return fieldErr(col, "%q is not one of 0/1, true/false, ano/ne, yes/no", v)
+		}
+		c.DisabledOrders = b
+	}
+	return nil
+}
+
+func errorMessage(err error) string {
+	var e *custexport.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}
+
+// parseDateTime reads a shop-time date-time as the export writes it, or a date alone
+// (midnight). In the hour that occurs twice when clocks go back, the first is taken.
+func parseDateTime(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, errors.New("not a date-time")
+}
+
+// parsePriceRatio reads a decimal with a comma or a point and at most four decimals.
+func parsePriceRatio(s string) (custexport.PriceRatio, error) {
+	s = strings.TrimSpace(s)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, hasFrac := strings.Cut(strings.Replace(s, ",", ".", 1), ".")
+	if whole == "" || len(whole) > 9 || len(frac) > 4 || hasFrac && frac == "" {
+		return 0, errors.New("bad decimal")
+	}
+	for _, part := range []string{whole, frac} {
+		for i := 0; i < len(part); i++ {
+			if part[i] < '0' || part[i] > '9' {
+				return 0, errors.New("bad decimal")
+			}
+		}
+	}
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	f := int64(0)
+	if frac != "" {
+		f, _ = strconv.ParseInt((frac + "000")[:4], 10, 64)
+	}
+	v := w*10000 + f
+	if neg {
+		v = -v
+	}
+	return custexport.PriceRatio(v), nil
+}
+
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "0", "false", "ne", "no":
+		return false, nil
+	case "1", "true", "ano", "yes":
+		return true, nil
+	}
+	return false, errors.New("not a boolean")
+}
+
+// sameFlat reports whether two customers have the same flat record (what a CSV carries).
+func sameFlat(a, b *custexport.Customer) bool {
+	for col := range custexport.Column(custexport.NumColumns) {
+		if col.Kind() == custexport.KindText && a.Text(col) != b.Text(col) {
+			return false
+		}
+	}
+	return a.RegistrationDate.Unix() == b.RegistrationDate.Unix() && a.ChangeTime.Unix() == b.ChangeTime.Unix() &&
+		a.BirthDate == b.BirthDate && a.PriceRatio == b.PriceRatio && a.DisabledOrders == b.DisabledOrders
+}

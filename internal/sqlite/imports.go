@@ -1,0 +1,236 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/ncruces/go-sqlite3"
+	"github.com/ncruces/go-sqlite3/driver"
+
+	"github.com/custexport/custexport"
+)
+
+const (
+	customerByGUIDSQL = `SELECT ` + exportColumns + ` FROM customer WHERE guid = ?`
+	emailOwnerSQL     = `SELECT guid FROM customer WHERE email_key = ?`
+	// updateCustomerSQL rewrites the flat record; delivery_extra (the further delivery
+	// addresses, which a CSV does not carry) is left as it is.
+	updateCustomerSQL = `UPDATE customer SET
+    email = ?2, email_key = ?3, registration_date = ?4,
+    billing_full_name = ?5, billing_company = ?6, billing_street = ?7, billing_house_number = ?8, billing_city = ?9,
+    billing_district = ?10, billing_additional = ?11, billing_zip = ?12, billing_country_code = ?13,
+    company_id = ?14, vat_id = ?15, tax_id = ?16, phone = ?17,
+    delivery_full_name = ?18, delivery_company = ?19, delivery_street = ?20, delivery_house_number = ?21, delivery_city = ?22,
+    delivery_district = ?23, delivery_additional = ?24, delivery_zip = ?25, delivery_country_code = ?26,
+    customer_group = ?28, price_list = ?29, price_ratio = ?30, birth_date = ?31, remark = ?32,
+    disabled_orders = ?33, change_time = ?34
+WHERE guid = ?1`
+	seenSQL = `INSERT OR IGNORE INTO temp.import_seen (key) VALUES (?)`
+)
+
+// Import runs fn in one write transaction on one connection (BEGIN IMMEDIATE: a second import
+// waits for the busy timeout, then is refused). It commits only when fn succeeds and apply is
+// set, so a dry run, an error or a killed process leaves the database as it was.
+func (db *DB) Import(ctx context.Context, apply bool, fn func(custexport.ImportTx) error) error {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c := dc.(driver.Conn).Raw()
+		old := c.SetInterrupt(ctx)
+		defer c.SetInterrupt(old)
+		// The keys of the file's rows go to a temporary table, on disk when large, so that a
+		// file of any size is checked for duplicates in flat memory.
+		if err := c.Exec(`CREATE TEMP TABLE IF NOT EXISTS import_seen (key TEXT PRIMARY KEY) WITHOUT ROWID;
+			DELETE FROM temp.import_seen`); err != nil {
+			return err
+		}
+		if err := c.Exec(`BEGIN IMMEDIATE`); err != nil {
+			if isBusy(err) {
+				return custexport.Errorf(custexport.CodeBusy, "another import or write is running on the database; try again when it has finished")
+			}
+			return err
+		}
+		tx := &importTx{conn: c}
+		err := tx.prepare()
+		if err == nil {
+			err = fn(tx)
+		}
+		tx.close()
+		if err != nil || !apply {
+			c.Exec(`ROLLBACK`)
+			return err
+		}
+		return c.Exec(`COMMIT`)
+	})
+}
+
+type importTx struct {
+	conn                               *sqlite3.Conn
+	byGUID, owner, insert, update, see *sqlite3.Stmt
+	birth                              []byte
+}
+
+func (t *importTx) prepare() error {
+	for _, p := range []struct {
+		stmt **sqlite3.Stmt
+		sql  string
+	}{{&t.byGUID, customerByGUIDSQL}, {&t.owner, emailOwnerSQL}, {&t.insert, insertCustomerSQL},
+		{&t.update, updateCustomerSQL}, {&t.see, seenSQL}} {
+		stmt, _, err := t.conn.Prepare(p.sql)
+		if err != nil {
+			return err
+		}
+		*p.stmt = stmt
+	}
+	return nil
+}
+
+func (t *importTx) close() {
+	for _, s := range []*sqlite3.Stmt{t.byGUID, t.owner, t.insert, t.update, t.see} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func (t *importTx) Customer(ctx context.Context, guid string) (*custexport.Customer, error) {
+	s := t.byGUID
+	defer s.Reset()
+	s.BindText(1, guid)
+	if !s.Step() {
+		return nil, s.Err()
+	}
+	c := &custexport.Customer{
+		RegistrationDate: time.Unix(s.ColumnInt64(0), 0).UTC(),
+		PriceRatio:       custexport.PriceRatio(s.ColumnInt64(1)),
+		DisabledOrders:   s.ColumnInt64(2) != 0,
+		ChangeTime:       time.Unix(s.ColumnInt64(3), 0).UTC(),
+	}
+	// Columns 4… are the text columns in exportColumns order; the same order as flatText.
+	for i, col := range flatTextColumns {
+		c.SetText(col, s.ColumnText(4+i))
+	}
+	if b := s.ColumnText(4 + len(flatTextColumns)); b != "" {
+		d, err := custexport.ParseDate(b)
+		if err != nil {
+			return nil, err
+		}
+		c.BirthDate = d
+	}
+	c.Remark = s.ColumnText(5 + len(flatTextColumns))
+	return c, s.Err()
+}
+
+// flatTextColumns are the text columns in the order exportColumns lists them after the four
+// numbers (guid … price_list).
+var flatTextColumns = []custexport.Column{
+	custexport.ColGUID, custexport.ColEmail,
+	custexport.ColBillingFullName, custexport.ColBillingCompany, custexport.ColBillingStreet,
+	custexport.ColBillingHouseNumber, custexport.ColBillingCity, custexport.ColBillingDistrict,
+	custexport.ColBillingAdditional, custexport.ColBillingZip, custexport.ColBillingCountryCode,
+	custexport.ColCompanyID, custexport.ColVatID, custexport.ColTaxID, custexport.ColPhone,
+	custexport.ColDeliveryFullName, custexport.ColDeliveryCompany, custexport.ColDeliveryStreet,
+	custexport.ColDeliveryHouseNumber, custexport.ColDeliveryCity, custexport.ColDeliveryDistrict,
+	custexport.ColDeliveryAdditional, custexport.ColDeliveryZip, custexport.ColDeliveryCountryCode,
+	custexport.ColCustomerGroup, custexport.ColPriceList,
+}
+
+func (t *importTx) EmailOwner(ctx context.Context, email string) (string, error) {
+	s := t.owner
+	defer s.Reset()
+	s.BindText(1, emailKey(email))
+	if !s.Step() {
+		return "", s.Err()
+	}
+	return s.ColumnText(0), nil
+}
+
+func (t *importTx) Insert(ctx context.Context, c *custexport.Customer) error {
+	s := t.insert
+	defer s.Reset()
+	if err := bindCustomer(s, c, &t.birth); err != nil {
+		return err
+	}
+	if err := s.Exec(); err != nil {
+		return describeWriteError(c, err)
+	}
+	return nil
+}
+
+func (t *importTx) Update(ctx context.Context, c *custexport.Customer) error {
+	s := t.update
+	defer s.Reset()
+	// The update's parameters are numbered as the insert's (?27, delivery_extra, unused).
+	if err := bindCustomer(s, c, &t.birth); err != nil {
+		return err
+	}
+	if err := s.Exec(); err != nil {
+		return describeWriteError(c, err)
+	}
+	return nil
+}
+
+func (t *importTx) SeenInFile(ctx context.Context, key string) (bool, error) {
+	s := t.see
+	defer s.Reset()
+	s.BindText(1, key)
+	if err := s.Exec(); err != nil {
+		return false, err
+	}
+	return t.conn.Changes() == 0, nil
+}
+
+// RecordImport writes an import to the log and sets its ID.
+func (db *DB) RecordImport(ctx context.Context, r *custexport.ImportRecord) error {
+	unknown, _ := json.Marshal(append([]string{}, r.Unknown...))
+	skipped, _ := json.Marshal(append([]custexport.SkippedRow{}, r.SkippedRows...))
+	if r.At.IsZero() {
+		r.At = time.Now().UTC().Truncate(time.Millisecond)
+	}
+	res, err := db.sql.ExecContext(ctx, `INSERT INTO import_log (at, principal_kind, principal_id, principal_name,
+		file, encoding, delimiter, dry_run, rows, created, updated, unchanged, skipped, unknown, skipped_rows, error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.At.UnixMilli(), string(r.Principal.Kind), r.Principal.ID, r.Principal.Name, r.File, string(r.Encoding),
+		r.Delimiter, r.DryRun, r.Rows, r.Created, r.Updated, r.Unchanged, r.Skipped, string(unknown), string(skipped), r.Error)
+	if err != nil {
+		return err
+	}
+	r.ID, err = res.LastInsertId()
+	return err
+}
+
+// Imports lists the import log, newest first, and the number of imports.
+func (db *DB) Imports(ctx context.Context, offset, limit int) ([]custexport.ImportRecord, int64, error) {
+	var total int64
+	if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM import_log`).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT id, at, principal_kind, principal_id, principal_name, file, encoding,
+		delimiter, dry_run, rows, created, updated, unchanged, skipped, unknown, skipped_rows, error
+		FROM import_log ORDER BY id DESC LIMIT ? OFFSET ?`, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []custexport.ImportRecord
+	for rows.Next() {
+		var r custexport.ImportRecord
+		var at int64
+		var kind, encoding, unknown, skipped string
+		if err := rows.Scan(&r.ID, &at, &kind, &r.Principal.ID, &r.Principal.Name, &r.File, &encoding, &r.Delimiter,
+			&r.DryRun, &r.Rows, &r.Created, &r.Updated, &r.Unchanged, &r.Skipped, &unknown, &skipped, &r.Error); err != nil {
+			return nil, 0, err
+		}
+		r.At = time.UnixMilli(at).UTC()
+		r.Principal.Kind, r.Encoding = custexport.PrincipalKind(kind), custexport.Encoding(encoding)
+		json.Unmarshal([]byte(unknown), &r.Unknown)
+		json.Unmarshal([]byte(skipped), &r.SkippedRows)
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
