@@ -233,4 +233,3 @@ func (db *DB) Imports(ctx context.Context, offset, limit int) ([]custexport.Impo
 	}
 	return out, total, rows.Err()
 }
-
