@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"image/png"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -987,6 +988,77 @@ func TestBrowser(t *testing.T) {
 			if got := b.jobCount(t); got != jobs {
 				t.Fatalf("invalid dates started %d jobs", got-jobs)
 			}
+		}},
+		{"Import", func(t *testing.T) {
+			// The month's CSV from a partner link, one phone edited and one e-mail broken,
+			// uploaded on the Import page: the report counts them, and the Log tab lists it.
+			resp, body := b.fetch(t, "GET", b.demoPartnerLink(t, "/export/customers.csv",
+				url.Values{"dateFrom": {monthFrom}, "dateUntil": {monthUntil}}), nil, nil)
+			if resp.StatusCode != 200 {
+				t.Fatalf("partner CSV: %d", resp.StatusCode)
+			}
+			rows := csvRows(t, body)
+			if len(rows) < 3 {
+				t.Fatalf("the month has %d rows; the test needs at least 2 customers", len(rows)-1)
+			}
+			col := func(tag string) int { return slices.Index(rows[0], tag) }
+			// The edits are made in the file's bytes: a CSV library would rewrite line ends
+			// inside remarks, and so change more than the two cells.
+			edited := string(body)
+			var phoneRow []string
+			for _, r := range rows[1:] {
+				if r[col("phone")] != "" && phoneRow == nil {
+					phoneRow = r
+				}
+			}
+			at := strings.Index(edited, `"`+phoneRow[col("guid")]+`"`)
+			old := `;"` + phoneRow[col("phone")] + `";`
+			k := at + strings.Index(edited[at:], old)
+			edited = edited[:k] + `;"+420 601 234 567";` + edited[k+len(old):]
+			var badRow []string
+			for _, r := range rows[1:] {
+				if r[col("guid")] != phoneRow[col("guid")] {
+					badRow = r
+					break
+				}
+			}
+			edited = strings.Replace(edited, `"`+badRow[col("guid")]+`";"`+badRow[col("email")]+`"`,
+				`"`+badRow[col("guid")]+`";"no-at-sign.example.cz"`, 1)
+			out := bytes.NewBufferString(edited)
+			file := filepath.Join(t.TempDir(), "zakaznici-upraveno.csv")
+			if err := os.WriteFile(file, out.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			do(t, tab, "import page", chromedp.Navigate(base+"/customers/import"), chromedp.WaitVisible(css("#import-form")))
+			b.shoot(t, tab, "import")
+			status := submit(t, tab, "upload",
+				chromedp.SetUploadFiles(css("#import-file"), []string{file}),
+				chromedp.Click(css("#import-start")))
+			do(t, tab, "report", chromedp.WaitVisible(css("#import-report")))
+			got := map[string]string{}
+			for _, id := range []string{"rows", "created", "updated", "unchanged", "skipped"} {
+				got[id] = strings.ReplaceAll(text(t, tab, "#import-"+id), "\u202f", "")
+			}
+			want := map[string]string{"rows": strconv.Itoa(len(rows) - 1), "created": "0", "updated": "1",
+				"unchanged": strconv.Itoa(len(rows) - 3), "skipped": "1"}
+			if status != 200 || !maps.Equal(got, want) {
+				t.Fatalf("import report: status %d, counts %v, want %v", status, got, want)
+			}
+			if skips := text(t, tab, "#import-skips"); !strings.Contains(skips, "email") || !strings.Contains(skips, "no-at-sign.example.cz") {
+				t.Fatalf("the skipped row is not listed with its column and value: %q", skips)
+			}
+			var phone string
+			if err := b.db.QueryRow(`SELECT phone FROM customer WHERE guid = ?`, phoneRow[col("guid")]).Scan(&phone); err != nil || phone != "+420 601 234 567" {
+				t.Fatalf("the edited phone in the database: %q, %v", phone, err)
+			}
+			for _, width := range []int64{1280, 375} {
+				b.screenshot(t, tab, filepath.Join(screenshotDir, fmt.Sprintf("import-report-%s-%d.png", pageLang(t, tab), width)), width)
+			}
+			do(t, tab, "import log", chromedp.Click(css("#tab-import-log")), chromedp.WaitVisible(css("#import-log")))
+			if first := text(t, tab, "#import-log tbody tr"); !strings.Contains(first, "zakaznici-upraveno.csv") || !strings.Contains(first, "admin") {
+				t.Fatalf("the import log's newest row: %q", first)
+			}
+			b.shoot(t, tab, "import-log")
 		}},
 		{"NoExternalRequests", func(t *testing.T) {
 			b.checkNoOffHostRequests(t)

@@ -100,6 +100,7 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 		VerifyPassword: password.Verify, VerifyDummy: password.VerifyDummy,
 		CheckPassword: password.Check, HashPassword: password.Hash, MinPasswordLength: password.MinLength,
 		JobContext:   baseCtx,
+		UploadDir:    filepath.Join(cfg.dataDir, "uploads"),
 		LoginLimiter: &web.Limiter[string]{Max: 10, Window: 15 * time.Minute},
 	}
 	go jobs.CleanEvery(baseCtx, 10*time.Minute)

@@ -32,6 +32,7 @@ type AdminStore interface {
 	custexport.SessionStore
 	custexport.PartnerStore
 	custexport.JobStore
+	custexport.ImportStore
 	SearchCustomers(ctx context.Context, s custexport.CustomerSearch) (custexport.CustomerPage, error)
 	CountAccess(ctx context.Context, q custexport.AccessQuery) (int64, error)
 	QueryAccess(ctx context.Context, q custexport.AccessQuery, fn func(*custexport.AccessEntry) error) error
@@ -64,6 +65,8 @@ type Admin struct {
 	// JobContext is the context background jobs run on: it outlives requests and ends when
 	// the server stops.
 	JobContext context.Context
+	// UploadDir is where an uploaded CSV waits while it is imported.
+	UploadDir string
 	// LoginLimiter counts failed logins per address and per user name.
 	LoginLimiter *Limiter[string]
 
@@ -91,6 +94,9 @@ func (a *Admin) register(mux *http.ServeMux) error {
 	mux.HandleFunc("GET /customers/export", a.authed(a.handleExportPage))
 	mux.HandleFunc("POST /customers/export", a.authed(a.handleExportStart))
 	mux.HandleFunc("GET /customers/export/log", a.authed(a.handleLog))
+	mux.HandleFunc("GET /customers/import", a.authed(a.handleImportPage))
+	mux.HandleFunc("POST /customers/import", a.authed(a.handleImport))
+	mux.HandleFunc("GET /customers/import/log", a.authed(a.handleImportLog))
 	mux.HandleFunc("GET /jobs/{id}", a.authed(a.handleJobStatus))
 	mux.HandleFunc("GET /jobs/{id}/download", a.authed(a.handleJobDownload))
 	mux.HandleFunc("GET /account/password", a.authed(a.handlePasswordPage))
@@ -127,6 +133,9 @@ func (a *Admin) parseTemplates() error {
 		"bytes":    formatBytes,
 		"shopTime": func(t time.Time) string { return a.shopTime(t) },
 		"shopDate": func(t time.Time) string { return t.In(a.Location).Format("2006-01-02") },
+		"who":      principalText,
+		"join":     strings.Join,
+		"sub":      func(a int64, b int) int64 { return a - int64(b) },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, errors.New("dict needs key and value pairs")

@@ -1,0 +1,165 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/csvimport"
+)
+
+// MaxUploadBytes is the largest CSV the Import page takes (the CLI's default limit too).
+const MaxUploadBytes = 2 << 30
+
+type importData struct {
+	Encoding string
+	DryRun   bool
+	Report   *custexport.ImportRecord
+	Refused  string // why the file was refused as a whole
+}
+
+func (a *Admin) handleImportPage(w http.ResponseWriter, r *http.Request, u *custexport.User) {
+	l := requestLang(r)
+	a.render(w, r, http.StatusOK, "import", &page{User: u, Title: l.T("import.title"), Nav: "import",
+		Data: importData{Encoding: "auto"}})
+}
+
+// handleImport takes the upload (the form's fields come before the file), spools it to a
+// temporary file, so that a slow upload never holds the database's write lock, and imports
+// it in one transaction.
+func (a *Admin) handleImport(w http.ResponseWriter, r *http.Request, u *custexport.User) {
+	l := requestLang(r)
+	d := importData{Encoding: "auto"}
+	render := func(status int) {
+		a.render(w, r, status, "import", &page{User: u, Title: l.T("import.title"), Nav: "import", Data: d})
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxUploadBytes+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		d.Refused = l.T("import.nofile")
+		render(http.StatusBadRequest)
+		return
+	}
+	var spooled *os.File
+	var name string
+	defer func() {
+		if spooled != nil {
+			spooled.Close()
+			os.Remove(spooled.Name())
+		}
+	}()
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			d.Refused = l.T("import.uploadfailed")
+			render(http.StatusBadRequest)
+			return
+		}
+		switch part.FormName() {
+		case "encoding":
+			v, _ := io.ReadAll(io.LimitReader(part, 32))
+			d.Encoding = string(v)
+		case "dry_run":
+			d.DryRun = true
+		case "file":
+			if spooled != nil || part.FileName() == "" {
+				continue
+			}
+			name = filepath.Base(part.FileName())
+			if err := os.MkdirAll(a.UploadDir, 0o700); err != nil {
+				a.fail(w, r, u, err)
+				return
+			}
+			if spooled, err = os.CreateTemp(a.UploadDir, "import-*.csv"); err != nil {
+				a.fail(w, r, u, err)
+				return
+			}
+			n, err := io.Copy(spooled, io.LimitReader(part, MaxUploadBytes+1))
+			var tooLarge *http.MaxBytesError
+			if n > MaxUploadBytes || errors.As(err, &tooLarge) {
+				d.Refused = l.T("import.toolarge", MaxUploadBytes>>20)
+				render(http.StatusRequestEntityTooLarge)
+				return
+			}
+			if err != nil {
+				d.Refused = l.T("import.uploadfailed")
+				render(http.StatusBadRequest)
+				return
+			}
+		}
+		part.Close()
+	}
+	if spooled == nil {
+		d.Refused = l.T("import.nofile")
+		render(http.StatusBadRequest)
+		return
+	}
+	opts := csvimport.Options{Location: a.Location, DryRun: d.DryRun, MaxBytes: MaxUploadBytes}
+	switch d.Encoding {
+	case "utf-8", "windows-1250":
+		opts.Encoding = custexport.Encoding(d.Encoding)
+	default:
+		d.Encoding = "auto"
+	}
+	if _, err := spooled.Seek(0, io.SeekStart); err != nil {
+		a.fail(w, r, u, err)
+		return
+	}
+	rec := &custexport.ImportRecord{Principal: u.Principal(), File: name}
+	runErr := csvimport.Run(r.Context(), a.Store, spooled, opts, rec)
+	if runErr != nil {
+		rec.Error = runErr.Error()
+		if e, ok := errorsAs(runErr); ok && e.Code != custexport.CodeInternal {
+			d.Refused = e.Message
+		} else {
+			a.Logger.Error("import failed", "file", name, "err", runErr)
+			d.Refused = l.T("error")
+		}
+	}
+	if err := a.Store.RecordImport(r.Context(), rec); err != nil {
+		a.Logger.Error("writing the import log", "err", err)
+	}
+	d.Report = rec
+	a.Logger.Info("import", "user", u.ID, "rows", rec.Rows, "created", rec.Created, "updated", rec.Updated,
+		"unchanged", rec.Unchanged, "skipped", rec.Skipped, "dry_run", rec.DryRun, "refused", runErr != nil)
+	status := http.StatusOK
+	if runErr != nil {
+		status = http.StatusBadRequest
+	}
+	render(status)
+}
+
+type importLogData struct {
+	Imports []custexport.ImportRecord
+	Total   int64
+	Pager   pager
+}
+
+func (a *Admin) handleImportLog(w http.ResponseWriter, r *http.Request, u *custexport.User) {
+	l := requestLang(r)
+	_, total, err := a.Store.Imports(r.Context(), 0, 0)
+	if err != nil {
+		a.fail(w, r, u, err)
+		return
+	}
+	pg, offset := newPager(r, total)
+	list, _, err := a.Store.Imports(r.Context(), offset, pageSize)
+	if err != nil {
+		a.fail(w, r, u, err)
+		return
+	}
+	a.render(w, r, http.StatusOK, "importlog", &page{User: u, Title: l.T("import.logtitle"), Nav: "import",
+		Data: importLogData{Imports: list, Total: total, Pager: pg}})
+}
+
+// principalText shows who imported: "user: Jana", "operator: root".
+func principalText(p custexport.Principal) string {
+	return strings.TrimSpace(string(p.Kind) + ": " + p.Name)
+}
