@@ -364,7 +364,10 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 			return 0, fieldErr(col, "%s is required", col.Tag()), nil
 		}
 	}
-	if present[custexport.ColEmail] {
+	// Only a new or changed e-mail can clash. An unchanged one is unique in the store, and a
+	// later row taking it is refused by the owner check below, which sees this transaction's
+	// earlier writes. Checking only these keeps the round trip of a million rows fast.
+	if present[custexport.ColEmail] && (stored == nil || !strings.EqualFold(stored.Email, c.Email)) {
 		key := strings.ToLower(c.Email)
 		seen, err := tx.SeenInFile(ctx, "email:"+key)
 		if err != nil {
@@ -373,7 +376,7 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 		if seen {
 			return 0, fieldErr(custexport.ColEmail, "e-mail %s appears on an earlier row of the file too", c.Email), nil
 		}
-		if stored == nil || !strings.EqualFold(stored.Email, c.Email) {
+		{
 			owner, err := tx.EmailOwner(ctx, c.Email)
 			if err != nil {
 				return 0, nil, err
@@ -401,9 +404,6 @@ func (im *importer) setField(c, stored *custexport.Customer, col custexport.Colu
 		if stored != nil && im.rec.Encoding == custexport.EncodingWindows1250 && v == csvfile.Windows1250Text(stored.Text(col)) {
 			return nil // what windows-1250 could carry of the stored value: keep the original
 		}
-		if max := col.MaxLen(); max > 0 && utf8.RuneCountInString(v) > max {
-			return fieldErr(col, "longer than %d characters (%d)", max, utf8.RuneCountInString(v))
-		}
 		switch col {
 		case custexport.ColEmail:
 			v = strings.TrimSpace(v)
@@ -417,6 +417,10 @@ func (im *importer) setField(c, stored *custexport.Customer, col custexport.Colu
 			if v != "" && (len(v) != 2 || v[0] < 'A' || v[0] > 'Z' || v[1] < 'A' || v[1] > 'Z') {
 				return fieldErr(col, "%q is not a two-letter country code (CZ, SK, …)", v)
 			}
+		}
+		// The length counts after the trimming above: " cz " is a country code.
+		if max := col.MaxLen(); max > 0 && utf8.RuneCountInString(v) > max {
+			return fieldErr(col, "longer than %d characters (%d)", max, utf8.RuneCountInString(v))
 		}
 		c.SetText(col, v)
 	case custexport.KindDateTime:
