@@ -83,6 +83,7 @@ func benchmark(c *config) error {
 	warmUp(c.db)
 
 	results, failed := measureAll(c)
+	os.Remove(importSourcePath(c)) // hundreds of MB at 1M
 	var srv *serverResult
 	if !c.skipProduct && !c.skipServer {
 		srv = measureServer(c)

@@ -1,7 +1,12 @@
 package main
 
 import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/custexport/custexport/bench/internal/columns"
 )
@@ -52,6 +57,8 @@ const (
 	productCP1250  = "CSV windows-1250"
 	productXML     = "XML"
 	productXLSX    = "XLSX"
+	anchorImport   = "sqlite3 .import"
+	productImport  = "import (round trip)"
 )
 
 func measures() []measure {
@@ -91,6 +98,25 @@ func measures() []measure {
 		product(productCP1250, "csv", "--format", "csv", "--encoding", "windows-1250"),
 		product(productXML, "xml", "--format", "xml"),
 		product(productXLSX, "xlsx", "--format", "xlsx"),
+		// The import reads back the CSV the product exported (all 1M rows come back
+		// "unchanged": the round trip). The anchor loads the same file into a plain table of
+		// the same 32 text columns, fresh for every run.
+		{name: anchorImport, anchor: true, ext: "db", runs: standard, skip: skipProduct,
+			setup: func(c *config, out string) error {
+				src, err := importSource(c)
+				if err != nil {
+					return err
+				}
+				return plainTable(out, src)
+			},
+			argv: func(c *config, out string) []string {
+				return []string{"sqlite3", out, "-cmd", ".mode csv", "-cmd", ".separator ;", ".import --skip 1 " + importSourcePath(c) + " customer"}
+			}},
+		{name: productImport, ext: "txt", stdout: true, runs: standard, skip: skipProduct,
+			setup: func(c *config, _ string) error { _, err := importSource(c); return err },
+			argv: func(c *config, _ string) []string {
+				return []string{c.bin, "import", importSourcePath(c), "--data-dir", c.dataDir}
+			}},
 	}
 }
 
@@ -104,5 +130,46 @@ func checks() []check {
 		{measure: productXML, against: anchorCSV, limit: 0.75},
 		{measure: productXLSX, against: anchorXLSXC, limit: 0.25},
 		{measure: productXLSX, against: anchorExcelize, limit: 1.0 / 8, speedup: true},
+		{measure: productImport, against: anchorImport, limit: 0.75},
 	}
+}
+
+func importSourcePath(c *config) string { return filepath.Join(c.outDir, "import-source.csv") }
+
+// importSource makes the import's input once per invocation: the product's CSV export of the
+// data set (UTF-8, guard on), kept until the end.
+func importSource(c *config) (string, error) {
+	path := importSourcePath(c)
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	if err := command("", c.bin, "export", "--format", "csv", "-o", path, "--data-dir", c.dataDir); err != nil {
+		return "", fmt.Errorf("making the import's CSV: %w", err)
+	}
+	return path, nil
+}
+
+// plainTable makes a fresh database at path with one table "customer" of a TEXT column per
+// header tag of the CSV: what sqlite3's .import loads into.
+func plainTable(path, csvPath string) error {
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	f, err := os.Open(csvPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	header, err := bufio.NewReader(f).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	header = strings.TrimPrefix(strings.TrimSpace(header), "\ufeff")
+	var cols []string
+	for _, tag := range strings.Split(header, ";") {
+		cols = append(cols, `"`+strings.Trim(tag, `"`)+`" TEXT`)
+	}
+	return command("", "sqlite3", path, "CREATE TABLE customer ("+strings.Join(cols, ", ")+")")
 }
