@@ -75,11 +75,17 @@ func (db *DB) Import(ctx context.Context, apply bool, fn func(custexport.ImportT
 			err = fn(tx)
 		}
 		tx.close()
-		if err != nil || !apply {
-			c.Exec(`ROLLBACK`)
-			return err
+		if err == nil && apply {
+			err = c.Exec(`COMMIT`)
 		}
-		return c.Exec(`COMMIT`)
+		if !c.GetAutocommit() {
+			// ROLLBACK even when ctx was cancelled, which makes SQLite refuse every statement:
+			// a transaction left open would go back to the pool holding the write lock and the
+			// import's changes.
+			c.SetInterrupt(context.Background())
+			c.Exec(`ROLLBACK`)
+		}
+		return err
 	})
 }
 
