@@ -29,6 +29,21 @@ const (
     disabled_orders = ?33, change_time = ?34
 WHERE guid = ?1`
 	seenSQL = `INSERT OR IGNORE INTO temp.import_seen (h1, h2) VALUES (?, ?)`
+	// promoteDeliverySQL runs after an update that left the default delivery address empty:
+	// the first further address becomes the default, as readers of every address already take
+	// it (XML). Without it a CSV export, which reads only the default columns, showed none.
+	promoteDeliverySQL = `UPDATE customer SET
+    delivery_full_name = coalesce(json_extract(delivery_extra, '$[0].fullName'), ''),
+    delivery_company = coalesce(json_extract(delivery_extra, '$[0].company'), ''),
+    delivery_street = coalesce(json_extract(delivery_extra, '$[0].street'), ''),
+    delivery_house_number = coalesce(json_extract(delivery_extra, '$[0].houseNumber'), ''),
+    delivery_city = coalesce(json_extract(delivery_extra, '$[0].city'), ''),
+    delivery_district = coalesce(json_extract(delivery_extra, '$[0].district'), ''),
+    delivery_additional = coalesce(json_extract(delivery_extra, '$[0].additional'), ''),
+    delivery_zip = coalesce(json_extract(delivery_extra, '$[0].zip'), ''),
+    delivery_country_code = coalesce(json_extract(delivery_extra, '$[0].countryCode'), ''),
+    delivery_extra = CASE WHEN json_array_length(delivery_extra) > 1 THEN json_remove(delivery_extra, '$[0]') ELSE '' END
+WHERE guid = ? AND delivery_extra <> ''`
 )
 
 // seenCacheKiB is the page cache of the import's duplicate-key table. With SQLite's default
@@ -92,6 +107,7 @@ func (db *DB) Import(ctx context.Context, apply bool, fn func(custexport.ImportT
 type importTx struct {
 	conn                               *sqlite3.Conn
 	byGUID, owner, insert, update, see *sqlite3.Stmt
+	promote                            *sqlite3.Stmt
 	birth                              []byte
 	seed1, seed2                       maphash.Seed
 }
@@ -101,7 +117,7 @@ func (t *importTx) prepare() error {
 		stmt **sqlite3.Stmt
 		sql  string
 	}{{&t.byGUID, customerByGUIDSQL}, {&t.owner, emailOwnerSQL}, {&t.insert, insertCustomerSQL},
-		{&t.update, updateCustomerSQL}, {&t.see, seenSQL}} {
+		{&t.update, updateCustomerSQL}, {&t.see, seenSQL}, {&t.promote, promoteDeliverySQL}} {
 		stmt, _, err := t.conn.Prepare(p.sql)
 		if err != nil {
 			return err
@@ -112,7 +128,7 @@ func (t *importTx) prepare() error {
 }
 
 func (t *importTx) close() {
-	for _, s := range []*sqlite3.Stmt{t.byGUID, t.owner, t.insert, t.update, t.see} {
+	for _, s := range []*sqlite3.Stmt{t.byGUID, t.owner, t.insert, t.update, t.see, t.promote} {
 		if s != nil {
 			s.Close()
 		}
@@ -192,6 +208,12 @@ func (t *importTx) Update(ctx context.Context, c *custexport.Customer) error {
 	}
 	if err := s.Exec(); err != nil {
 		return describeWriteError(c, err)
+	}
+	if c.DefaultDelivery().IsZero() {
+		p := t.promote
+		defer p.Reset()
+		p.BindText(1, c.GUID)
+		return p.Exec()
 	}
 	return nil
 }
