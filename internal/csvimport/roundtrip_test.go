@@ -71,7 +71,6 @@ func TestRoundTripChangesNothing(t *testing.T) {
 	}
 }
 
-
 // Three edited cells of an export change exactly those three fields of those three customers;
 // the decimal point of the edited priceRatio is accepted beside the export's commas.
 func TestEditedCellsChangeOnlyThem(t *testing.T) {
