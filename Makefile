@@ -12,6 +12,8 @@ FUZZ_TARGETS := \
 	./internal/clientip:FuzzParseList \
 	./internal/clientip:FuzzClientAddr \
 	./internal/sqlite:FuzzExtraDelivery \
+	./internal/csvimport:FuzzImport \
+	./internal/csvimport:FuzzRoundTrip \
 	./internal/web:FuzzLinkOptions \
 	./internal/web:FuzzExportForm \
 	.:FuzzParseDate

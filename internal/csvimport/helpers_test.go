@@ -44,8 +44,10 @@ var template struct {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if template.dir != "" {
-		os.RemoveAll(template.dir)
+	for _, dir := range append(fuzzDirs, template.dir) {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
 	}
 	os.Exit(code)
 }
