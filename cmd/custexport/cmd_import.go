@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ncruces/go-sqlite3"
 
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/csvimport"
@@ -18,7 +21,7 @@ import (
 const maxImportBytes = 2 << 30
 
 func runImport(ctx context.Context, args []string, io *stdio, getenv func(string) string) error {
-	fs := newFlagSet("import", "import FILE [--encoding auto|utf-8|windows-1250] [--dry-run]", io.err)
+	fs := newFlagSet("import", "import FILE [--encoding auto|utf-8|windows-1250] [--dry-run] [--max-size N]", io.err)
 	var cfg storeConfig
 	cfg.register(fs, getenv)
 	encoding := fs.String("encoding", "auto", "the file's encoding: auto (a BOM or valid UTF-8 means UTF-8, else windows-1250), utf-8 or windows-1250")
@@ -57,6 +60,11 @@ func runImport(ctx context.Context, args []string, io *stdio, getenv func(string
 		return fmt.Errorf("import: %s is a directory, not a CSV file", pos[0])
 	}
 	db, err := cfg.open(ctx)
+	if errors.Is(err, sqlite3.BUSY) {
+		// Opening waits for the write lock as long as an import waits for it: another
+		// import (or seed) holds it. Refused as the import itself would be: CodeBusy, exit 3.
+		return custexport.Errorf(custexport.CodeBusy, "import of %s refused, nothing was written: another import or write is running on the database; try again when it has finished", pos[0])
+	}
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/sqlite"
+)
+
+// exportedCustomers reads guid, email, billingFullName and phone of every customer from a CSV
+// export without the formula guard (encoding/csv is enough for these columns).
+func exportedCustomers(t *testing.T, c *cli) [][]string {
+	t.Helper()
+	out, _ := c.mustRun("export", "--format", "csv", "--no-guard")
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\ufeff")))
+	r.Comma = ';'
+	records, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows [][]string
+	for _, rec := range records[1:] {
+		rows = append(rows, []string{rec[custexport.ColGUID], rec[custexport.ColEmail], rec[custexport.ColBillingFullName], rec[custexport.ColPhone]})
+	}
+	return rows
+}
+
+func writeFile(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func importLog(t *testing.T, c *cli) []custexport.ImportRecord {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(c.dataDir, "custexport.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	recs, _, err := db.Imports(context.Background(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// The report names the file, the encoding and delimiter found, the counts, the ignored columns
+// and every skipped row with its line and column; the import log holds the same. A dry run says
+// so and changes nothing.
+func TestImportReport(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun("seed", "--customers", "300", "--seed", "3")
+	cs := exportedCustomers(t, c)
+	a, b, d := cs[10], cs[20], cs[30]
+	file := fmt.Sprintf("guid;email;billingFullName;phone;heslo\r\n"+
+		"%s;%s;%s;+420 111 222 333;x\r\n"+
+		"%s;not-an-email;%s;%s;x\r\n"+
+		";nova@example.cz;Nová Zákaznice;;x\r\n"+
+		"%s;%s;%s;%s;x\r\n",
+		a[0], a[1], a[2], b[0], b[2], b[3], d[0], d[1], d[2], d[3])
+	path := writeFile(t, "úpravy.csv", []byte(file))
+	xmlBefore, _ := c.mustRun("export", "--format", "xml")
+
+	out, errOut := c.mustRun("import", path, "--dry-run")
+	for _, want := range []string{
+		"file:       " + path + "\n",
+		"encoding:   utf-8, delimiter \";\"\n",
+		"rows:       4\ncreated:    1\nupdated:    1\nunchanged:  1\nskipped:    1\n",
+		"ignored columns (unknown tags): heslo\n",
+		"skipped rows:\n  line 3, email: \"not-an-email\" is not an e-mail address",
+		"dry run: nothing was written",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry-run report lacks %q:\n%s", want, out)
+		}
+	}
+	if errOut != "" {
+		t.Errorf("stderr: %q", errOut)
+	}
+	if xml, _ := c.mustRun("export", "--format", "xml"); xml != xmlBefore {
+		t.Fatal("a dry run changed the customers")
+	}
+
+	out, _ = c.mustRun("import", "--encoding", "auto", path)
+	if !strings.Contains(out, "created:    1\nupdated:    1\nunchanged:  1\nskipped:    1\n") || !strings.Contains(out, "applied in one transaction") {
+		t.Fatalf("import report:\n%s", out)
+	}
+	after := exportedCustomers(t, c)
+	if len(after) != len(cs)+1 {
+		t.Fatalf("%d customers after the import, want %d", len(after), len(cs)+1)
+	}
+	for _, row := range after {
+		if row[0] == a[0] && row[3] != "+420 111 222 333" || row[0] == b[0] && row[1] != b[1] {
+			t.Errorf("customer after the import: %v", row)
+		}
+	}
+
+	log := importLog(t, c)
+	if len(log) != 2 {
+		t.Fatalf("%d imports logged, want 2 (the dry run and the import)", len(log))
+	}
+	for i, rec := range log {
+		if rec.File != "úpravy.csv" || rec.DryRun != (i == 1) || rec.Encoding != custexport.EncodingUTF8 || rec.Delimiter != ";" ||
+			rec.Principal.Kind != custexport.PrincipalOperator || rec.Principal.Name != "operator" ||
+			rec.ImportCounts != (custexport.ImportCounts{Rows: 4, Created: 1, Updated: 1, Unchanged: 1, Skipped: 1}) ||
+			len(rec.SkippedRows) != 1 || rec.SkippedRows[0].Line != 3 || rec.SkippedRows[0].Column != "email" ||
+			fmt.Sprint(rec.Unknown) != "[heslo]" || rec.Error != "" {
+			t.Errorf("log record %d: %+v", i, rec)
+		}
+	}
+
+	// A windows-1250 export of the result comes back unchanged, its encoding detected.
+	cp := filepath.Join(t.TempDir(), "cp1250.csv")
+	c.mustRun("export", "--format", "csv", "--encoding", "windows-1250", "-o", cp)
+	out, _ = c.mustRun("import", cp)
+	if want := fmt.Sprintf("encoding:   windows-1250, delimiter \";\"\nrows:       %d\ncreated:    0\nupdated:    0\nunchanged:  %d\n", len(after), len(after)); !strings.Contains(out, want) {
+		t.Fatalf("windows-1250 round trip report:\n%s\nwant %q", out, want)
+	}
+}
+
+// Exit codes: 2 for a mistake on the command line, 1 for a file refused whole (nothing written,
+// the refusal logged), 0 for an empty file.
+func TestImportExitCodes(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun("seed", "--customers", "50")
+	dir := t.TempDir()
+	xlsx := filepath.Join(dir, "customers.xlsx")
+	c.mustRun("export", "--format", "xlsx", "-o", xlsx)
+	cp1250 := filepath.Join(dir, "cp1250.csv")
+	c.mustRun("export", "--format", "csv", "--encoding", "windows-1250", "-o", cp1250)
+	utf8 := filepath.Join(dir, "utf8.csv")
+	c.mustRun("export", "--format", "csv", "-o", utf8)
+	binary := writeFile(t, "data.bin", []byte("guid;email\n\x00\x01\x02"))
+	empty := writeFile(t, "empty.csv", nil)
+	xmlBefore, _ := c.mustRun("export", "--format", "xml")
+
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		want   []string
+		logged string // the error in the import log; "" when nothing is logged
+	}{
+		{"NoFile", nil, exitUsage, []string{"give exactly one FILE"}, ""},
+		{"TwoFiles", []string{utf8, cp1250}, exitUsage, []string{"exactly one FILE"}, ""},
+		{"BadEncoding", []string{utf8, "--encoding", "latin1"}, exitUsage, []string{"--encoding", "utf-8, windows-1250", "auto"}, ""},
+		{"UnknownFlag", []string{"--force", utf8}, exitUsage, []string{"force"}, ""},
+		{"BadMaxSize", []string{utf8, "--max-size", "lots"}, exitUsage, []string{"max-size"}, ""},
+		{"Missing", []string{filepath.Join(dir, "nope.csv")}, exitError, []string{"nope.csv", "no such file"}, ""},
+		{"Directory", []string{dir}, exitError, []string{"is a directory"}, ""},
+		{"XLSX", []string{xlsx}, exitError, []string{"customers.xlsx refused, nothing was written", "ZIP file (an XLSX export?)"}, "ZIP file"},
+		{"Binary", []string{binary}, exitError, []string{"refused, nothing was written", "binary data"}, "binary data"},
+		{"TooLarge", []string{"--max-size", "1000", utf8}, exitError, []string{"refused", "larger than the limit of 1000 bytes"}, "limit of 1000 bytes"},
+		{"ForcedUTF8", []string{cp1250, "--encoding", "utf-8"}, exitError, []string{"refused", "line 2, column", "invalid UTF-8", "--encoding windows-1250"}, "invalid UTF-8"},
+	}
+	logged := 0
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := c.run(context.Background(), append([]string{"import"}, tc.args...)...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tc.code, errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr %q lacks %q", errOut, w)
+				}
+			}
+			if out != "" {
+				t.Errorf("a refused import printed a report: %q", out)
+			}
+			if tc.logged != "" {
+				logged++
+				log := importLog(t, c)
+				if len(log) != logged || !strings.Contains(log[0].Error, tc.logged) || log[0].Rows+log[0].Created+log[0].Updated != 0 && tc.name != "ForcedUTF8" {
+					t.Errorf("import log after the refusal: %d records, newest %+v", len(log), log[0])
+				}
+			} else if len(importLog(t, c)) != logged {
+				t.Error("a usage mistake was logged as an import")
+			}
+		})
+	}
+	if xml, _ := c.mustRun("export", "--format", "xml"); xml != xmlBefore {
+		t.Fatal("a refused import changed the customers")
+	}
+	out, _ := c.mustRun("import", empty)
+	if !strings.Contains(out, "rows:       0\ncreated:    0\nupdated:    0\nunchanged:  0\nskipped:    0\n") {
+		t.Errorf("empty file report:\n%s", out)
+	}
+	if code, _, errOut := c.run(context.Background(), "import", "--help"); code != exitOK || !strings.Contains(errOut, "--max-size") {
+		t.Errorf("import --help: exit %d, %q", code, errOut)
+	}
+	if !bytes.Contains([]byte(xmlBefore), []byte("<CUSTOMER>")) {
+		t.Fatal("the XML export holds no customers")
+	}
+}
