@@ -99,7 +99,12 @@ func printImportReport(w io.Writer, rec *custexport.ImportRecord, path string, t
 	fmt.Fprintf(w, "rows:       %d\n", rec.Rows)
 	fmt.Fprintf(w, "created:    %d\nupdated:    %d\nunchanged:  %d\nskipped:    %d\n", rec.Created, rec.Updated, rec.Unchanged, rec.Skipped)
 	if len(rec.Unknown) > 0 {
-		fmt.Fprintf(w, "ignored columns (unknown tags): %s\n", strings.Join(rec.Unknown, ", "))
+		// The tags come from the file: escaped, they can neither drive the terminal nor forge lines.
+		tags := make([]string, len(rec.Unknown))
+		for i, tag := range rec.Unknown {
+			tags[i] = displayText(tag)
+		}
+		fmt.Fprintf(w, "ignored columns (unknown tags): %s\n", strings.Join(tags, ", "))
 	}
 	if len(rec.SkippedRows) > 0 {
 		fmt.Fprintln(w, "skipped rows:")

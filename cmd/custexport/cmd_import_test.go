@@ -204,3 +204,38 @@ func TestImportExitCodes(t *testing.T) {
 		t.Fatal("the XML export holds no customers")
 	}
 }
+
+// Text from the file reaches the terminal escaped: unknown header tags and the values quoted in
+// skip reasons can neither drive the terminal (ESC) nor forge report lines (LF). A file of more
+// bad rows than a report keeps lists the first 10,000 and counts the rest.
+func TestImportReportFromHostileFile(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun("seed", "--customers", "5")
+	var b strings.Builder
+	b.WriteString("email;billingFullName;\"\x1b[2Jevil\";\"two\nlines\"\r\n")
+	b.WriteString("\"x\x1b[31m@example.cz\";\"X\";;\r\n")
+	for i := range custexport.MaxReportedSkips + 4 {
+		fmt.Fprintf(&b, "bad%d;Bad;;\r\n", i)
+	}
+	out, _ := c.mustRun("import", writeFile(t, "hostile.csv", []byte(b.String())))
+	if strings.ContainsAny(out, "\x1b") {
+		t.Errorf("the report holds a raw ESC")
+	}
+	for _, want := range []string{
+		"ignored columns (unknown tags): \"\\x1b[2Jevil\", \"two\\nlines\"\n",
+		"  line 3, email: \"x\\x1b[31m@example.cz\" is not an e-mail address", // the header spans lines 1-2
+		fmt.Sprintf("skipped:    %d\n", custexport.MaxReportedSkips+5),
+		"  … and 5 more skipped rows (only the first 10000 are listed)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out[:min(len(out), 600)])
+		}
+	}
+	if n := strings.Count(out, "\n  line "); n != custexport.MaxReportedSkips {
+		t.Errorf("the report lists %d skipped rows, want %d", n, custexport.MaxReportedSkips)
+	}
+	log := importLog(t, c)
+	if len(log) != 1 || log[0].Skipped != int64(custexport.MaxReportedSkips+5) || len(log[0].SkippedRows) != custexport.MaxReportedSkips {
+		t.Fatalf("import log: %d records, skipped %d, %d listed", len(log), log[0].Skipped, len(log[0].SkippedRows))
+	}
+}

@@ -95,6 +95,29 @@ func TestEditedCellsChangeOnlyThem(t *testing.T) {
 	}
 }
 
+// An edited windows-1250 file changes the edited cell only: the emoji and CJK of the same row,
+// which the file carries as '?', stay as stored.
+func TestEditedWindows1250File(t *testing.T) {
+	db, before := smallStore(t)
+	rows := parseCSV(t, template.csv, ';')
+	g := "3b3b3b3b-3b3b-4b3b-8b3b-3b3b3b3b3b3b" // Zoë 😀 Šťastná of 東京商事
+	setCell(t, rows, g, "phone", "+81 3 1234 5678")
+	setCell(t, rows, g, "billingStreet", "Šibuja 1")
+	rec := mustImport(t, db, formatCSV(rows, csvStyle{delim: ';', quoting: quoteAll, cp1250: true}), csvimport.Options{})
+	n := int64(len(before))
+	wantCounts(t, rec, n, 0, 1, n-1, 0)
+	if rec.Encoding != custexport.EncodingWindows1250 {
+		t.Fatalf("detected %s", rec.Encoding)
+	}
+	want := []string{g + " billingStreet", g + " phone"}
+	if got := changedFields(before, stored(t, db)); !slices.Equal(got, want) {
+		t.Fatalf("changed %v, want %v", got, want)
+	}
+	if c := stored(t, db)[g]; c.Billing.FullName != "Zoë 😀 Šťastná" || c.Billing.Company != "東京商事" {
+		t.Fatalf("name %q, company %q after the windows-1250 edit", c.Billing.FullName, c.Billing.Company)
+	}
+}
+
 // A file with the guid and one more column changes only that column, even where the customer
 // has fields no other column of the file mentions (delivery addresses, remark, dates).
 func TestUpdateTouchesOnlyPresentColumns(t *testing.T) {
