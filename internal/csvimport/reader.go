@@ -43,12 +43,16 @@ func (rr *recordReader) Read() ([]string, int, error) {
 			continue
 		}
 		if c == '\r' {
-			if next, err := rr.r.ReadByte(); err == nil && next == '\n' {
+			next, err := rr.r.ReadByte()
+			if err != nil {
+				return nil, rr.line + 1, err // io.EOF: a last line end cut to its CR
+			}
+			if next == '\n' {
 				rr.line++
 				continue
-			} else if err == nil {
-				rr.r.UnreadByte()
 			}
+			rr.r.UnreadByte() // a stray CR before a record is dropped
+			continue
 		}
 		rr.r.UnreadByte()
 		break
@@ -114,7 +118,11 @@ func (rr *recordReader) readField() (end bool, err error) {
 			rr.line++
 			return true, nil
 		case next == '\r':
-			if n2, err := rr.r.ReadByte(); err == nil && n2 == '\n' {
+			n2, err := rr.r.ReadByte()
+			if err == io.EOF {
+				return true, nil // the file's last line end cut to its CR
+			}
+			if err == nil && n2 == '\n' {
 				rr.line++
 				return true, nil
 			}
@@ -129,6 +137,9 @@ func (rr *recordReader) readUnquoted() (bool, error) {
 	for {
 		c, err := rr.r.ReadByte()
 		if err == io.EOF {
+			if n := len(rr.field); n > 0 && rr.field[n-1] == '\r' {
+				rr.field = rr.field[:n-1] // the file's last line end cut to its CR
+			}
 			return true, nil
 		}
 		if err != nil {

@@ -251,3 +251,24 @@ func TestSlowReader(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A last line end cut to its CR (the file's final LF lost) ends the record like CRLF: the value
+// before it gets no CR, a quoted one is not "followed by a character", and a CR alone after the
+// last record is no row.
+func TestFinalCarriageReturn(t *testing.T) {
+	db, _ := smallStore(t)
+	for i, file := range []string{
+		"email;billingFullName\r\n\"cr0@example.cz\";\"Jan CR\"\r",
+		"email;billingFullName\r\ncr1@example.cz;Jan CR\r",
+		"email;billingFullName\r\ncr2@example.cz;Jan CR\r\n\r",
+		"email;billingFullName\r\ncr3@example.cz;Jan CR\r\n\r\r\n",
+	} {
+		rec := mustImport(t, db, []byte(file), csvimport.Options{})
+		wantCounts(t, rec, 1, 1, 0, 0, 0)
+		for _, c := range stored(t, db) {
+			if c.Email == fmt.Sprintf("cr%d@example.cz", i) && c.Billing.FullName != "Jan CR" {
+				t.Errorf("%q: name stored as %q", file, c.Billing.FullName)
+			}
+		}
+	}
+}
