@@ -14,6 +14,7 @@ FUZZ_TARGETS := \
 	./internal/sqlite:FuzzExtraDelivery \
 	./internal/csvimport:FuzzImport \
 	./internal/csvimport:FuzzRoundTrip \
+	./internal/csvimport:FuzzRecordReader \
 	./internal/web:FuzzLinkOptions \
 	./internal/web:FuzzExportForm \
 	.:FuzzParseDate

@@ -99,6 +99,7 @@ func ParseGUID(s string) (string, error) {
 	if len(s) != 36 {
 		return "", Errorf(CodeInvalid, "%q is not a guid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s)
 	}
+	upper := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if i == 8 || i == 13 || i == 18 || i == 23 {
@@ -107,11 +108,18 @@ func ParseGUID(s string) (string, error) {
 			}
 			continue
 		}
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+		switch {
+		case '0' <= c && c <= '9' || 'a' <= c && c <= 'f':
+		case 'A' <= c && c <= 'F':
+			upper = true
+		default:
 			return "", Errorf(CodeInvalid, "%q is not a guid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s)
 		}
 	}
-	return strings.ToLower(s), nil
+	if upper {
+		return strings.ToLower(s), nil
+	}
+	return s, nil // the usual case: no copy
 }
 
 // NewGUID makes a random (version 4) customer id.
@@ -180,15 +188,17 @@ const MaxReportedSkips = 10_000
 // ImportTx is one import's transaction: every change lands together at the end, or none does.
 type ImportTx interface {
 	// Customer returns the stored customer with the guid (flat record: the default delivery
-	// address only), or nil.
-	Customer(ctx context.Context, guid string) (*Customer, error)
+	// address only), or nil; the next call may reuse it, so copy what is kept. repeated
+	// reports that an earlier call of this import asked for the same guid: the file names the
+	// customer twice.
+	Customer(ctx context.Context, guid string) (c *Customer, repeated bool, err error)
 	// EmailOwner returns the guid of the customer with the e-mail (case-insensitively), or "".
 	EmailOwner(ctx context.Context, email string) (string, error)
 	// Insert adds a new customer; Update rewrites the flat record of an existing one (further
 	// delivery addresses are kept).
 	Insert(ctx context.Context, c *Customer) error
 	Update(ctx context.Context, c *Customer) error
-	// SeenInFile records a key (say "guid:…") of this file's rows and reports whether an earlier
+	// SeenInFile records a key (say "email:…") of this file's rows and reports whether an earlier
 	// row had it. It keeps the keys out of memory, so a file of any size fits.
 	SeenInFile(ctx context.Context, key string) (bool, error)
 }

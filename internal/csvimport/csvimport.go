@@ -91,7 +91,8 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 	if err != nil {
 		return custexport.Errorf(custexport.CodeInvalid, "the header row cannot be read as CSV: %v", err)
 	}
-	im := &importer{opts: opts, rec: rec, clock: custexport.NewShopClock(opts.Location), now: time.Now().UTC().Truncate(time.Second)}
+	im := &importer{opts: opts, rec: rec, clock: custexport.NewShopClock(opts.Location),
+		regClock: custexport.NewShopClock(opts.Location), changeClock: custexport.NewShopClock(opts.Location), now: time.Now().UTC().Truncate(time.Second)}
 	if err := im.readHeader(header); err != nil {
 		return err
 	}
@@ -113,7 +114,7 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 				im.skip(bad.line, "", "not valid CSV: "+bad.reason)
 				continue
 			}
-			if err := im.row(ctx, tx, fields, line); err != nil {
+			if err := im.row(ctx, tx, fields, line, r.text()); err != nil {
 				return err
 			}
 		}
@@ -196,12 +197,14 @@ func detectDelimiter(head []byte) rune {
 }
 
 type importer struct {
-	opts    Options
-	rec     *custexport.ImportRecord
-	clock   *custexport.ShopClock
-	now     time.Time
-	columns []int // file field index → custexport.Column, or -1 for an ignored one
-	present [custexport.NumColumns]bool
+	opts  Options
+	rec   *custexport.ImportRecord
+	clock *custexport.ShopClock
+	// One clock per date-time column for the unchanged check: each keeps its own cached day.
+	regClock, changeClock *custexport.ShopClock
+	now                   time.Time
+	columns               []int // file field index → custexport.Column, or -1 for an ignored one
+	present               [custexport.NumColumns]bool
 }
 
 func (im *importer) readHeader(header []string) error {
@@ -249,24 +252,25 @@ func fieldErr(col custexport.Column, format string, args ...any) *rowError {
 	return &rowError{col: col, hasCol: true, reason: fmt.Sprintf(format, args...)}
 }
 
-// row validates and applies one data row. Only a failure of the store is returned; a bad row
-// is skipped and listed.
-func (im *importer) row(ctx context.Context, tx custexport.ImportTx, fields []string, line int) error {
+// values puts a row's fields in column order, with the formula guard's quote removed; false
+// when the row was skipped. text is the row's fields joined by the delimiter: one check of it
+// for valid UTF-8 instead of one per field. An error refuses the whole file.
+func (im *importer) values(fields []string, line int, text string) (values [custexport.NumColumns]string, ok bool, err error) {
+	checkUTF8 := im.rec.Encoding == custexport.EncodingUTF8 && !utf8.ValidString(text) // then find the field
 	if len(fields) < len(im.columns) {
 		// A row may lack trailing empty fields only if they are ignored columns.
 		for i := len(fields); i < len(im.columns); i++ {
 			if im.columns[i] >= 0 {
 				im.skip(line, "", fmt.Sprintf("the row has %d fields, the header %d", len(fields), len(im.columns)))
-				return nil
+				return values, false, nil
 			}
 		}
 	}
-	var values [custexport.NumColumns]string
 	for i, f := range fields {
 		if i >= len(im.columns) {
 			if f != "" {
 				im.skip(line, "", fmt.Sprintf("the row has %d fields, the header %d", len(fields), len(im.columns)))
-				return nil
+				return values, false, nil
 			}
 			continue
 		}
@@ -274,14 +278,24 @@ func (im *importer) row(ctx context.Context, tx custexport.ImportTx, fields []st
 		if col < 0 {
 			continue
 		}
-		if im.rec.Encoding == custexport.EncodingUTF8 && !utf8.ValidString(f) {
-			return custexport.Errorf(custexport.CodeInvalid, "line %d, column %s: invalid UTF-8 (is the file windows-1250? import with --encoding windows-1250)", line, custexport.Column(col).Tag())
+		if checkUTF8 && !utf8.ValidString(f) {
+			return values, false, custexport.Errorf(custexport.CodeInvalid, "line %d, column %s: invalid UTF-8 (is the file windows-1250? import with --encoding windows-1250)", line, custexport.Column(col).Tag())
 		}
 		// The formula guard's quote goes; a quote before anything else is the value's own.
 		if len(f) > 1 && f[0] == '\'' && custexport.NeedsFormulaGuard(f[1:]) {
 			f = f[1:]
 		}
 		values[col] = f
+	}
+	return values, true, nil
+}
+
+// row validates and applies one data row. Only a failure of the store is returned; a bad row
+// is skipped and listed.
+func (im *importer) row(ctx context.Context, tx custexport.ImportTx, fields []string, line int, text string) error {
+	values, ok, err := im.values(fields, line, text)
+	if err != nil || !ok {
+		return err
 	}
 	outcome, rerr, err := im.apply(ctx, tx, &values)
 	if err != nil {
@@ -323,19 +337,19 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 			return 0, fieldErr(custexport.ColGUID, "malformed guid %q", values[custexport.ColGUID]), nil
 		}
 		guid = g
-		seen, err := tx.SeenInFile(ctx, "guid:"+guid)
-		if err != nil {
-			return 0, nil, err
-		}
-		if seen {
-			return 0, fieldErr(custexport.ColGUID, "guid %s appears on an earlier row of the file too", guid), nil
-		}
 	}
 	var stored *custexport.Customer
 	if guid != "" {
+		var repeated bool
 		var err error
-		if stored, err = tx.Customer(ctx, guid); err != nil {
+		if stored, repeated, err = tx.Customer(ctx, guid); err != nil {
 			return 0, nil, err
+		}
+		if repeated {
+			return 0, fieldErr(custexport.ColGUID, "guid %s appears on an earlier row of the file too", guid), nil
+		}
+		if stored != nil && im.asExported(stored, values) {
+			return unchanged, nil, nil
 		}
 	}
 	var c custexport.Customer
@@ -394,6 +408,53 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 	default:
 		return updated, nil, tx.Update(ctx, &c)
 	}
+}
+
+// asExported reports whether every field of the row is the text the export writes for the
+// stored customer: the rows of a round trip, which then need no parsing, no validation and no
+// comparison field by field. Any other text (" cz " for CZ, a decimal point, a date without
+// seconds) takes the full path, which may still find the row unchanged. A row equal to the store
+// is unchanged even where the store holds what an import would refuse (an over-long value from
+// another tool): nothing is written, so nothing is validated.
+func (im *importer) asExported(stored *custexport.Customer, values *[custexport.NumColumns]string) bool {
+	var buf [32]byte
+	for col := range custexport.Column(custexport.NumColumns) {
+		if !im.present[col] || col == custexport.ColGUID {
+			continue
+		}
+		v := values[col]
+		switch col {
+		case custexport.ColRegistrationDate, custexport.ColChangeTime:
+			t, clock := stored.RegistrationDate, im.regClock
+			if col == custexport.ColChangeTime {
+				t, clock = stored.ChangeTime, im.changeClock
+			}
+			if v != "" && (t.IsZero() || string(clock.Wall(t).AppendDateTime(buf[:0])) != v) {
+				return false // (an empty date-time keeps the stored one)
+			}
+		case custexport.ColBirthDate:
+			if stored.BirthDate.IsZero() && v != "" || !stored.BirthDate.IsZero() && string(stored.BirthDate.AppendISO(buf[:0])) != v {
+				return false
+			}
+		case custexport.ColPriceRatio:
+			if string(stored.PriceRatio.AppendDecimal(buf[:0], ',')) != v {
+				return false
+			}
+		case custexport.ColDisabledOrders:
+			if stored.DisabledOrders && v != "1" || !stored.DisabledOrders && v != "0" {
+				return false
+			}
+		default:
+			if col.Kind() != custexport.KindText {
+				return false // a column this check does not know
+			}
+			s := stored.Text(col)
+			if v != s && (im.rec.Encoding != custexport.EncodingWindows1250 || v != csvfile.Windows1250Text(s)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // setField parses one field into c. stored is the customer before the import (nil for a new

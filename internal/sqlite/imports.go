@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/maphash"
+	"strconv"
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
@@ -14,7 +15,7 @@ import (
 )
 
 const (
-	customerByGUIDSQL = `SELECT ` + exportColumns + ` FROM customer WHERE guid = ?`
+	customerByGUIDSQL = `SELECT ` + exportColumns + `, id FROM customer WHERE guid = ?`
 	emailOwnerSQL     = `SELECT guid FROM customer WHERE email_key = ?`
 	// updateCustomerSQL rewrites the flat record; delivery_extra (the further delivery
 	// addresses, which a CSV does not carry) is left as it is.
@@ -85,6 +86,12 @@ func (db *DB) Import(ctx context.Context, apply bool, fn func(custexport.ImportT
 			return err
 		}
 		tx := &importTx{conn: c, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed()}
+		// Without the stream (it could not be opened) every row is looked up by guid: slower,
+		// the same result.
+		if stream, err := openStoredStream(db.path); err == nil {
+			tx.stream = stream
+			defer stream.close()
+		}
 		err := tx.prepare()
 		if err == nil {
 			err = fn(tx)
@@ -110,7 +117,14 @@ type importTx struct {
 	promote                            *sqlite3.Stmt
 	birth                              []byte
 	seed1, seed2                       maphash.Seed
+	stream                             *storedStream
+	// claimed has a bit per customer id the import asked for: a second row with the same guid
+	// is a duplicate. A bit per customer, not a key per row, keeps it small; ids beyond
+	// maxClaimBits (a shop that deleted billions) go to the temporary key table instead.
+	claimed []uint64
 }
+
+const maxClaimBits = 1 << 32
 
 func (t *importTx) prepare() error {
 	for _, p := range []struct {
@@ -135,12 +149,52 @@ func (t *importTx) close() {
 	}
 }
 
-func (t *importTx) Customer(ctx context.Context, guid string) (*custexport.Customer, error) {
+// Customer finds the stored customer with the guid: at the stream's head when the file follows
+// export order, else by its guid. repeated reports that an earlier row asked for the same guid.
+func (t *importTx) Customer(ctx context.Context, guid string) (*custexport.Customer, bool, error) {
+	if t.stream != nil {
+		if c, id, ok := t.stream.take(guid); ok {
+			repeated, err := t.claim(ctx, id)
+			return c, repeated, err
+		}
+	}
+	c, id, err := t.lookup(guid)
+	if err != nil {
+		return nil, false, err
+	}
+	if c == nil {
+		repeated, err := t.SeenInFile(ctx, "guid:"+guid)
+		return nil, repeated, err
+	}
+	if t.stream != nil {
+		t.stream.passed(c.RegistrationDate.Unix(), c.GUID)
+	}
+	repeated, err := t.claim(ctx, id)
+	return c, repeated, err
+}
+
+// claim marks a customer id as asked for and reports whether it was already.
+func (t *importTx) claim(ctx context.Context, id int64) (bool, error) {
+	if id < 0 || id >= maxClaimBits {
+		return t.SeenInFile(ctx, "id:"+strconv.FormatInt(id, 10))
+	}
+	word, bit := int(id/64), uint64(1)<<(id%64)
+	if word >= len(t.claimed) {
+		t.claimed = append(t.claimed, make([]uint64, word+1-len(t.claimed)+len(t.claimed)/4)...)
+	}
+	was := t.claimed[word]&bit != 0
+	t.claimed[word] |= bit
+	return was, nil
+}
+
+// lookup reads the customer with the guid, and its id, on the import's own connection: it sees
+// the rows this import wrote.
+func (t *importTx) lookup(guid string) (*custexport.Customer, int64, error) {
 	s := t.byGUID
 	defer s.Reset()
 	s.BindText(1, guid)
 	if !s.Step() {
-		return nil, s.Err()
+		return nil, 0, s.Err()
 	}
 	c := &custexport.Customer{
 		RegistrationDate: time.Unix(s.ColumnInt64(0), 0).UTC(),
@@ -155,12 +209,12 @@ func (t *importTx) Customer(ctx context.Context, guid string) (*custexport.Custo
 	if b := s.ColumnText(4 + len(flatTextColumns)); b != "" {
 		d, err := custexport.ParseDate(b)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		c.BirthDate = d
 	}
 	c.Remark = s.ColumnText(5 + len(flatTextColumns))
-	return c, s.Err()
+	return c, s.ColumnInt64(6 + len(flatTextColumns)), s.Err()
 }
 
 // flatTextColumns are the text columns in the order exportColumns lists them after the four
@@ -196,7 +250,9 @@ func (t *importTx) Insert(ctx context.Context, c *custexport.Customer) error {
 	if err := s.Exec(); err != nil {
 		return describeWriteError(c, err)
 	}
-	return nil
+	// A later row with this guid is a duplicate; the lookup finds the new row.
+	_, err := t.claim(ctx, t.conn.LastInsertRowID())
+	return err
 }
 
 func (t *importTx) Update(ctx context.Context, c *custexport.Customer) error {

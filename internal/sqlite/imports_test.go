@@ -86,7 +86,7 @@ func TestImportTransaction(t *testing.T) {
 		if err := tx.Insert(ctx, &c); err != nil {
 			return err
 		}
-		got, err := tx.Customer(ctx, cs[0].GUID)
+		got, _, err := tx.Customer(ctx, cs[0].GUID)
 		if err != nil || got == nil {
 			return errors.Join(err, errors.New("stored customer not found"))
 		}
@@ -155,7 +155,7 @@ func TestImportSeenAndOwner(t *testing.T) {
 			if err != nil || owner != "0b9e3c1a-5f6d-4e2b-9a7c-1d2e3f405162" {
 				t.Errorf("EmailOwner = %q, %v", owner, err)
 			}
-			c, err := tx.Customer(ctx, "ffffffff-0000-4000-8000-000000000000")
+			c, _, err := tx.Customer(ctx, "ffffffff-0000-4000-8000-000000000000")
 			if err != nil || c != nil {
 				t.Errorf("Customer(unknown) = %v, %v; want nil, nil", c, err)
 			}
@@ -168,7 +168,7 @@ func TestImportSeenAndOwner(t *testing.T) {
 	// Customer returns the flat record as stored.
 	err := db.Import(ctx, false, func(tx custexport.ImportTx) error {
 		for _, want := range sample.Customers() {
-			got, err := tx.Customer(ctx, want.GUID)
+			got, _, err := tx.Customer(ctx, want.GUID)
 			if err != nil {
 				return err
 			}
@@ -200,7 +200,7 @@ func TestImportUpdatePromotesDelivery(t *testing.T) {
 	}
 	for want := 2; want >= 0; want-- {
 		err := db.Import(ctx, true, func(tx custexport.ImportTx) error {
-			got, err := tx.Customer(ctx, c.GUID)
+			got, _, err := tx.Customer(ctx, c.GUID)
 			if err != nil {
 				return err
 			}

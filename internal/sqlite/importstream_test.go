@@ -1,0 +1,151 @@
+package sqlite
+
+import (
+	"context"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/custexport/custexport"
+)
+
+// The import's customer stream answers every order of guids a file can have exactly as lookups
+// by guid would, reports each guid asked for twice, and serves a file in export order, whole or
+// with gaps, from the stream rather than by lookups.
+func TestImportStreamOrders(t *testing.T) {
+	const n = 3000 // about six batches
+	db, _ := seeded(t, n)
+	_, flat := readAll(t, db, custexport.SnapshotQuery{}) // export order, flat records
+	byGUID := map[string]custexport.Customer{}
+	var order []string
+	for _, c := range flat {
+		byGUID[c.GUID] = c
+		order = append(order, c.GUID)
+	}
+	reversed := slices.Clone(order)
+	slices.Reverse(reversed)
+	shuffled := slices.Clone(order)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	var gaps []string // every tenth row and a block of 1,200 left out
+	for i, g := range order {
+		if i%10 != 3 && (i < 700 || i >= 1900) {
+			gaps = append(gaps, g)
+		}
+	}
+	var twice []string
+	for _, g := range order[:1500] {
+		twice = append(twice, g, g)
+	}
+	unknown := "ffffffff-0000-4000-8000-000000000000"
+
+	for _, tc := range []struct {
+		name     string
+		guids    []string
+		minHits  int // asked at the stream's head, not looked up
+		maxHits  int
+		newGUIDs bool
+	}{
+		{"export order", order, n, n, false},
+		{"a filtered export (from the middle on)", order[1500:], n - 1500 - 1, n - 1500, false},
+		{"rows left out", gaps, len(gaps) - 200, len(gaps), false},
+		{"reversed", reversed, 0, n, false},
+		{"shuffled", shuffled, 0, n, false},
+		{"each row twice", twice, 1500, 1500, false},
+		{"the whole file twice", append(slices.Clone(order), order...), n, 2 * n, false},
+		{"unknown guids between", append(append(slices.Clone(order[:1000]), unknown, unknown), order[1000:]...), n, n, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := db.Import(context.Background(), false, func(itx custexport.ImportTx) error {
+				tx := itx.(*importTx)
+				if tx.stream == nil {
+					t.Fatal("the import has no stream")
+				}
+				asked := map[string]bool{}
+				for i, g := range tc.guids {
+					got, repeated, err := tx.Customer(context.Background(), g)
+					if err != nil {
+						return err
+					}
+					if repeated != asked[g] {
+						t.Fatalf("call %d (%s): repeated = %v, want %v", i, g, repeated, asked[g])
+					}
+					asked[g] = true
+					want, known := byGUID[g]
+					if !known {
+						if got != nil {
+							t.Fatalf("call %d: unknown guid %s found: %+v", i, g, got)
+						}
+						continue
+					}
+					if got == nil {
+						t.Fatalf("call %d: %s not found", i, g)
+					}
+					if !reflect.DeepEqual(normalise([]custexport.Customer{*got}), normalise([]custexport.Customer{want})) {
+						t.Fatalf("call %d (%s):\n got %+v\nwant %+v", i, g, *got, want)
+					}
+				}
+				if h := tx.stream.hits; h < tc.minHits || h > tc.maxHits {
+					t.Errorf("%d of %d calls answered by the stream, want %d to %d", h, len(tc.guids), tc.minHits, tc.maxHits)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// Writes of the import itself do not confuse the stream: a customer updated to another
+// registration date (another place in export order) or inserted is found by the lookups that
+// see the import's writes, and asking for it again is a repeat.
+func TestImportStreamAfterWrites(t *testing.T) {
+	db, _ := seeded(t, 2000)
+	_, flat := readAll(t, db, custexport.SnapshotQuery{})
+	ctx := context.Background()
+	err := db.Import(ctx, false, func(tx custexport.ImportTx) error {
+		// Move the 10th customer to the end of export order, then read on in order.
+		c, _, err := tx.Customer(ctx, flat[10].GUID)
+		if err != nil {
+			return err
+		}
+		moved := *c
+		moved.RegistrationDate = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+		moved.Phone = "+420 777 000 000"
+		if err := tx.Update(ctx, &moved); err != nil {
+			return err
+		}
+		added := flat[0]
+		added.GUID, added.Email = "eeeeeeee-0000-4000-8000-000000000001", "added@example.cz"
+		if err := tx.Insert(ctx, &added); err != nil {
+			return err
+		}
+		for i, want := range flat {
+			got, repeated, err := tx.Customer(ctx, want.GUID)
+			if err != nil {
+				return err
+			}
+			if got == nil || got.GUID != want.GUID {
+				t.Fatalf("row %d: got %v, want %s", i, got, want.GUID)
+			}
+			if repeated != (i == 10) {
+				t.Fatalf("row %d: repeated = %v", i, repeated)
+			}
+			if i == 10 {
+				if got.Phone != moved.Phone || !got.RegistrationDate.Equal(moved.RegistrationDate) {
+					t.Fatalf("the updated customer read back as %+v", got)
+				}
+			}
+		}
+		got, repeated, err := tx.Customer(ctx, added.GUID)
+		if err != nil || got == nil || !repeated {
+			t.Fatalf("the inserted customer: %v, repeated %v, %v; want found and repeated", got, repeated, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
