@@ -119,12 +119,12 @@ type importTx struct {
 	seed1, seed2                       maphash.Seed
 	stream                             *storedStream
 	// claimed has a bit per customer id the import asked for: a second row with the same guid
-	// is a duplicate. A bit per customer, not a key per row, keeps it small; ids beyond
-	// maxClaimBits (a shop that deleted billions) go to the temporary key table instead.
+	// is a duplicate. A bit per customer, not a key per row, keeps it small (1M customers:
+	// 125 KiB); ids beyond maxClaimBits (16 MiB of bits) go to the temporary key table instead.
 	claimed []uint64
 }
 
-const maxClaimBits = 1 << 32
+const maxClaimBits = 1 << 27
 
 func (t *importTx) prepare() error {
 	for _, p := range []struct {
