@@ -149,3 +149,25 @@ func TestImportStreamAfterWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A customer id beyond the duplicate bitset's range (ids are not reused, so an old shop's can
+// be large) is still caught when its guid comes twice.
+func TestImportRepeatedLargeID(t *testing.T) {
+	db, all := seeded(t, 3)
+	ctx := context.Background()
+	if _, err := db.sql.ExecContext(ctx, `UPDATE customer SET id = ? WHERE guid = ?`, int64(maxClaimBits)+5, all[1].GUID); err != nil {
+		t.Fatal(err)
+	}
+	err := db.Import(ctx, false, func(tx custexport.ImportTx) error {
+		for i, want := range []bool{false, true, true} {
+			c, repeated, err := tx.Customer(ctx, all[1].GUID)
+			if err != nil || c == nil || repeated != want {
+				t.Fatalf("call %d: %v, repeated %v, %v; want found, repeated %v", i, c, repeated, err, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
