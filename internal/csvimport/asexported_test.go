@@ -45,7 +45,7 @@ func TestAsExported(t *testing.T) {
 				text, _ = charmap.Windows1250.NewDecoder().Bytes(text)
 			}
 			rec := &custexport.ImportRecord{Encoding: enc}
-			im := &importer{opts: Options{Location: prague}, rec: rec, clock: custexport.NewShopClock(prague),
+			im := &importer{opts: Options{Location: prague}, rec: rec,
 				regClock: custexport.NewShopClock(prague), changeClock: custexport.NewShopClock(prague)}
 			r := newRecordReader(bytes.NewReader(text), ';')
 			header, _, err := r.Read()

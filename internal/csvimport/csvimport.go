@@ -91,7 +91,7 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 	if err != nil {
 		return custexport.Errorf(custexport.CodeInvalid, "the header row cannot be read as CSV: %v", err)
 	}
-	im := &importer{opts: opts, rec: rec, clock: custexport.NewShopClock(opts.Location),
+	im := &importer{opts: opts, rec: rec,
 		regClock: custexport.NewShopClock(opts.Location), changeClock: custexport.NewShopClock(opts.Location), now: time.Now().UTC().Truncate(time.Second)}
 	if err := im.readHeader(header); err != nil {
 		return err
@@ -197,10 +197,9 @@ func detectDelimiter(head []byte) rune {
 }
 
 type importer struct {
-	opts  Options
-	rec   *custexport.ImportRecord
-	clock *custexport.ShopClock
-	// One clock per date-time column for the unchanged check: each keeps its own cached day.
+	opts Options
+	rec  *custexport.ImportRecord
+	// One clock per date-time column: each keeps its own cached day.
 	regClock, changeClock *custexport.ShopClock
 	now                   time.Time
 	columns               []int // file field index → custexport.Column, or -1 for an ignored one
@@ -425,11 +424,8 @@ func (im *importer) asExported(stored *custexport.Customer, values *[custexport.
 		v := values[col]
 		switch col {
 		case custexport.ColRegistrationDate, custexport.ColChangeTime:
-			t, clock := stored.RegistrationDate, im.regClock
-			if col == custexport.ColChangeTime {
-				t, clock = stored.ChangeTime, im.changeClock
-			}
-			if v != "" && (t.IsZero() || string(clock.Wall(t).AppendDateTime(buf[:0])) != v) {
+			t, clock := im.dateTime(stored, col)
+			if v != "" && (t.IsZero() || string(clock.Wall(*t).AppendDateTime(buf[:0])) != v) {
 				return false // (an empty date-time keeps the stored one)
 			}
 		case custexport.ColBirthDate:
@@ -455,6 +451,15 @@ func (im *importer) asExported(stored *custexport.Customer, values *[custexport.
 		}
 	}
 	return true
+}
+
+// dateTime is the customer's date-time of the column, and the clock that writes it as the
+// export does.
+func (im *importer) dateTime(c *custexport.Customer, col custexport.Column) (*time.Time, *custexport.ShopClock) {
+	if col == custexport.ColChangeTime {
+		return &c.ChangeTime, im.changeClock
+	}
+	return &c.RegistrationDate, im.regClock
 }
 
 // setField parses one field into c. stored is the customer before the import (nil for a new
@@ -485,14 +490,11 @@ func (im *importer) setField(c, stored *custexport.Customer, col custexport.Colu
 		}
 		c.SetText(col, v)
 	case custexport.KindDateTime:
-		t := &c.RegistrationDate
-		if col == custexport.ColChangeTime {
-			t = &c.ChangeTime
-		}
+		t, clock := im.dateTime(c, col)
 		if v == "" {
 			return nil // an empty date-time keeps what is stored (a new customer: now)
 		}
-		if stored != nil && v == string(im.clock.Wall(*t).AppendDateTime(nil)) {
+		if stored != nil && v == string(clock.Wall(*t).AppendDateTime(nil)) {
 			return nil // the export's own text: unchanged, even in the hour clocks go back
 		}
 		parsed, err := parseDateTime(v, im.opts.Location)

@@ -78,14 +78,7 @@ func openStoredStream(path string) (*storedStream, error) {
 		conn.Close()
 		return nil, err
 	}
-	s := &storedStream{conn: conn, stmt: stmt, free: make(chan *batch, batchesInFlight+1)}
-	for range batchesInFlight + 1 {
-		s.free <- &batch{
-			arena: make([]byte, 0, 128<<10),
-			ends:  make([]uint32, 0, rowsPerBatch*textColumns),
-			ints:  make([]int64, 0, rowsPerBatch*streamInts),
-		}
-	}
+	s := &storedStream{conn: conn, stmt: stmt, free: newFreeList(textColumns)}
 	s.hitsSinceSeek = seekPaidOff // the first jump ahead (a filtered export's file) is free
 	s.start(math.MinInt64, "")
 	return s, nil
@@ -112,20 +105,8 @@ func (s *storedStream) produce(ctx context.Context, stmt *sqlite3.Stmt, out chan
 		if err != nil {
 			return nil // stopped
 		}
-		b.arena, b.ends, b.ints, b.rows = b.arena[:0], b.ends[:0], b.ints[:0], 0
-		for b.rows < rowsPerBatch && stmt.Step() {
-			b.ints = append(b.ints, stmt.ColumnInt64(0))
-			for i := 1; i <= intColumns; i++ {
-				b.ints = append(b.ints, stmt.ColumnInt64(i))
-			}
-			for i := 0; i < textColumns; i++ {
-				b.arena = append(b.arena, stmt.ColumnRawText(streamInts+i)...)
-				b.ends = append(b.ends, uint32(len(b.arena)))
-			}
-			b.rows++
-		}
-		full := b.rows == rowsPerBatch
-		if err := stmt.Err(); err != nil {
+		full, err := fillBatch(stmt, streamInts, textColumns, b, rowsPerBatch)
+		if err != nil {
 			s.free <- b
 			return err
 		}
@@ -219,18 +200,7 @@ func (s *storedStream) take(guid string) (*custexport.Customer, int64, bool) {
 		ChangeTime:       time.Unix(ints[4], 0).UTC(),
 	}
 	var d custexport.Address
-	at := s.textAt
-	var birth string
-	for i := 0; i < textColumns; i++ {
-		e := s.cur.ends[s.row*textColumns+i]
-		v := all[at-s.textAt : e-s.textAt]
-		at = e
-		if i == birthDateTextIdx {
-			birth = v
-			continue
-		}
-		*textField[i](c, &d) = v
-	}
+	birth := setTexts(c, &d, all, s.textAt, s.textAt, s.cur.ends[s.row*textColumns:(s.row+1)*textColumns])
 	if !d.IsZero() {
 		s.takenDelivery[0] = d
 		c.Delivery = s.takenDelivery[:]

@@ -193,7 +193,7 @@ func scanChunks(ctx context.Context, conn *sqlite3.Conn, chunkSQL string, texts 
 			return err
 		}
 		// A chunk holds rowsPerBatch rows (the last one fewer); the limit only guards the batch.
-		if _, err := fillBatch(stmt, texts, b, math.MaxInt); err != nil {
+		if _, err := fillBatch(stmt, intColumns, texts, b, math.MaxInt); err != nil {
 			return err
 		}
 		if err := send(ctx, out, b); err != nil {

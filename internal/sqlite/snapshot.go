@@ -303,7 +303,7 @@ func scanRows(ctx context.Context, stmt *sqlite3.Stmt, texts int, free <-chan *b
 		if err != nil {
 			return err
 		}
-		full, err := fillBatch(stmt, texts, b, rowsPerBatch)
+		full, err := fillBatch(stmt, intColumns, texts, b, rowsPerBatch)
 		if err != nil {
 			return err
 		}
@@ -318,16 +318,17 @@ func scanRows(ctx context.Context, stmt *sqlite3.Stmt, texts int, free <-chan *b
 	}
 }
 
-// fillBatch steps stmt into b until it has limit rows or the statement ends; full reports
-// that the limit was reached.
-func fillBatch(stmt *sqlite3.Stmt, texts int, b *batch, limit int) (full bool, err error) {
+// fillBatch steps stmt, whose first ints columns are integers and the next texts are text,
+// into b until it has limit rows or the statement ends; full reports that the limit was
+// reached.
+func fillBatch(stmt *sqlite3.Stmt, ints, texts int, b *batch, limit int) (full bool, err error) {
 	b.arena, b.ends, b.ints, b.rows = b.arena[:0], b.ends[:0], b.ints[:0], 0
 	for b.rows < limit && stmt.Step() {
-		for i := 0; i < intColumns; i++ {
+		for i := 0; i < ints; i++ {
 			b.ints = append(b.ints, stmt.ColumnInt64(i))
 		}
 		for i := 0; i < texts; i++ {
-			b.arena = append(b.arena, stmt.ColumnRawText(intColumns+i)...)
+			b.arena = append(b.arena, stmt.ColumnRawText(ints+i)...)
 			b.ends = append(b.ends, uint32(len(b.arena)))
 		}
 		b.rows++
@@ -371,21 +372,14 @@ func consumeBatch(b *batch, texts int, c *custexport.Customer, fn func(*custexpo
 			ChangeTime:       time.Unix(ints[3], 0),
 		}
 		var d custexport.Address
-		for i := 0; i < textColumns; i++ {
-			v := all[start:ends[i]]
-			start = ends[i]
-			if i == birthDateTextIdx {
-				if v != "" {
-					date, err := custexport.ParseDate(v)
-					if err != nil {
-						return fmt.Errorf("customer %s: stored birth date %q: %w", c.GUID, v, err)
-					}
-					c.BirthDate = date
-				}
-				continue
+		if birth := setTexts(c, &d, all, start, 0, ends); birth != "" {
+			date, err := custexport.ParseDate(birth)
+			if err != nil {
+				return fmt.Errorf("customer %s: stored birth date %q: %w", c.GUID, birth, err)
 			}
-			*textField[i](c, &d) = v
+			c.BirthDate = date
 		}
+		start = ends[textColumns-1]
 		if !d.IsZero() {
 			delivery = append(delivery, d)
 		}
@@ -403,6 +397,22 @@ func consumeBatch(b *batch, texts int, c *custexport.Customer, fn func(*custexpo
 		}
 	}
 	return nil
+}
+
+// setTexts sets the textColumns text values of one row on c and d: value i is
+// all[ends[i-1]-base : ends[i]-base], value 0 starting at start-base. It returns the birth
+// date's text, which the caller parses.
+func setTexts(c *custexport.Customer, d *custexport.Address, all string, start, base uint32, ends []uint32) (birth string) {
+	for i := 0; i < textColumns; i++ {
+		v := all[start-base : ends[i]-base]
+		start = ends[i]
+		if i == birthDateTextIdx {
+			birth = v
+			continue
+		}
+		*textField[i](c, d) = v
+	}
+	return birth
 }
 
 // errSnapshotClosed is returned when Each is called after Close.
