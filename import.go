@@ -188,9 +188,11 @@ const MaxReportedSkips = 10_000
 // ImportTx is one import's transaction: every change lands together at the end, or none does.
 type ImportTx interface {
 	// Customer returns the stored customer with the guid (flat record: the default delivery
-	// address only), or nil; the next call may reuse it, so copy what is kept. repeated
-	// reports that an earlier call of this import asked for the same guid: the file names the
-	// customer twice.
+	// address only), or nil; the next call may reuse it, so copy what is kept. It returns the
+	// customer as the import found it: whether this import's own earlier writes show is up to
+	// the store (SQLite's do, PostgreSQL's staged rows do not), and the importer never needs
+	// them, because a guid asked for twice is refused. repeated reports that an earlier call of
+	// this import asked for the same guid: the file names the customer twice.
 	Customer(ctx context.Context, guid string) (c *Customer, repeated bool, err error)
 	// EmailOwner returns the guid of the customer with the e-mail (case-insensitively), or "".
 	EmailOwner(ctx context.Context, email string) (string, error)

@@ -32,7 +32,7 @@ type ExportJob struct {
 	Bytes     int64
 	Replaced  int64  // characters written as '?' (windows-1250)
 	Error     string // why a failed job failed, for the user
-	File      string // the file's name in the jobs directory; empty until done
+	File      string // the file's name in the job file store; empty until done
 	CreatedAt time.Time
 	UpdatedAt time.Time // the runner's last heartbeat or progress report
 	EndedAt   time.Time

@@ -1,6 +1,9 @@
 package custexport
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // CustomerStore keeps the shop's customers.
 type CustomerStore interface {
@@ -32,5 +35,32 @@ type CustomerSnapshot interface {
 	// Each stops at the first error from fn or from the context and returns it.
 	Each(fn func(*Customer) error) error
 	// Close ends the read.
+	Close() error
+}
+
+// Database is the whole store contract: everything the server, the CLI and the export engine
+// read and write. The embedded SQLite store and the PostgreSQL store both implement it, and one
+// conformance suite (internal/storetest) holds them to it.
+type Database interface {
+	CustomerStore
+	PartnerStore
+	LeaseStore
+	AccessLog
+	UserStore
+	SessionStore
+	JobStore
+	ImportStore
+	// SearchCustomers returns one page of the admin UI's customer list.
+	SearchCustomers(ctx context.Context, s CustomerSearch) (CustomerPage, error)
+	// CountAccess and QueryAccess read the access log as the admin UI filters it.
+	CountAccess(ctx context.Context, q AccessQuery) (int64, error)
+	QueryAccess(ctx context.Context, q AccessQuery, fn func(*AccessEntry) error) error
+	// DeleteAccessBefore drops the access-log entries older than t (retention) and returns how
+	// many; the chain of the entries kept still verifies from its first kept entry.
+	DeleteAccessBefore(ctx context.Context, t time.Time) (int64, error)
+	// Ping checks that the database answers (readiness).
+	Ping(ctx context.Context) error
+	// Describe names the database for logs and messages, without credentials.
+	Describe() string
 	Close() error
 }

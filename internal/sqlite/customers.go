@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/ncruces/go-sqlite3/driver"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/customerrow"
 )
 
 const insertCustomerSQL = `INSERT INTO customer (
@@ -127,131 +127,18 @@ func (db *DB) CountCustomers(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// emailKey is the form in which e-mails are unique: lower-cased with Unicode rules, which
-// SQLite's own lower() does not know.
-func emailKey(email string) string { return strings.ToLower(email) }
+// The stored form of e-mail keys and further delivery addresses is shared with the PostgreSQL
+// store (package customerrow), so that a shop copied between the two exports the same bytes.
+type extraAddress = customerrow.ExtraAddress
 
-// extraAddress is the JSON shape of a non-default delivery address in customer.delivery_extra.
-type extraAddress struct {
-	FullName    string `json:"fullName,omitempty"`
-	Company     string `json:"company,omitempty"`
-	Street      string `json:"street,omitempty"`
-	HouseNumber string `json:"houseNumber,omitempty"`
-	City        string `json:"city,omitempty"`
-	District    string `json:"district,omitempty"`
-	Additional  string `json:"additional,omitempty"`
-	Zip         string `json:"zip,omitempty"`
-	CountryCode string `json:"countryCode,omitempty"`
-}
+func emailKey(email string) string { return customerrow.EmailKey(email) }
 
 func encodeExtraDelivery(all []custexport.Address) (string, error) {
-	if len(all) <= 1 {
-		return "", nil
-	}
-	extra := make([]extraAddress, len(all)-1)
-	for i, a := range all[1:] {
-		extra[i] = extraAddress(a)
-	}
-	b, err := json.Marshal(extra)
-	return string(b), err
+	return customerrow.EncodeExtraDelivery(all)
 }
 
-// appendExtraDelivery decodes delivery_extra and appends its addresses to dst. The common
-// case, our own encoding with no escaped characters, is read without encoding/json, whose
-// reflection cost a sixth of an XML export; anything else goes through encoding/json.
 func appendExtraDelivery(dst []custexport.Address, text string) ([]custexport.Address, error) {
-	if text == "" {
-		return dst, nil
-	}
-	if fast, ok := parseExtraPlain(dst, text); ok {
-		return fast, nil
-	}
-	var extra []extraAddress
-	if err := json.Unmarshal([]byte(text), &extra); err != nil {
-		return dst, fmt.Errorf("stored delivery addresses are damaged: %w", err)
-	}
-	for _, a := range extra {
-		dst = append(dst, custexport.Address(a))
-	}
-	return dst, nil
-}
-
-// parseExtraPlain reads [{"key":"value",…},…] whose strings hold no backslash, as
-// encodeExtraDelivery writes them for ordinary text. It reports false, leaving dst's
-// contents as they were, on anything else.
-func parseExtraPlain(dst []custexport.Address, s string) ([]custexport.Address, bool) {
-	start := len(dst)
-	fail := func() ([]custexport.Address, bool) { return dst[:start], false }
-	str := func(i int) (string, int, bool) { // s[i] must open a string
-		if i >= len(s) || s[i] != '"' {
-			return "", i, false
-		}
-		end := strings.IndexByte(s[i+1:], '"')
-		if end < 0 {
-			return "", i, false
-		}
-		v := s[i+1 : i+1+end]
-		if strings.IndexByte(v, '\\') >= 0 {
-			return "", i, false
-		}
-		return v, i + end + 2, true
-	}
-	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
-		return fail()
-	}
-	i := 1
-	for i < len(s)-1 {
-		if s[i] != '{' {
-			return fail()
-		}
-		i++
-		var a custexport.Address
-		for i < len(s) && s[i] != '}' {
-			key, next, ok := str(i)
-			if !ok || next >= len(s) || s[next] != ':' {
-				return fail()
-			}
-			val, next, ok := str(next + 1)
-			if !ok {
-				return fail()
-			}
-			switch key {
-			case "fullName":
-				a.FullName = val
-			case "company":
-				a.Company = val
-			case "street":
-				a.Street = val
-			case "houseNumber":
-				a.HouseNumber = val
-			case "city":
-				a.City = val
-			case "district":
-				a.District = val
-			case "additional":
-				a.Additional = val
-			case "zip":
-				a.Zip = val
-			case "countryCode":
-				a.CountryCode = val
-			default:
-				return fail()
-			}
-			i = next
-			if i < len(s) && s[i] == ',' {
-				i++
-			}
-		}
-		if i >= len(s) {
-			return fail()
-		}
-		i++ // '}'
-		dst = append(dst, a)
-		if s[i] == ',' {
-			i++
-		}
-	}
-	return dst, true
+	return customerrow.AppendExtraDelivery(dst, text)
 }
 
 // describeWriteError maps constraint violations to domain errors that name the customer.

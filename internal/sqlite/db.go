@@ -145,3 +145,8 @@ func (db *DB) Checkpoint(ctx context.Context) error {
 	_, err := db.sql.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	return err
 }
+
+// Describe names the database for logs: its file.
+func (db *DB) Describe() string { return db.path }
+
+var _ custexport.Database = (*DB)(nil)

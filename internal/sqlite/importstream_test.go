@@ -100,7 +100,9 @@ func TestImportStreamOrders(t *testing.T) {
 
 // Writes of the import itself do not confuse the stream: a customer updated to another
 // registration date (another place in export order) or inserted is found by the lookups that
-// see the import's writes, and asking for it again is a repeat.
+// see the import's writes, and asking for it again is a repeat. (Reading back the import's own
+// writes is this store's behaviour, not the contract's: the PostgreSQL store answers from the
+// customers as the import found them. The contract part is storetest's ImportAfterWrites.)
 func TestImportStreamAfterWrites(t *testing.T) {
 	db, _ := seeded(t, 2000)
 	_, flat := readAll(t, db, custexport.SnapshotQuery{})

@@ -12,65 +12,30 @@ import (
 	"github.com/ncruces/go-sqlite3"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/customerrow"
 )
 
 // The export query's columns: first the integer ones, then the text ones in the order
 // textField lists them. Keeping the two lists side by side is what ties the SQL to the scan.
 const (
-	exportColumns = `registration_date, price_ratio, disabled_orders, change_time,
-    guid, email,
-    billing_full_name, billing_company, billing_street, billing_house_number, billing_city,
-    billing_district, billing_additional, billing_zip, billing_country_code,
-    company_id, vat_id, tax_id, phone,
-    delivery_full_name, delivery_company, delivery_street, delivery_house_number, delivery_city,
-    delivery_district, delivery_additional, delivery_zip, delivery_country_code,
-    customer_group, price_list, birth_date, remark`
-	exportWhere = ` FROM customer WHERE registration_date >= ?1 AND registration_date < ?2`
-	exportOrder = ` ORDER BY registration_date, guid`
+	exportColumns = customerrow.ExportColumns
+	exportWhere   = ` FROM customer WHERE registration_date >= ?1 AND registration_date < ?2`
+	exportOrder   = ` ORDER BY registration_date, guid`
 
 	exportSQL            = `SELECT ` + exportColumns + exportWhere + exportOrder
 	exportWithExtrasSQL  = `SELECT ` + exportColumns + `, delivery_extra` + exportWhere + exportOrder
 	exportCountSQL       = `SELECT count(*)` + exportWhere
 	intColumns           = 4
-	textColumns          = 28
+	textColumns          = customerrow.TextColumns
 	rowsPerBatch         = 512
 	batchesInFlight      = 4
 	extraDeliveryTextIdx = textColumns // delivery_extra, when selected
 )
 
 // textField says where each text column of the export query goes.
-var textField = [textColumns]func(c *custexport.Customer, d *custexport.Address) *string{
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.GUID },
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.Email },
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.Billing.FullName },
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.Billing.Company },
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.Billing.Street },
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.Billing.HouseNumber },
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.Billing.City },
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.Billing.District },
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.Billing.Additional },
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.Billing.Zip },
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.Billing.CountryCode },
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.CompanyID },
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.VatID },
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.TaxID },
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.Phone },
-	func(_ *custexport.Customer, d *custexport.Address) *string { return &d.FullName },
-	func(_ *custexport.Customer, d *custexport.Address) *string { return &d.Company },
-	func(_ *custexport.Customer, d *custexport.Address) *string { return &d.Street },
-	func(_ *custexport.Customer, d *custexport.Address) *string { return &d.HouseNumber },
-	func(_ *custexport.Customer, d *custexport.Address) *string { return &d.City },
-	func(_ *custexport.Customer, d *custexport.Address) *string { return &d.District },
-	func(_ *custexport.Customer, d *custexport.Address) *string { return &d.Additional },
-	func(_ *custexport.Customer, d *custexport.Address) *string { return &d.Zip },
-	func(_ *custexport.Customer, d *custexport.Address) *string { return &d.CountryCode },
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.CustomerGroup },
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.PriceList },
-	nil, // birth_date is parsed, not copied
-	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.Remark },
-}
+var textField = customerrow.TextField
 
-const birthDateTextIdx = 26
+const birthDateTextIdx = customerrow.BirthDateText
 
 // OpenSnapshot starts a consistent read of the customers in q.Range. The count and every row
 // that follows see the same database state while imports commit beside it.

@@ -1,0 +1,130 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/custexport/custexport"
+)
+
+// accessLogLock is the advisory lock key ("custexL") under which entries are appended one at a
+// time, by every instance sharing the database.
+const accessLogLock = migrationLock<<8 | 'L'
+
+// lockAccessLog makes the transaction the only appender until it ends. Taking it again in the
+// same transaction is harmless.
+func lockAccessLog(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(accessLogLock))
+	return err
+}
+
+// AppendAccess stores e after the newest entry. Without the lock two instances could read the
+// same newest entry and both chain to it: a fork that verification reports as tampering.
+//
+// The transaction is READ COMMITTED whatever the server's default: each statement then reads
+// what was committed when it started, so the newest entry is read after the lock is held and
+// sees the previous holder's entry. Under REPEATABLE READ the snapshot would date from the
+// lock statement, taken before the wait.
+func (db *DB) AppendAccess(ctx context.Context, e *custexport.AccessEntry) error {
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := appendAccessTx(ctx, tx, e); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+func appendAccessTx(ctx context.Context, tx pgx.Tx, e *custexport.AccessEntry) error {
+	if err := lockAccessLog(ctx, tx); err != nil {
+		return err
+	}
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	e.At = e.At.UTC().Truncate(time.Millisecond)
+	err := tx.QueryRow(ctx, `SELECT hash FROM access_log ORDER BY id DESC LIMIT 1`).Scan(&e.PrevHash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		e.PrevHash = ""
+	} else if err != nil {
+		return err
+	}
+	e.Hash = e.ComputeHash()
+	return tx.QueryRow(ctx, `INSERT INTO access_log (at, principal_kind, principal_id, principal_name,
+		channel, client_ip, user_agent, format, encoding, filter, outcome, reason, rows, bytes, duration_ms,
+		replaced, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		RETURNING id`,
+		e.At.UnixMilli(), string(e.Principal.Kind), e.Principal.ID, e.Principal.Name,
+		string(e.Channel), e.ClientIP, rawText(e.UserAgent), string(e.Format), string(e.Encoding), e.Filter,
+		string(e.Outcome), e.Reason, e.Rows, e.Bytes, e.Duration.Milliseconds(), e.Replaced, e.PrevHash, e.Hash).Scan(&e.ID)
+}
+
+// rawText is s as the bytes of a bytea column; never nil, which pgx would send as NULL.
+func rawText(s string) []byte {
+	if s == "" {
+		return []byte{}
+	}
+	return []byte(s)
+}
+
+// AccessEntries calls fn for the entries at or after since, oldest first.
+func (db *DB) AccessEntries(ctx context.Context, since time.Time, fn func(*custexport.AccessEntry) error) error {
+	rows, err := db.pool.Query(ctx, `SELECT `+accessColumns+` FROM access_log WHERE at >= $1 ORDER BY id`, since.UnixMilli())
+	if err != nil {
+		return err
+	}
+	return eachAccess(rows, fn)
+}
+
+const accessColumns = `id, at, principal_kind, principal_id, principal_name, channel, client_ip, user_agent,
+	format, encoding, filter, outcome, reason, rows, bytes, duration_ms, replaced, prev_hash, hash`
+
+func eachAccess(rows pgx.Rows, fn func(*custexport.AccessEntry) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanAccess(rows.Scan)
+		if err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func scanAccess(scan func(...any) error) (*custexport.AccessEntry, error) {
+	var e custexport.AccessEntry
+	var at, durationMS int64
+	var kind, channel, format, encoding, outcome string
+	var userAgent []byte
+	if err := scan(&e.ID, &at, &kind, &e.Principal.ID, &e.Principal.Name, &channel, &e.ClientIP,
+		&userAgent, &format, &encoding, &e.Filter, &outcome, &e.Reason, &e.Rows, &e.Bytes, &durationMS,
+		&e.Replaced, &e.PrevHash, &e.Hash); err != nil {
+		return nil, err
+	}
+	e.At = time.UnixMilli(at).UTC()
+	e.Duration = time.Duration(durationMS) * time.Millisecond
+	e.UserAgent = string(userAgent)
+	e.Principal.Kind = custexport.PrincipalKind(kind)
+	e.Channel, e.Format, e.Encoding = custexport.Channel(channel), custexport.Format(format), custexport.Encoding(encoding)
+	e.Outcome = custexport.Outcome(outcome)
+	return &e, nil
+}
+
+// DeleteAccessBefore removes entries older than t (retention); the oldest entry left anchors
+// the chain from then on.
+func (db *DB) DeleteAccessBefore(ctx context.Context, t time.Time) (int64, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM access_log WHERE at < $1`, t.UnixMilli())
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+var _ custexport.AccessLog = (*DB)(nil)

@@ -1,0 +1,282 @@
+// Package postgres is the PostgreSQL store, for shops that run several custexport instances:
+// customers, partners, leases, sessions, jobs, imports and the access log all live in one
+// PostgreSQL database that every instance shares. It uses pgx's native API and its connection
+// pool.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/custexport/custexport"
+)
+
+// DB is an open custexport PostgreSQL database.
+type DB struct {
+	pool *pgxpool.Pool
+	// read serves export snapshots: a replica when one is configured, else pool itself.
+	read    *pgxpool.Pool
+	name    string // host and database, for logs; never the password
+	applied []int
+}
+
+// Options configure Open.
+type Options struct {
+	// ReadDSN, when set, names a read replica that export snapshots read from.
+	ReadDSN string
+	// ConnectFor is how long Open keeps retrying an unreachable server (default 30 s); a wrong
+	// password, an unknown database or a malformed DSN is reported at once.
+	ConnectFor time.Duration
+}
+
+// IsDSN reports whether s names a PostgreSQL database rather than a SQLite file.
+func IsDSN(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Open connects to the database dsn names, retrying with a growing pause while the server is
+// unreachable, and brings its schema up to date. Every error names the host and database.
+func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
+	pool, name, err := connect(ctx, dsn, o.ConnectFor)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{pool: pool, read: pool, name: name}
+	if db.applied, err = db.Migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("database %s: %w", name, err)
+	}
+	if o.ReadDSN != "" {
+		read, readName, err := connect(ctx, o.ReadDSN, o.ConnectFor)
+		if err != nil {
+			pool.Close()
+			return nil, err
+		}
+		db.read = read
+		if err := db.checkVersion(ctx, read); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("read database %s: %w", readName, err)
+		}
+	}
+	return db, nil
+}
+
+func connect(ctx context.Context, dsn string, wait time.Duration) (*pgxpool.Pool, string, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx's message may quote the DSN, password included: say only what is wrong.
+		return nil, "", custexport.Errorf(custexport.CodeInvalid, "the PostgreSQL address is not a valid postgres:// URL (postgres://user:password@host:5432/database)")
+	}
+	name := describe(cfg.ConnConfig)
+	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	// The store's transactions are written for READ COMMITTED (a migration's or a lease's
+	// statement must see what the lock it waited for let through); a server or DSN default of
+	// REPEATABLE READ would turn those waits into serialization failures. Exports ask for their
+	// own isolation.
+	cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
+	cfg.MaxConns = max(cfg.MaxConns, 8)
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	if wait <= 0 {
+		wait = 30 * time.Second
+	}
+	deadline := time.Now().Add(wait)
+	for pause := 100 * time.Millisecond; ; pause = min(2*pause, 3*time.Second) {
+		pool, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err == nil {
+			err = pool.Ping(ctx)
+			if err == nil {
+				return pool, name, nil
+			}
+			pool.Close()
+		}
+		if !retryable(err) || time.Now().Add(pause).After(deadline) || ctx.Err() != nil {
+			return nil, name, fmt.Errorf("PostgreSQL at %s: %s", name, connectMessage(err))
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, name, fmt.Errorf("PostgreSQL at %s: %w", name, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// describe names host, port and database, without user or password.
+func describe(c *pgx.ConnConfig) string {
+	return fmt.Sprintf("%s/%s", net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port))), c.Database)
+}
+
+// retryable reports an error that a later attempt may not meet: the server is down, starting or
+// unreachable. Authentication and unknown databases are answered by a running server and will
+// not change by waiting.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// 57P03: the database system is starting up.
+		return pgErr.Code == "57P03"
+	}
+	return true
+}
+
+// connectMessage is the reason a connection failed, without pgx's repetition of the DSN.
+func connectMessage(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Message
+	}
+	var netErr *net.OpError
+	if errors.As(err, &netErr) {
+		return netErr.Err.Error()
+	}
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		msg = msg[i+2:]
+	}
+	return msg
+}
+
+// AppliedMigrations lists the schema versions that Open applied.
+func (db *DB) AppliedMigrations() []int { return db.applied }
+
+// Describe names the database: host, port and database name.
+func (db *DB) Describe() string { return db.name }
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	if db.read != db.pool {
+		db.read.Close()
+	}
+	db.pool.Close()
+	return nil
+}
+
+// Ping checks that the database (and the read replica) answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.pool.QueryRow(ctx, `SELECT 1 FROM schema_migrations LIMIT 1`).Scan(&one); err != nil {
+		return err
+	}
+	if db.read != db.pool {
+		return db.read.Ping(ctx)
+	}
+	return nil
+}
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func loadMigrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration file %s is not named NNNN_name.sql", e.Name())
+		}
+		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: name, sql: string(body)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migrations must be numbered 1, 2, 3, …; found %d at position %d", m.version, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// LatestVersion is the schema version this program brings a database to.
+func LatestVersion() int {
+	ms, err := loadMigrations()
+	if err != nil {
+		return 0
+	}
+	return len(ms)
+}
+
+// migrationLock is the advisory lock key under which instances apply migrations one at a time.
+const migrationLock = 0x637573746578 // "custex"
+
+// Migrate applies the migrations the database lacks, in one transaction that holds an advisory
+// lock: instances starting together wait for each other, and the second finds the schema
+// current. It returns the versions it applied.
+func (db *DB) Migrate(ctx context.Context) ([]int, error) {
+	ms, err := loadMigrations()
+	if err != nil {
+		return nil, err
+	}
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return nil, err
+	}
+	var current int
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return nil, err
+	}
+	if current > len(ms) {
+		return nil, newerSchema(current, len(ms))
+	}
+	var applied []int
+	for _, m := range ms[current:] {
+		if _, err := tx.Exec(ctx, m.sql); err != nil {
+			return nil, fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+			return nil, err
+		}
+		applied = append(applied, m.version)
+	}
+	return applied, tx.Commit(ctx)
+}
+
+// checkVersion refuses a read database whose schema is not the one this program knows.
+func (db *DB) checkVersion(ctx context.Context, pool *pgxpool.Pool) error {
+	var current int
+	if err := pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("reading its schema version: %w", err)
+	}
+	if latest := LatestVersion(); current > latest {
+		return newerSchema(current, latest)
+	} else if current < latest {
+		return custexport.Errorf(custexport.CodeInvalid, "schema version %d is older than this custexport's %d; let the replica catch up with its primary", current, latest)
+	}
+	return nil
+}
+
+func newerSchema(current, known int) error {
+	return custexport.Errorf(custexport.CodeInvalid, "schema version %d is newer than this custexport knows (up to %d); run a newer custexport", current, known)
+}

@@ -1,0 +1,471 @@
+package postgres
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/customerrow"
+)
+
+// An import runs in one transaction on one connection and holds the customer table in SHARE
+// ROW EXCLUSIVE mode: exports (plain reads) go on beside it, another import or a seed waits
+// for it. Rows are not written one by one: Insert and Update stage them, COPY moves them into a
+// temporary table in batches, and at the end one merge applies them all. Until the merge, the
+// customer table is as the import found it, so every lookup reads the stored values the file
+// is compared with; the staging table answers for the file's own earlier rows (EmailOwner).
+//
+// Lookups by guid follow the file: a cursor reads the stored customers in export order, and an
+// exported file comes in that order, so most rows match the cursor's head without a query of
+// their own (see storedCursor).
+
+const (
+	// importLockWait is how long an import waits for another import (or a seed) to finish
+	// before it is refused as busy.
+	importLockWait = "10s"
+	stageBatch     = 4096
+	// maxClaimBits caps the duplicate-guid bitset (16 MiB); ids beyond it go to the key table.
+	maxClaimBits = 1 << 27
+)
+
+var (
+	// storedColumns: the export's columns, then id and delivery_extra.
+	storedColumns   = exportColumns + `, id, delivery_extra`
+	customerByGUID  = `SELECT ` + storedColumns + ` FROM customer WHERE guid = $1`
+	storedCursorSQL = `DECLARE stored NO SCROLL CURSOR FOR SELECT ` + storedColumns +
+		` FROM customer WHERE (registration_date, guid) > ($1, $2) ORDER BY registration_date, guid`
+	storedFormats = func() []int16 {
+		f := make([]int16, customerrow.IntColumns+customerrow.TextColumns+2)
+		copy(f, exportResultFormats)
+		f[customerrow.IntColumns+customerrow.TextColumns] = pgx.BinaryFormatCode // id
+		return f
+	}()
+	stageColumns = append([]string{"seq", "is_new"}, customerColumns...)
+)
+
+const stageTableSQL = `CREATE TEMP TABLE import_stage (
+    seq bigint NOT NULL, is_new boolean NOT NULL,
+    guid text COLLATE "C" NOT NULL, email text NOT NULL, email_key text NOT NULL, registration_date bigint NOT NULL,
+    billing_full_name text NOT NULL, billing_company text NOT NULL, billing_street text NOT NULL,
+    billing_house_number text NOT NULL, billing_city text NOT NULL, billing_district text NOT NULL,
+    billing_additional text NOT NULL, billing_zip text NOT NULL, billing_country_code text NOT NULL,
+    company_id text NOT NULL, vat_id text NOT NULL, tax_id text NOT NULL, phone text NOT NULL,
+    delivery_full_name text NOT NULL, delivery_company text NOT NULL, delivery_street text NOT NULL,
+    delivery_house_number text NOT NULL, delivery_city text NOT NULL, delivery_district text NOT NULL,
+    delivery_additional text NOT NULL, delivery_zip text NOT NULL, delivery_country_code text NOT NULL,
+    delivery_extra text NOT NULL, customer_group text NOT NULL, price_list text NOT NULL,
+    price_ratio bigint NOT NULL, birth_date text NOT NULL, remark text NOT NULL,
+    disabled_orders boolean NOT NULL, change_time bigint NOT NULL
+) ON COMMIT DROP;
+CREATE INDEX ON import_stage (email_key);
+CREATE INDEX ON import_stage (guid);
+CREATE TEMP TABLE import_seen (h1 bigint, h2 bigint, PRIMARY KEY (h1, h2)) ON COMMIT DROP`
+
+// mergeSQL applies the staged rows: updates first, so that an e-mail an updated customer gave
+// up is free for a new one. An update keeps delivery_extra unless Update replaced it (when it
+// promoted a further address to the default one).
+const mergeSQL = `UPDATE customer c SET
+    email = s.email, email_key = s.email_key, registration_date = s.registration_date,
+    billing_full_name = s.billing_full_name, billing_company = s.billing_company, billing_street = s.billing_street,
+    billing_house_number = s.billing_house_number, billing_city = s.billing_city, billing_district = s.billing_district,
+    billing_additional = s.billing_additional, billing_zip = s.billing_zip, billing_country_code = s.billing_country_code,
+    company_id = s.company_id, vat_id = s.vat_id, tax_id = s.tax_id, phone = s.phone,
+    delivery_full_name = s.delivery_full_name, delivery_company = s.delivery_company, delivery_street = s.delivery_street,
+    delivery_house_number = s.delivery_house_number, delivery_city = s.delivery_city, delivery_district = s.delivery_district,
+    delivery_additional = s.delivery_additional, delivery_zip = s.delivery_zip, delivery_country_code = s.delivery_country_code,
+    delivery_extra = CASE WHEN s.delivery_extra = '-' THEN c.delivery_extra ELSE s.delivery_extra END,
+    customer_group = s.customer_group, price_list = s.price_list, price_ratio = s.price_ratio,
+    birth_date = s.birth_date, remark = s.remark, disabled_orders = s.disabled_orders, change_time = s.change_time
+FROM import_stage s WHERE NOT s.is_new AND c.guid = s.guid;
+INSERT INTO customer (guid, email, email_key, registration_date,
+    billing_full_name, billing_company, billing_street, billing_house_number, billing_city,
+    billing_district, billing_additional, billing_zip, billing_country_code,
+    company_id, vat_id, tax_id, phone,
+    delivery_full_name, delivery_company, delivery_street, delivery_house_number, delivery_city,
+    delivery_district, delivery_additional, delivery_zip, delivery_country_code, delivery_extra,
+    customer_group, price_list, price_ratio, birth_date, remark, disabled_orders, change_time)
+SELECT guid, email, email_key, registration_date,
+    billing_full_name, billing_company, billing_street, billing_house_number, billing_city,
+    billing_district, billing_additional, billing_zip, billing_country_code,
+    company_id, vat_id, tax_id, phone,
+    delivery_full_name, delivery_company, delivery_street, delivery_house_number, delivery_city,
+    delivery_district, delivery_additional, delivery_zip, delivery_country_code, delivery_extra,
+    customer_group, price_list, price_ratio, birth_date, remark, disabled_orders, change_time
+FROM import_stage WHERE is_new ORDER BY seq`
+
+// keepExtra in a staged update's delivery_extra means "leave the stored further addresses":
+// '-' is never a stored value (” or a JSON array).
+const keepExtra = "-"
+
+// Import runs fn in one transaction and merges what it staged when fn succeeds and apply is set;
+// otherwise (a dry run, an error, a lost connection) nothing is written.
+func (db *DB) Import(ctx context.Context, apply bool, fn func(custexport.ImportTx) error) error {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '`+importLockWait+`'`); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `LOCK TABLE customer IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
+			return custexport.Errorf(custexport.CodeBusy, "another import or write is running on the database; try again when it has finished")
+		}
+		return err
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = 0;
+		SET CONSTRAINTS customer_guid_unique, customer_email_unique DEFERRED;`+stageTableSQL); err != nil {
+		return err
+	}
+	t := &importTx{tx: tx, conn: conn, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed(),
+		pendingEmail: map[string]string{}, pendingGUID: map[string]struct{}{}}
+	t.cursor = &storedCursor{t: t, hitsSinceSeek: seekPaidOff}
+	if err := t.cursor.seek(ctx, minDate, ""); err != nil {
+		return err
+	}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if !apply {
+		return nil
+	}
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `CLOSE stored`); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, mergeSQL); err != nil {
+		return describeWriteError(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return describeWriteError(err)
+	}
+	return nil
+}
+
+const minDate = -1 << 63
+
+type importTx struct {
+	tx           pgx.Tx
+	conn         *pgxpool.Conn
+	cursor       *storedCursor
+	seed1, seed2 maphash.Seed
+	claimed      []uint64
+	seq          int64
+
+	// Rows staged but not yet copied, with their e-mail keys and guids: EmailOwner looks at
+	// them before the staging table.
+	pending      [][]any
+	pendingEmail map[string]string // email_key → guid
+	pendingGUID  map[string]struct{}
+
+	// The further delivery addresses of the customer Customer returned last: Update needs them
+	// when the file empties the default delivery address.
+	lastGUID, lastExtra string
+	taken               custexport.Customer
+}
+
+// Customer finds the stored customer with the guid: at the cursor's head when the file follows
+// export order, else by its guid.
+func (t *importTx) Customer(ctx context.Context, guid string) (*custexport.Customer, bool, error) {
+	c, id, extra, err := t.cursor.take(ctx, guid)
+	if err != nil {
+		return nil, false, err
+	}
+	if c == nil {
+		if c, id, extra, err = t.lookup(ctx, guid); err != nil {
+			return nil, false, err
+		}
+		if c == nil {
+			repeated, err := t.SeenInFile(ctx, "guid:"+guid)
+			return nil, repeated, err
+		}
+		if err := t.cursor.passed(ctx, c.RegistrationDate.Unix(), c.GUID); err != nil {
+			return nil, false, err
+		}
+	}
+	t.lastGUID, t.lastExtra = c.GUID, extra
+	repeated, err := t.claim(ctx, id)
+	return c, repeated, err
+}
+
+// claim marks a customer id as asked for and reports whether it was already.
+func (t *importTx) claim(ctx context.Context, id int64) (bool, error) {
+	if id < 0 || id >= maxClaimBits {
+		return t.SeenInFile(ctx, "id:"+strconv.FormatInt(id, 10))
+	}
+	word, bit := int(id/64), uint64(1)<<(id%64)
+	if word >= len(t.claimed) {
+		t.claimed = append(t.claimed, make([]uint64, word+1-len(t.claimed)+len(t.claimed)/4)...)
+	}
+	was := t.claimed[word]&bit != 0
+	t.claimed[word] |= bit
+	return was, nil
+}
+
+// lookup reads the stored customer with the guid, with its id and further addresses.
+func (t *importTx) lookup(ctx context.Context, guid string) (*custexport.Customer, int64, string, error) {
+	rr := t.conn.Conn().PgConn().ExecParams(ctx, customerByGUID, [][]byte{[]byte(guid)}, nil, nil, storedFormats)
+	var c *custexport.Customer
+	var id int64
+	var extra string
+	for rr.NextRow() {
+		c = &custexport.Customer{}
+		var err error
+		if id, extra, err = decodeStored(c, rr.Values()); err != nil {
+			rr.Close()
+			return nil, 0, "", err
+		}
+	}
+	_, err := rr.Close()
+	return c, id, extra, err
+}
+
+// decodeStored decodes a row of storedColumns into c, copying its strings (the row's buffer is
+// reused), and returns the id and delivery_extra.
+func decodeStored(c *custexport.Customer, vals [][]byte) (int64, string, error) {
+	n := customerrow.IntColumns + customerrow.TextColumns
+	if len(vals) != n+2 || len(vals[n]) != 8 {
+		return 0, "", fmt.Errorf("customer query returned an unexpected row")
+	}
+	if err := decodeRow(c, vals[:n]); err != nil {
+		return 0, "", err
+	}
+	cloneStrings(c)
+	return int64(binary.BigEndian.Uint64(vals[n])), string(vals[n+1]), nil
+}
+
+// cloneStrings gives c strings of its own.
+func cloneStrings(c *custexport.Customer) {
+	for col := range custexport.Column(custexport.NumColumns) {
+		if v := c.Text(col); v != "" {
+			c.SetText(col, strings.Clone(v))
+		}
+	}
+}
+
+func (t *importTx) EmailOwner(ctx context.Context, email string) (string, error) {
+	key := customerrow.EmailKey(email)
+	if g, ok := t.pendingEmail[key]; ok {
+		return g, nil
+	}
+	// A staged row holding the e-mail owns it (each guid is staged once, with its final
+	// e-mail); a stored customer holds it only while no staged row of its own changes it.
+	var owner string
+	err := t.tx.QueryRow(ctx, `SELECT guid FROM import_stage WHERE email_key = $1
+		UNION ALL
+		(SELECT c.guid FROM customer c WHERE c.email_key = $1
+			AND NOT EXISTS (SELECT 1 FROM import_stage s WHERE s.guid = c.guid))
+		LIMIT 1`, key).Scan(&owner)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if _, changed := t.pendingGUID[owner]; changed {
+		return "", nil // a pending row of its own gave the e-mail up
+	}
+	return owner, nil
+}
+
+// Insert stages a new customer. Its guid is already recorded as seen: Customer found no stored
+// customer with it and recorded it, so a later row with it is a duplicate.
+func (t *importTx) Insert(ctx context.Context, c *custexport.Customer) error {
+	return t.stage(ctx, c, true, "")
+}
+
+func (t *importTx) Update(ctx context.Context, c *custexport.Customer) error {
+	extra := keepExtra
+	if c.DefaultDelivery().IsZero() && t.lastGUID == c.GUID && t.lastExtra != "" {
+		// The file emptied the default delivery address: the first further one takes its
+		// place, as readers of every address already see it first (the SQLite store does the
+		// same).
+		further, err := customerrow.AppendExtraDelivery(nil, t.lastExtra)
+		if err != nil {
+			return err
+		}
+		promoted := *c
+		promoted.Delivery = further
+		return t.stage(ctx, &promoted, false, "")
+	}
+	return t.stage(ctx, c, false, extra)
+}
+
+// stage queues c for the merge; extra, when set, replaces the encoded further addresses.
+func (t *importTx) stage(ctx context.Context, c *custexport.Customer, isNew bool, extra string) error {
+	row, err := customerValues(c)
+	if err != nil {
+		return err
+	}
+	if extra != "" {
+		row[26] = extra // delivery_extra
+	}
+	t.seq++
+	t.pending = append(t.pending, append([]any{t.seq, isNew}, row...))
+	t.pendingEmail[customerrow.EmailKey(c.Email)] = c.GUID
+	t.pendingGUID[c.GUID] = struct{}{}
+	if len(t.pending) >= stageBatch {
+		return t.flush(ctx)
+	}
+	return nil
+}
+
+// flush copies the pending rows into the staging table.
+func (t *importTx) flush(ctx context.Context) error {
+	if len(t.pending) == 0 {
+		return nil
+	}
+	if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{"import_stage"}, stageColumns, pgx.CopyFromRows(t.pending)); err != nil {
+		return err
+	}
+	t.pending = t.pending[:0]
+	clear(t.pendingEmail)
+	clear(t.pendingGUID)
+	return nil
+}
+
+// SeenInFile keeps each key as a 128-bit hash (two seeded maphash values) in a temporary table,
+// so that a file of any size is checked in flat memory.
+func (t *importTx) SeenInFile(ctx context.Context, key string) (bool, error) {
+	tag, err := t.tx.Exec(ctx, `INSERT INTO import_seen (h1, h2) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+		int64(maphash.String(t.seed1, key)), int64(maphash.String(t.seed2, key)))
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 0, nil
+}
+
+// storedCursor reads the stored customers in export order through a server-side cursor, a batch
+// at a time, beside the file. A row the head does not match is looked up by guid, and passed
+// moves the cursor on when the file skipped customers.
+type storedCursor struct {
+	t      *importTx
+	rows   [][][]byte // the batch at hand: each row's values, copied out of the connection
+	arena  []byte
+	head   int
+	ended  bool
+	active bool // a cursor is declared
+
+	hitsSinceSeek, lookupsSinceSeek int
+}
+
+const (
+	cursorBatch = 1024
+	// As in the SQLite store: the cursor restarts further on at most once per seekAfterLookups
+	// lookups by guid, unless the last restart paid off (seekPaidOff hits since), so that a file
+	// in random order does not cost a restart per row.
+	seekAfterLookups = 1024
+	seekPaidOff      = 16
+)
+
+// seek (re)declares the cursor to start after (date, guid).
+func (s *storedCursor) seek(ctx context.Context, date int64, guid string) error {
+	if s.active {
+		if _, err := s.t.tx.Exec(ctx, `CLOSE stored`); err != nil {
+			return err
+		}
+	}
+	if _, err := s.t.tx.Exec(ctx, storedCursorSQL, date, guid); err != nil {
+		return err
+	}
+	s.active, s.ended, s.rows, s.head = true, false, s.rows[:0], 0
+	s.hitsSinceSeek, s.lookupsSinceSeek = 0, 0
+	return nil
+}
+
+// fill reads the next batch when the one at hand is used up; it reports whether a head exists.
+func (s *storedCursor) fill(ctx context.Context) (bool, error) {
+	if s.head < len(s.rows) {
+		return true, nil
+	}
+	if s.ended || !s.active {
+		return false, nil
+	}
+	s.rows, s.arena, s.head = s.rows[:0], s.arena[:0], 0
+	rr := s.t.conn.Conn().PgConn().ExecParams(ctx, `FETCH `+strconv.Itoa(cursorBatch)+` FROM stored`, nil, nil, nil, storedFormats)
+	var offsets [][2]int
+	for rr.NextRow() {
+		for _, v := range rr.Values() {
+			offsets = append(offsets, [2]int{len(s.arena), len(s.arena) + len(v)})
+			s.arena = append(s.arena, v...)
+		}
+	}
+	if _, err := rr.Close(); err != nil {
+		return false, err
+	}
+	width := len(storedFormats)
+	for i := 0; i+width <= len(offsets); i += width {
+		row := make([][]byte, width)
+		for j, o := range offsets[i : i+width] {
+			row[j] = s.arena[o[0]:o[1]:o[1]]
+		}
+		s.rows = append(s.rows, row)
+	}
+	if len(s.rows) < cursorBatch {
+		s.ended = true
+	}
+	return len(s.rows) > 0, nil
+}
+
+// headKey is the head's position in export order.
+func (s *storedCursor) headKey() (int64, string) {
+	row := s.rows[s.head]
+	return int64(binary.BigEndian.Uint64(row[0])), bytesString(row[customerrow.IntColumns])
+}
+
+// take returns the head when it is the guid (nil otherwise), with its id and further addresses.
+func (s *storedCursor) take(ctx context.Context, guid string) (*custexport.Customer, int64, string, error) {
+	ok, err := s.fill(ctx)
+	if err != nil || !ok {
+		return nil, 0, "", err
+	}
+	if _, g := s.headKey(); g != guid {
+		return nil, 0, "", nil
+	}
+	c := &s.t.taken
+	id, extra, err := decodeStored(c, s.rows[s.head])
+	s.head++
+	s.hitsSinceSeek++
+	return c, id, extra, err
+}
+
+// passed tells the cursor that a lookup found the customer at (date, guid): when that is ahead of
+// the head, the file skipped customers (a filtered export, rows deleted from the file) and the
+// cursor follows, within the batch for free, beyond it by a seek while seeking pays off.
+func (s *storedCursor) passed(ctx context.Context, date int64, guid string) error {
+	s.lookupsSinceSeek++
+	for {
+		ok, err := s.fill(ctx)
+		if err != nil || !ok {
+			return err
+		}
+		if d, g := s.headKey(); d > date || d == date && g > guid {
+			return nil // the head is after it already
+		}
+		if s.head == len(s.rows)-1 {
+			if s.hitsSinceSeek >= seekPaidOff || s.lookupsSinceSeek >= seekAfterLookups {
+				return s.seek(ctx, date, guid)
+			}
+			return nil
+		}
+		s.head++
+	}
+}

@@ -1,0 +1,202 @@
+package postgres
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/customerrow"
+)
+
+const (
+	// exportColumns reads disabled_orders as a number so that the four leading columns share
+	// one binary decoding.
+	exportWhere    = ` FROM customer WHERE registration_date >= $1 AND registration_date < $2`
+	exportOrder    = ` ORDER BY registration_date, guid`
+	exportCountSQL = `SELECT count(*)` + exportWhere
+)
+
+var (
+	exportColumns       = strings.Replace(customerrow.ExportColumns, "disabled_orders", "disabled_orders::int::bigint", 1)
+	exportSQL           = `SELECT ` + exportColumns + exportWhere + exportOrder
+	exportWithExtrasSQL = `SELECT ` + exportColumns + `, delivery_extra` + exportWhere + exportOrder
+)
+
+// exportResultFormats asks for the integers in binary (8 bytes each, no parsing) and the texts
+// as text, which is their UTF-8 bytes as stored.
+var exportResultFormats = func() []int16 {
+	f := make([]int16, customerrow.IntColumns+customerrow.TextColumns+1)
+	for i := range customerrow.IntColumns {
+		f[i] = pgx.BinaryFormatCode
+	}
+	return f
+}()
+
+// OpenSnapshot starts a REPEATABLE READ, READ ONLY transaction on its own connection (from the
+// read replica when one is configured): the count and every row see the same database state
+// while imports commit beside it.
+func (db *DB) OpenSnapshot(ctx context.Context, q custexport.SnapshotQuery) (custexport.CustomerSnapshot, error) {
+	conn, err := db.read.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("export connection: %w", err)
+	}
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		conn.Release()
+		return nil, fmt.Errorf("export transaction: %w", err)
+	}
+	s := &snapshot{ctx: ctx, query: q, conn: conn, tx: tx}
+	s.from, s.until = rangeBounds(q.Range)
+	if err := tx.QueryRow(ctx, exportCountSQL, s.from, s.until).Scan(&s.total); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("count customers: %w", err)
+	}
+	return s, nil
+}
+
+func rangeBounds(r custexport.Range) (int64, int64) {
+	from, until := int64(math.MinInt64), int64(math.MaxInt64)
+	if !r.From.IsZero() {
+		from = r.From.Unix()
+	}
+	if !r.Until.IsZero() {
+		until = r.Until.Unix()
+	}
+	return from, until
+}
+
+type snapshot struct {
+	ctx         context.Context
+	query       custexport.SnapshotQuery
+	conn        *pgxpool.Conn
+	tx          pgx.Tx
+	from, until int64
+	total       int64
+}
+
+func (s *snapshot) Total() int64 { return s.total }
+
+func (s *snapshot) Close() error {
+	if s.conn == nil {
+		return nil
+	}
+	// A read-only transaction has nothing to undo; a connection broken mid-read is dropped by
+	// the pool on release.
+	s.tx.Rollback(context.WithoutCancel(s.ctx))
+	s.conn.Release()
+	s.conn = nil
+	return nil
+}
+
+var errSnapshotClosed = errors.New("snapshot is closed")
+
+// Each streams the rows through pgconn's result reader: each row's values are slices of the
+// connection's read buffer, handed to fn as strings without a copy. They stay valid until the
+// next row is read, which is after fn returns, as the CustomerSnapshot contract allows.
+func (s *snapshot) Each(fn func(*custexport.Customer) error) error {
+	if s.conn == nil {
+		return errSnapshotClosed
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	sqlText, columns := exportSQL, customerrow.IntColumns+customerrow.TextColumns
+	if s.query.AllDelivery {
+		sqlText, columns = exportWithExtrasSQL, columns+1
+	}
+	params := [][]byte{
+		binary.BigEndian.AppendUint64(nil, uint64(s.from)),
+		binary.BigEndian.AppendUint64(nil, uint64(s.until)),
+	}
+	rr := s.conn.Conn().PgConn().ExecParams(ctx, sqlText, params,
+		[]uint32{pgtype.Int8OID, pgtype.Int8OID}, []int16{pgx.BinaryFormatCode, pgx.BinaryFormatCode},
+		exportResultFormats[:columns])
+	var c custexport.Customer
+	var fnErr error
+	for rr.NextRow() {
+		if fnErr = decodeRow(&c, rr.Values()); fnErr == nil {
+			fnErr = fn(&c)
+		}
+		if fnErr != nil {
+			// Cancelling stops the server's query at once; reading out the rest of a million
+			// rows first would not. The connection is then broken and the pool drops it.
+			cancel()
+			break
+		}
+	}
+	_, err := rr.Close()
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("reading customers: %w", err)
+	}
+	return s.ctx.Err()
+}
+
+// decodeRow sets c from one row of exportColumns (and delivery_extra when present), reusing c's
+// delivery slice.
+func decodeRow(c *custexport.Customer, vals [][]byte) error {
+	if len(vals) < customerrow.IntColumns+customerrow.TextColumns {
+		return fmt.Errorf("export query returned %d columns", len(vals))
+	}
+	var ints [customerrow.IntColumns]int64
+	for i := range ints {
+		if len(vals[i]) != 8 {
+			return fmt.Errorf("export query: column %d is not a bigint", i)
+		}
+		ints[i] = int64(binary.BigEndian.Uint64(vals[i]))
+	}
+	delivery := c.Delivery[:0]
+	*c = custexport.Customer{
+		RegistrationDate: time.Unix(ints[0], 0),
+		PriceRatio:       custexport.PriceRatio(ints[1]),
+		DisabledOrders:   ints[2] != 0,
+		ChangeTime:       time.Unix(ints[3], 0),
+	}
+	var d custexport.Address
+	texts := vals[customerrow.IntColumns:]
+	for i := range customerrow.TextColumns {
+		v := bytesString(texts[i])
+		if i == customerrow.BirthDateText {
+			if v != "" {
+				date, err := custexport.ParseDate(v)
+				if err != nil {
+					return fmt.Errorf("customer %s: stored birth date %q: %w", c.GUID, v, err)
+				}
+				c.BirthDate = date
+			}
+			continue
+		}
+		*customerrow.TextField[i](c, &d) = v
+	}
+	if !d.IsZero() {
+		delivery = append(delivery, d)
+	}
+	if len(texts) > customerrow.TextColumns {
+		var err error
+		if delivery, err = customerrow.AppendExtraDelivery(delivery, bytesString(texts[customerrow.TextColumns])); err != nil {
+			return fmt.Errorf("customer %s: %w", c.GUID, err)
+		}
+	}
+	c.Delivery = delivery
+	return nil
+}
+
+// bytesString views b as a string without copying; the caller keeps b unchanged while the string
+// is in use.
+func bytesString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}

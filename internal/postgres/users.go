@@ -1,0 +1,286 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/custexport/custexport"
+)
+
+// PostgreSQL's SQLSTATE codes for the constraint violations the stores answer with domain errors.
+const (
+	foreignKeyViolation = "23503"
+	uniqueViolation     = "23505"
+)
+
+// AddUser stores a new admin user and logs it, in one transaction. The name is cleaned
+// (custexport.CleanUserName); one that differs from a stored name only in letter case is
+// refused with CodeConflict.
+func (db *DB) AddUser(ctx context.Context, u *custexport.User, by custexport.Principal) error {
+	name, err := custexport.CleanUserName(u.Name)
+	if err != nil {
+		return err
+	}
+	if u.PasswordHash == "" {
+		return custexport.FieldError("password", "a user needs a password hash")
+	}
+	return db.loggedChange(ctx, by, func(tx pgx.Tx) (string, error) {
+		// loggedChange holds the access log's lock, which every AddUser takes, so no other
+		// instance can add the name between this read and the insert, and the refusal names
+		// the stored spelling; the unique index still guards it.
+		var takenID int64
+		var takenName string
+		err := tx.QueryRow(ctx, `SELECT id, name FROM admin_user WHERE name_key = $1`, custexport.UserNameKey(name)).Scan(&takenID, &takenName)
+		if err == nil {
+			return "", nameTaken(name, takenName, nil)
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return "", err
+		}
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		var id int64
+		err = tx.QueryRow(ctx, `INSERT INTO admin_user (name, name_key, password_hash, created_at, password_changed_at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, name, custexport.UserNameKey(name), u.PasswordHash, now.UnixMilli(), now.UnixMilli()).Scan(&id)
+		if sqlState(err) == uniqueViolation {
+			return "", nameTaken(name, name, err)
+		}
+		if err != nil {
+			return "", err
+		}
+		u.ID, u.Name, u.CreatedAt, u.PasswordChangedAt, u.LastLoginAt = id, name, now, now, time.Time{}
+		return fmt.Sprintf("user %d %q created", u.ID, u.Name), nil
+	})
+}
+
+func nameTaken(name, taken string, cause error) error {
+	msg := fmt.Sprintf("the user name %q is taken", name)
+	if taken != name {
+		msg = fmt.Sprintf("the user name %q is taken by %q (names are unique regardless of letter case)", name, taken)
+	}
+	return &custexport.Error{Code: custexport.CodeConflict, Field: "name", Message: msg, Err: cause}
+}
+
+const userColumns = `id, name, password_hash, created_at, password_changed_at, last_login_at`
+
+// UserByName finds a user whatever the letter case of name; CodeNotFound when there is none.
+func (db *DB) UserByName(ctx context.Context, name string) (*custexport.User, error) {
+	u, err := scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM admin_user WHERE name_key = $1`,
+		custexport.UserNameKey(name)).Scan)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, custexport.Errorf(custexport.CodeNotFound, "user %q does not exist", name)
+	}
+	return u, err
+}
+
+// UserByID returns the user; CodeNotFound when it does not exist.
+func (db *DB) UserByID(ctx context.Context, id int64) (*custexport.User, error) {
+	u, err := scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM admin_user WHERE id = $1`, id).Scan)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, custexport.Errorf(custexport.CodeNotFound, "user %d does not exist", id)
+	}
+	return u, err
+}
+
+// ListUsers lists the users by id, which is the order they were added in (by name would depend
+// on the database's collation, and SQLite sorts by bytes).
+func (db *DB) ListUsers(ctx context.Context) ([]custexport.User, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+userColumns+` FROM admin_user ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []custexport.User
+	for rows.Next() {
+		u, err := scanUser(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, rows.Err()
+}
+
+func scanUser(scan func(...any) error) (*custexport.User, error) {
+	var u custexport.User
+	var created, changed, lastLogin int64
+	if err := scan(&u.ID, &u.Name, &u.PasswordHash, &created, &changed, &lastLogin); err != nil {
+		return nil, err
+	}
+	u.CreatedAt = time.UnixMilli(created).UTC()
+	u.PasswordChangedAt = time.UnixMilli(changed).UTC()
+	if lastLogin != 0 {
+		u.LastLoginAt = time.UnixMilli(lastLogin).UTC()
+	}
+	return &u, nil
+}
+
+// SetPasswordHash replaces the user's password hash and ends every session of the user, in one
+// transaction with its access-log entry.
+func (db *DB) SetPasswordHash(ctx context.Context, id int64, hash string, by custexport.Principal) error {
+	if hash == "" {
+		return custexport.FieldError("password", "a user needs a password hash")
+	}
+	return db.userChange(ctx, id, by, func(tx pgx.Tx) (string, error) {
+		_, err := tx.Exec(ctx, `UPDATE admin_user SET password_hash = $1, password_changed_at = $2 WHERE id = $3`,
+			hash, time.Now().UnixMilli(), id)
+		return "password changed", err
+	})
+}
+
+// DeleteUser deletes the user; the foreign key's cascade deletes the user's sessions with it.
+func (db *DB) DeleteUser(ctx context.Context, id int64, by custexport.Principal) error {
+	return db.userChange(ctx, id, by, func(tx pgx.Tx) (string, error) {
+		_, err := tx.Exec(ctx, `DELETE FROM admin_user WHERE id = $1`, id)
+		return "deleted", err
+	})
+}
+
+// userChange runs change on a stored user and logs what it did, with how many of the user's
+// sessions it ended, in one transaction. Both changes end every session: a new password logs
+// out whoever knew the old one.
+func (db *DB) userChange(ctx context.Context, id int64, by custexport.Principal, change func(pgx.Tx) (string, error)) error {
+	return db.loggedChange(ctx, by, func(tx pgx.Tx) (string, error) {
+		var name string
+		// FOR UPDATE orders the change with session inserts, as SQLite's single writer does:
+		// an insert under way (its foreign-key check holds the user row) is waited for and
+		// then ended with the others; a later one waits for this transaction.
+		err := tx.QueryRow(ctx, `SELECT name FROM admin_user WHERE id = $1 FOR UPDATE`, id).Scan(&name)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return "", custexport.Errorf(custexport.CodeNotFound, "user %d does not exist", id)
+		}
+		if err != nil {
+			return "", err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM admin_session WHERE user_id = $1`, id)
+		if err != nil {
+			return "", err
+		}
+		what, err := change(tx)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("user %d %q %s; %s ended", id, name, what, plural(tag.RowsAffected(), "session")), nil
+	})
+}
+
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// TouchLogin records a successful login; CodeNotFound when the user is gone.
+func (db *DB) TouchLogin(ctx context.Context, id int64, at time.Time) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE admin_user SET last_login_at = $1 WHERE id = $2`, at.UnixMilli(), id)
+	return oneRowChanged(tag, err, "user %d does not exist", id)
+}
+
+// CreateSession stores s and fills its ID; CreatedAt and LastSeenAt default to now.
+func (db *DB) CreateSession(ctx context.Context, s *custexport.Session) error {
+	if len(s.TokenHash) != custexport.SessionTokenHashSize {
+		return custexport.FieldError("token_hash", "a session's token hash is %d bytes (SHA-256), not %d", custexport.SessionTokenHashSize, len(s.TokenHash))
+	}
+	now := time.Now()
+	if s.CreatedAt.IsZero() {
+		s.CreatedAt = now
+	}
+	if s.LastSeenAt.IsZero() {
+		s.LastSeenAt = s.CreatedAt
+	}
+	s.CreatedAt = s.CreatedAt.UTC().Truncate(time.Millisecond)
+	s.LastSeenAt = s.LastSeenAt.UTC().Truncate(time.Millisecond)
+	err := db.pool.QueryRow(ctx, `INSERT INTO admin_session (user_id, token_hash, created_at, last_seen_at) VALUES ($1, $2, $3, $4)
+		RETURNING id`, s.UserID, s.TokenHash, s.CreatedAt.UnixMilli(), s.LastSeenAt.UnixMilli()).Scan(&s.ID)
+	switch sqlState(err) {
+	case "":
+		return err
+	case foreignKeyViolation:
+		return &custexport.Error{Code: custexport.CodeNotFound, Message: fmt.Sprintf("user %d does not exist", s.UserID), Err: err}
+	case uniqueViolation:
+		return &custexport.Error{Code: custexport.CodeConflict, Field: "token_hash", Message: "a session with this token already exists", Err: err}
+	}
+	return err
+}
+
+// SessionByTokenHash finds the session of a cookie token's hash; CodeNotFound when none. It
+// does not judge expiry.
+func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (*custexport.Session, error) {
+	var s custexport.Session
+	var created, lastSeen int64
+	err := db.pool.QueryRow(ctx, `SELECT id, user_id, token_hash, created_at, last_seen_at FROM admin_session WHERE token_hash = $1`,
+		hash).Scan(&s.ID, &s.UserID, &s.TokenHash, &created, &lastSeen)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// The hash is not repeated: it is as good as the cookie for finding the session.
+		return nil, custexport.Errorf(custexport.CodeNotFound, "no session has this token")
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.CreatedAt = time.UnixMilli(created).UTC()
+	s.LastSeenAt = time.UnixMilli(lastSeen).UTC()
+	return &s, nil
+}
+
+// TouchSession records the session's latest request. It never moves the time back, so touches
+// arriving out of order from several requests or instances do no harm. CodeNotFound when the
+// session has ended.
+func (db *DB) TouchSession(ctx context.Context, id int64, at time.Time) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE admin_session SET last_seen_at = greatest(last_seen_at, $1) WHERE id = $2`, at.UnixMilli(), id)
+	return oneRowChanged(tag, err, "session %d does not exist", id)
+}
+
+// DeleteSession ends one session; one that has ended already is no error.
+func (db *DB) DeleteSession(ctx context.Context, id int64) error {
+	_, err := db.pool.Exec(ctx, `DELETE FROM admin_session WHERE id = $1`, id)
+	return err
+}
+
+// DeleteUserSessions ends every session of the user and returns how many there were.
+func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) (int64, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM admin_session WHERE user_id = $1`, userID)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+// DeleteExpiredSessions removes the sessions l says have ended at now, and returns how many.
+// The cut-offs are the ones SessionLifetime.Expired applies: idle since at least Idle, or
+// created at least MaxAge ago.
+func (db *DB) DeleteExpiredSessions(ctx context.Context, l custexport.SessionLifetime, now time.Time) (int64, error) {
+	idleCutoff, ageCutoff := int64(math.MinInt64), int64(math.MinInt64) // a zero duration never expires
+	if l.Idle > 0 {
+		idleCutoff = now.Add(-l.Idle).UnixMilli()
+	}
+	if l.MaxAge > 0 {
+		ageCutoff = now.Add(-l.MaxAge).UnixMilli()
+	}
+	tag, err := db.pool.Exec(ctx, `DELETE FROM admin_session WHERE last_seen_at <= $1 OR created_at <= $2`, idleCutoff, ageCutoff)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+// oneRowChanged turns an update that changed no row into CodeNotFound.
+func oneRowChanged(tag pgconn.CommandTag, err error, format string, args ...any) error {
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return custexport.Errorf(custexport.CodeNotFound, format, args...)
+	}
+	return nil
+}
+
+var (
+	_ custexport.UserStore    = (*DB)(nil)
+	_ custexport.SessionStore = (*DB)(nil)
+)

@@ -1,0 +1,455 @@
+package storetest
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/custexport/custexport"
+)
+
+var securityTests = []test{
+	{"LeaseOneHolderAtATime", testLeaseOneHolderAtATime},
+	{"LeaseRaceExactlyOneWins", testLeaseRace},
+	{"ExpiredLeaseIsTakenOverAndFenced", testExpiredLeaseIsTakenOverAndFenced},
+	{"AccessLogChain", testAccessLogChain},
+	{"AccessEntryRoundTrip", testAccessEntryRoundTrip},
+	{"AccessEntriesSince", testAccessEntriesSince},
+	{"ConcurrentAppendsKeepOneChain", testConcurrentAppends},
+	{"PartnerLifecycle", testPartnerLifecycle},
+	{"RetentionKeepsTheRestVerifiable", testRetention},
+}
+
+func testLeaseOneHolderAtATime(t *testing.T, db custexport.Database) {
+	ctx := t.Context()
+	const racers = 8
+	var wg sync.WaitGroup
+	won := make(chan custexport.Lease, racers)
+	for i := range racers {
+		wg.Go(func() {
+			l, err := db.AcquireLease(ctx, "partner:7", "racer", time.Minute)
+			if err == nil {
+				won <- l
+			} else if custexport.ErrorCode(err) != custexport.CodeBusy {
+				t.Errorf("racer %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(won)
+	var leases []custexport.Lease
+	for l := range won {
+		leases = append(leases, l)
+	}
+	if len(leases) != 1 {
+		t.Fatalf("%d racers got the slot, want exactly 1", len(leases))
+	}
+	if l := leases[0]; l.Principal != "partner:7" || l.Holder != "racer" || l.Fence <= 0 || !l.Expires.After(time.Now()) {
+		t.Errorf("the lease won: %+v", l)
+	}
+	if _, err := db.AcquireLease(ctx, "partner:7", "late", time.Minute); custexport.ErrorCode(err) != custexport.CodeBusy {
+		t.Fatalf("a held slot was taken again: %v, want a busy error", err)
+	}
+	if _, err := db.AcquireLease(ctx, "partner:8", "other", time.Minute); err != nil {
+		t.Fatalf("another principal must not be blocked: %v", err)
+	}
+	renewed, err := db.RenewLease(ctx, leases[0], time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if renewed.Fence != leases[0].Fence || !renewed.Expires.After(leases[0].Expires) {
+		t.Errorf("renewed %+v from %+v: want the same fence and a later expiry", renewed, leases[0])
+	}
+	if err := db.ReleaseLease(ctx, renewed); err != nil {
+		t.Fatal(err)
+	}
+	again, err := db.AcquireLease(ctx, "partner:7", "next", time.Minute)
+	if err != nil || again.Fence <= leases[0].Fence {
+		t.Fatalf("after release: %v, fence %d (was %d)", err, again.Fence, leases[0].Fence)
+	}
+	if _, err := db.RenewLease(ctx, leases[0], time.Minute); custexport.ErrorCode(err) != custexport.CodeBusy {
+		t.Fatalf("renewing a released lease that another holder took: %v, want busy", err)
+	}
+}
+
+// Two processes asking for one slot at the same moment: exactly one wins, whether the slot was
+// never taken, was released, or expired.
+func testLeaseRace(t *testing.T, db custexport.Database) {
+	ctx := t.Context()
+	race := func(principal string) []custexport.Lease {
+		var mu sync.Mutex
+		var won []custexport.Lease
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range 2 {
+			wg.Go(func() {
+				<-start
+				l, err := db.AcquireLease(ctx, principal, fmt.Sprintf("racer %d", i), time.Minute)
+				switch custexport.ErrorCode(err) {
+				case "":
+					mu.Lock()
+					won = append(won, l)
+					mu.Unlock()
+				case custexport.CodeBusy:
+				default:
+					t.Errorf("%s racer %d: %v", principal, i, err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if len(won) != 1 {
+			t.Fatalf("%s: %d of 2 racers got the slot, want exactly 1", principal, len(won))
+		}
+		return won
+	}
+	for round := range 10 {
+		principal := fmt.Sprintf("user:%d", round)
+		first := race(principal)[0]
+		if err := db.ReleaseLease(ctx, first); err != nil {
+			t.Fatal(err)
+		}
+		second := race(principal)[0]
+		if second.Fence <= first.Fence {
+			t.Fatalf("%s: fence %d after %d", principal, second.Fence, first.Fence)
+		}
+	}
+	// Over an expired lease.
+	for round := range 10 {
+		principal := fmt.Sprintf("partner:%d", round)
+		if _, err := db.AcquireLease(ctx, principal, "crashed", -time.Second); err != nil {
+			t.Fatal(err)
+		}
+		race(principal)
+	}
+}
+
+func testExpiredLeaseIsTakenOverAndFenced(t *testing.T, db custexport.Database) {
+	ctx := t.Context()
+	dead, err := db.AcquireLease(ctx, "user:1", "crashed", -time.Second) // already expired
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := db.AcquireLease(ctx, "user:1", "new", time.Minute)
+	if err != nil {
+		t.Fatalf("an expired lease must be free: %v", err)
+	}
+	if live.Fence <= dead.Fence {
+		t.Errorf("the new holder's fence %d is not above the dead one's %d", live.Fence, dead.Fence)
+	}
+	if _, err := db.RenewLease(ctx, dead, time.Minute); custexport.ErrorCode(err) != custexport.CodeBusy {
+		t.Fatalf("the old holder's heartbeat must learn it lost the slot, got %v", err)
+	}
+	db.ReleaseLease(ctx, dead) // must not free the new holder's slot
+	if _, err := db.AcquireLease(ctx, "user:1", "third", time.Minute); custexport.ErrorCode(err) != custexport.CodeBusy {
+		t.Fatalf("a stale release freed the live lease %+v: %v", live, err)
+	}
+	if _, err := db.RenewLease(ctx, live, time.Minute); err != nil {
+		t.Fatalf("the live holder lost its lease: %v", err)
+	}
+}
+
+func testAccessLogChain(t *testing.T, db custexport.Database) {
+	ctx := t.Context()
+	if brk, n := verifyChain(t, db); brk != nil || n != 0 {
+		t.Fatalf("an empty log: %+v, %d entries", brk, n)
+	}
+	var prev string
+	for i, outcome := range []custexport.Outcome{custexport.OutcomeServed, custexport.OutcomeDenied, custexport.OutcomeBusy} {
+		e := &custexport.AccessEntry{
+			Principal: custexport.Principal{Kind: custexport.PrincipalPartner, ID: 7, Name: "Účetní"},
+			Channel:   custexport.ChannelURL, ClientIP: "192.0.2.1", UserAgent: "curl/8\r\nX-Injected: 1",
+			Format: custexport.FormatCSV, Outcome: outcome, Reason: "r" + string(rune('0'+i)), Rows: int64(i * 10),
+		}
+		if err := db.AppendAccess(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		if e.ID == 0 || e.PrevHash != prev || e.Hash == "" || e.Hash != e.ComputeHash() || e.At.IsZero() {
+			t.Fatalf("AppendAccess filled ID %d, PrevHash %q (want %q), Hash %q, At %v", e.ID, e.PrevHash, prev, e.Hash, e.At)
+		}
+		prev = e.Hash
+	}
+	p := &custexport.Partner{Name: "Sklad", LinkSalt: []byte("salt")}
+	if err := db.CreatePartner(ctx, p, operator); err != nil {
+		t.Fatal(err)
+	}
+	if brk, n := verifyChain(t, db); brk != nil || n != 4 {
+		t.Fatalf("an untouched log of %d entries fails: %+v", n, brk)
+	}
+	var events, agents int
+	for _, e := range accessLog(t, db) {
+		if e.Outcome == custexport.OutcomeEvent && strings.Contains(e.Reason, "Sklad") {
+			events++
+		}
+		if e.UserAgent == "curl/8\r\nX-Injected: 1" {
+			agents++
+		}
+	}
+	if events != 1 || agents != 3 {
+		t.Fatalf("partner events %d (want 1), user agents kept exactly %d (want 3)", events, agents)
+	}
+}
+
+// Every field of an entry is stored as given (times to the millisecond), and the hash read back
+// is the one computed over them.
+func testAccessEntryRoundTrip(t *testing.T, db custexport.Database) {
+	ctx := t.Context()
+	at := time.Date(2026, 2, 3, 4, 5, 6, 789_000_000, time.UTC)
+	in := custexport.AccessEntry{
+		At:        at.In(time.FixedZone("X", 3600)),
+		Principal: custexport.Principal{Kind: custexport.PrincipalUser, ID: 42, Name: "Šárka 😀 <b>"},
+		Channel:   custexport.ChannelAdmin, ClientIP: "2001:db8::1", UserAgent: "Mozilla/5.0 \"quoted\"",
+		Format: custexport.FormatXLSX, Encoding: custexport.EncodingWindows1250, Filter: "2024-01-01..2024-12-31",
+		Outcome: custexport.OutcomeFailed, Reason: "disk full\nsecond line", Rows: 1234567, Bytes: 9876543210,
+		Duration: 1500 * time.Millisecond, Replaced: 3,
+	}
+	e := in
+	if err := db.AppendAccess(ctx, &e); err != nil {
+		t.Fatal(err)
+	}
+	log := accessLog(t, db)
+	if len(log) != 1 {
+		t.Fatalf("%d entries, want 1", len(log))
+	}
+	got := log[0]
+	if !got.At.Equal(at) {
+		t.Errorf("At read back as %v, want %v", got.At, at)
+	}
+	got.At = in.At
+	want := in
+	want.ID, want.PrevHash, want.Hash = e.ID, "", e.Hash
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("entry read back:\n got %+v\nwant %+v", got, want)
+	}
+	if got.Hash != got.ComputeHash() {
+		t.Error("the hash read back does not match the entry read back")
+	}
+	// An At below the millisecond is stored, and hashed, to the millisecond.
+	e2 := custexport.AccessEntry{At: at.Add(time.Second + 123456*time.Nanosecond), Outcome: custexport.OutcomeServed}
+	if err := db.AppendAccess(ctx, &e2); err != nil {
+		t.Fatal(err)
+	}
+	// A request's User-Agent is stored as it came, whatever its bytes: NUL, bytes that are not
+	// UTF-8. (The other texts reach the log escaped, e.g. by %q in error messages.)
+	odd := custexport.AccessEntry{
+		At: at.Add(2 * time.Second), Principal: custexport.Principal{Kind: custexport.PrincipalPartner, ID: 9, Name: "oddname"},
+		Channel: custexport.ChannelURL, ClientIP: "192.0.2.7", UserAgent: "agent \xff\xfe\x00 \xc3( \x7f",
+		Outcome: custexport.OutcomeBadRequest, Reason: `dateFrom: "\x00\xff" is not a valid date`,
+	}
+	e3 := odd
+	if err := db.AppendAccess(ctx, &e3); err != nil {
+		t.Fatalf("appending an entry with NUL and non-UTF-8 bytes: %v", err)
+	}
+	log = accessLog(t, db)
+	if len(log) != 3 {
+		t.Fatalf("%d entries, want 3", len(log))
+	}
+	got = log[2]
+	got.At = odd.At
+	want = odd
+	want.ID, want.PrevHash, want.Hash = e3.ID, e2.Hash, e3.Hash
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("entry with odd bytes read back:\n got %#v\nwant %#v", got, want)
+	}
+	if brk, n := verifyChain(t, db); brk != nil || n != 3 {
+		t.Fatalf("%d entries verify with break %+v", n, brk)
+	}
+	if n, err := db.CountAccess(ctx, custexport.AccessQuery{Principal: "oddname"}); err != nil || n != 1 {
+		t.Errorf("CountAccess of the odd principal = %d, %v", n, err)
+	}
+}
+
+func testAccessEntriesSince(t *testing.T, db custexport.Database) {
+	ctx := t.Context()
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		if err := db.AppendAccess(ctx, &custexport.AccessEntry{At: base.Add(time.Duration(i) * time.Hour), Outcome: custexport.OutcomeServed, Rows: int64(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rows []int64
+	err := db.AccessEntries(ctx, base.Add(2*time.Hour), func(e *custexport.AccessEntry) error {
+		rows = append(rows, e.Rows)
+		return nil
+	})
+	if err != nil || !reflect.DeepEqual(rows, []int64{2, 3, 4}) {
+		t.Fatalf("entries at or after the third: %v, %v; want [2 3 4] oldest first", rows, err)
+	}
+	stop := fmt.Errorf("stop")
+	n := 0
+	err = db.AccessEntries(ctx, time.Time{}, func(*custexport.AccessEntry) error { n++; return stop })
+	if err != stop || n != 1 {
+		t.Fatalf("AccessEntries returned %v after %d calls, want the callback's error after 1", err, n)
+	}
+}
+
+// Appends from many goroutines at once form one chain without forks.
+func testConcurrentAppends(t *testing.T, db custexport.Database) {
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for j := range 5 {
+				e := &custexport.AccessEntry{Outcome: custexport.OutcomeServed, Reason: fmt.Sprintf("%d/%d", i, j)}
+				if err := db.AppendAccess(ctx, e); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if brk, n := verifyChain(t, db); brk != nil || n != 40 {
+		t.Fatalf("40 concurrent appends: %d entries, break %+v", n, brk)
+	}
+	seen := map[string]bool{}
+	for _, e := range accessLog(t, db) {
+		if seen[e.PrevHash] {
+			t.Fatalf("two entries follow %q: the chain forked", e.PrevHash)
+		}
+		seen[e.PrevHash] = true
+	}
+}
+
+func testPartnerLifecycle(t *testing.T, db custexport.Database) {
+	ctx := t.Context()
+	if ps, err := db.Partners(ctx); err != nil || len(ps) != 0 {
+		t.Fatalf("a new store lists partners %+v, %v", ps, err)
+	}
+	before := time.Now().Add(-time.Second)
+	p := &custexport.Partner{Name: "Účetnictví", Note: "Pohoda", ValidUntil: custexport.Date{Year: 2027, Month: 1, Day: 31}, LinkSalt: []byte("s1")}
+	if err := db.CreatePartner(ctx, p, operator); err != nil {
+		t.Fatal(err)
+	}
+	if p.ID == 0 || p.CreatedAt.Before(before) || p.CreatedAt.After(time.Now().Add(time.Second)) {
+		t.Fatalf("CreatePartner filled %+v", p)
+	}
+	if err := db.CreatePartner(ctx, &custexport.Partner{LinkSalt: []byte("x")}, operator); custexport.ErrorCode(err) != custexport.CodeInvalid {
+		t.Fatalf("a nameless partner: %v", err)
+	}
+	got, err := db.Partner(ctx, p.ID)
+	if err != nil || got.Name != p.Name || got.Note != p.Note || got.ValidUntil != p.ValidUntil || string(got.LinkSalt) != "s1" ||
+		!got.CreatedAt.Equal(p.CreatedAt) || !got.LastUsedAt.IsZero() {
+		t.Fatalf("Partner = %+v, %v; want %+v", got, err, p)
+	}
+	if _, err := db.Partner(ctx, p.ID+1000); custexport.ErrorCode(err) != custexport.CodeNotFound {
+		t.Fatalf("an unknown partner: %v", err)
+	}
+	if err := db.RegeneratePartner(ctx, p.ID, []byte("s2"), operator); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Partner(ctx, p.ID); string(got.LinkSalt) != "s2" {
+		t.Fatal("regenerate did not replace the salt")
+	}
+	if err := db.SetPartnerValidUntil(ctx, p.ID, custexport.Date{}, operator); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.TouchPartner(ctx, p.ID, time.UnixMilli(1700000000000)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Partner(ctx, p.ID); !got.ValidUntil.IsZero() || got.LastUsedAt.UnixMilli() != 1700000000000 {
+		t.Fatalf("after expiry change and touch: %+v", got)
+	}
+	second := &custexport.Partner{Name: "Sklad", LinkSalt: []byte("t1")}
+	if err := db.CreatePartner(ctx, second, operator); err != nil {
+		t.Fatal(err)
+	}
+	if ps, err := db.Partners(ctx); err != nil || len(ps) != 2 || ps[0].ID != p.ID || ps[1].ID != second.ID || string(ps[0].LinkSalt) != "s2" {
+		t.Fatalf("Partners = %+v, %v; want both, by id", ps, err)
+	}
+	if err := db.DeletePartner(ctx, p.ID, operator); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Partner(ctx, p.ID); custexport.ErrorCode(err) != custexport.CodeNotFound {
+		t.Fatalf("a deleted partner is still found: %v", err)
+	}
+	if ps, _ := db.Partners(ctx); len(ps) != 1 || ps[0].ID != second.ID {
+		t.Fatalf("after delete Partners = %+v", ps)
+	}
+	if err := db.DeletePartner(ctx, p.ID, operator); custexport.ErrorCode(err) != custexport.CodeNotFound {
+		t.Fatalf("deleting twice: %v", err)
+	}
+	for what, err := range map[string]error{
+		"regenerating": db.RegeneratePartner(ctx, p.ID, []byte("s9"), operator),
+		"changing":     db.SetPartnerValidUntil(ctx, p.ID, custexport.Date{Year: 2030, Month: 1, Day: 1}, operator),
+	} {
+		if custexport.ErrorCode(err) != custexport.CodeNotFound {
+			t.Errorf("%s a deleted partner: %v, want not found", what, err)
+		}
+	}
+	next := &custexport.Partner{Name: "Nový", LinkSalt: []byte("s3")}
+	if err := db.CreatePartner(ctx, next, operator); err != nil {
+		t.Fatal(err)
+	}
+	if next.ID == p.ID {
+		t.Fatal("a new partner reused a deleted partner's id")
+	}
+	var events []string
+	for _, e := range accessLog(t, db) {
+		if e.Outcome != custexport.OutcomeEvent || e.Principal != operator || e.Channel != custexport.ChannelCLI {
+			t.Errorf("partner event %+v", e)
+		}
+		events = append(events, e.Reason)
+	}
+	if len(events) != 6 {
+		t.Fatalf("logged partner events %q, want create, regenerate, expiry, create, delete, create (refused changes log nothing)", events)
+	}
+	if strings.Contains(strings.Join(events, " "), "s2") {
+		t.Error("a link salt reached the access log")
+	}
+}
+
+// DeleteAccessBefore removes the old entries only; the entries kept still verify from the first
+// one kept, and entries appended afterwards continue the chain.
+func testRetention(t *testing.T, db custexport.Database) {
+	ctx := t.Context()
+	old := time.Now().Add(-500 * 24 * time.Hour)
+	for i := range 6 {
+		at := old.Add(time.Duration(i) * time.Minute)
+		if i >= 3 {
+			at = time.Now()
+		}
+		if err := db.AppendAccess(ctx, &custexport.AccessEntry{At: at, Outcome: custexport.OutcomeServed, Rows: int64(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := db.DeleteAccessBefore(ctx, time.Now().Add(-400*24*time.Hour))
+	if err != nil || n != 3 {
+		t.Fatalf("deleted %d, %v; want the 3 old entries", n, err)
+	}
+	var v custexport.ChainVerifier
+	var rows []int64
+	err = db.AccessEntries(ctx, time.Time{}, func(e *custexport.AccessEntry) error {
+		if brk := v.Check(e); brk != nil {
+			t.Errorf("entry %d %s", brk.ID, brk.Reason)
+		}
+		rows = append(rows, e.Rows)
+		return nil
+	})
+	if err != nil || v.Checked != 3 || !reflect.DeepEqual(rows, []int64{3, 4, 5}) {
+		t.Fatalf("verified %d entries %v after retention, %v; want the 3 recent ones", v.Checked, rows, err)
+	}
+	// The log goes on after retention.
+	if err := db.AppendAccess(ctx, &custexport.AccessEntry{Outcome: custexport.OutcomeDenied, Rows: 6}); err != nil {
+		t.Fatal(err)
+	}
+	if brk, n := verifyChain(t, db); brk != nil || n != 4 {
+		t.Fatalf("after retention and one more entry: %d verified, break %+v", n, brk)
+	}
+	if n, err := db.DeleteAccessBefore(ctx, time.Now().Add(-400*24*time.Hour)); err != nil || n != 0 {
+		t.Fatalf("a second retention run deleted %d, %v; want 0", n, err)
+	}
+	// Removing every entry leaves an empty log that starts a new chain.
+	if n, err := db.DeleteAccessBefore(ctx, time.Now().Add(time.Hour)); err != nil || n != 4 {
+		t.Fatalf("deleting everything: %d, %v; want 4", n, err)
+	}
+	if err := db.AppendAccess(ctx, &custexport.AccessEntry{Outcome: custexport.OutcomeServed, Rows: 7}); err != nil {
+		t.Fatal(err)
+	}
+	if brk, n := verifyChain(t, db); brk != nil || n != 1 {
+		t.Fatalf("a log emptied by retention: %d verified, break %+v", n, brk)
+	}
+}
