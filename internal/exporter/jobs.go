@@ -5,23 +5,43 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/custexport/custexport"
 )
 
+// FileStore keeps the files of finished admin export jobs: a local directory (package
+// dirfiles, the default) or an S3-compatible bucket shared by every instance (package
+// s3files). Names are plain file names such as JobFileName gives: no slashes, no leading dot.
+//
+// It uses only standard types, so a store's package need not import this one.
+type FileStore interface {
+	// Put stores the file called name with what write writes to w. The file becomes visible
+	// under name only once write has returned nil and everything is stored; when write (or
+	// the store) fails, or ctx ends, Put returns the error and leaves nothing under name.
+	// Writes to w may fail once the store has failed; write should return that error.
+	Put(ctx context.Context, name string, write func(w io.Writer) error) error
+	// Open opens a stored file for reading, with its size in bytes. The content is seekable,
+	// so a download can serve ranges. A missing file gives an error for which
+	// errors.Is(err, fs.ErrNotExist) holds.
+	Open(ctx context.Context, name string) (io.ReadSeekCloser, int64, error)
+	// Remove deletes a stored file; a missing file is not an error.
+	Remove(ctx context.Context, name string) error
+	// CleanPartial deletes what Puts cut short by a crash left behind (partial files,
+	// unfinished uploads), when started before the given time.
+	CleanPartial(ctx context.Context, before time.Time) error
+}
+
 // Jobs runs the admin UI's export jobs: each in the background under its user's slot, into a
-// file in Dir that is kept for custexport.JobFileLifetime. The job's row in the JobStore is
+// file in Files that is kept for custexport.JobFileLifetime. The job's row in the JobStore is
 // what every tab (and every instance) shows.
 type Jobs struct {
 	Engine *Engine
 	Store  custexport.JobStore
-	Dir    string // where the files are kept; made when missing
+	Files  FileStore // where the finished files are kept; shared by every instance that shares Store
 	Logger *slog.Logger
 	// ProgressEvery is how often a running job writes its progress (default 250 ms); each write
 	// is also the job's heartbeat.
@@ -38,9 +58,6 @@ const staleAfter = time.Minute
 // running), records the job and runs it in the background on base, which should live as long
 // as the server. It returns the new job.
 func (js *Jobs) Start(ctx, base context.Context, req Request, userID int64) (*custexport.ExportJob, error) {
-	if err := os.MkdirAll(js.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("jobs directory: %w", err)
-	}
 	slot, err := js.Engine.Begin(ctx, req)
 	if err != nil {
 		return nil, err
@@ -96,38 +113,37 @@ func (js *Jobs) run(ctx context.Context, job *custexport.ExportJob, slot *Slot) 
 	if err := js.Store.FinishJob(finishCtx, job); err != nil {
 		js.logger().Error("recording the end of an export job", "job", job.ID, "err", err)
 		if file != "" {
-			os.Remove(filepath.Join(js.Dir, file))
+			if err := js.Files.Remove(finishCtx, file); err != nil {
+				js.logger().Warn("deleting the file of an unrecorded export job", "job", job.ID, "file", file, "err", err)
+			}
 		}
 	}
 }
 
-// write exports into a temporary file and renames it to its final name only when complete.
+// write exports into the job's file, which the FileStore makes visible only when complete.
 func (js *Jobs) write(ctx context.Context, job *custexport.ExportJob, slot *Slot, progress *Progress) (Result, string, error) {
-	tmp, err := os.CreateTemp(js.Dir, fmt.Sprintf("job-%d-*.part", job.ID))
-	if err != nil {
-		slot.Release(ctx)
-		return Result{}, "", err
-	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
-	buf := bufio.NewWriterSize(tmp, 256<<10)
-	res, err := slot.Export(ctx, buf, progress)
-	if err == nil {
-		err = buf.Flush()
-	}
-	if closeErr := tmp.Close(); err == nil {
-		err = closeErr
-	}
-	if err != nil {
-		return res, "", err
-	}
 	name := JobFileName(job)
-	if err := os.Rename(tmp.Name(), filepath.Join(js.Dir, name)); err != nil {
+	var res Result
+	exported := false
+	err := js.Files.Put(ctx, name, func(w io.Writer) error {
+		exported = true
+		buf := bufio.NewWriterSize(w, 256<<10)
+		var err error
+		if res, err = slot.Export(ctx, buf, progress); err != nil {
+			return err
+		}
+		return buf.Flush()
+	})
+	if !exported { // the store failed before the export began: the slot is still taken
+		slot.Release(ctx)
+	}
+	if err != nil {
 		return res, "", err
 	}
 	return res, name, nil
 }
 
-// JobFileName is the name of a finished job's file in the jobs directory.
+// JobFileName is the name of a finished job's file in the FileStore.
 func JobFileName(job *custexport.ExportJob) string {
 	return fmt.Sprintf("job-%d.%s", job.ID, job.Options.Format)
 }
@@ -168,19 +184,13 @@ func (js *Jobs) Clean(ctx context.Context, now time.Time) error {
 		if j.File == "" {
 			continue
 		}
-		if err := os.Remove(filepath.Join(js.Dir, j.File)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := js.Files.Remove(ctx, j.File); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	// A partial file older than a running job could be is left by a crashed process.
-	entries, _ := os.ReadDir(js.Dir)
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".part") {
-			continue
-		}
-		if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > custexport.JobFileLifetime {
-			os.Remove(filepath.Join(js.Dir, e.Name()))
-		}
+	if err := js.Files.CleanPartial(ctx, now.Add(-custexport.JobFileLifetime)); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

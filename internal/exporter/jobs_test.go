@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/dirfiles"
 	"github.com/custexport/custexport/internal/sample"
 	"github.com/custexport/custexport/internal/sqlite"
 )
@@ -21,8 +22,11 @@ func newJobs(t *testing.T) (*Jobs, *sqlite.DB, *custexport.User) {
 	if err := db.AddUser(context.Background(), u, custexport.Principal{Kind: custexport.PrincipalOperator}); err != nil {
 		t.Fatal(err)
 	}
-	return &Jobs{Engine: e, Store: db, Dir: filepath.Join(t.TempDir(), "jobs")}, db, u
+	return &Jobs{Engine: e, Store: db, Files: dirfiles.New(filepath.Join(t.TempDir(), "jobs"))}, db, u
 }
+
+// jobsDir is the directory of the test's jobs.
+func jobsDir(js *Jobs) string { return js.Files.(*dirfiles.Store).Dir() }
 
 func adminRequest(u *custexport.User) Request {
 	return Request{Principal: u.Principal(), Channel: custexport.ChannelAdmin, ClientIP: "192.0.2.9",
@@ -48,7 +52,7 @@ func TestJobWritesItsFile(t *testing.T) {
 	if got.State != custexport.JobDone || got.RowsDone != want || got.RowsTotal != want || got.Percent() != 100 || got.File == "" {
 		t.Fatalf("job after the export: %+v, want done with %d rows and a file", got, want)
 	}
-	data, err := os.ReadFile(filepath.Join(js.Dir, got.File))
+	data, err := os.ReadFile(filepath.Join(jobsDir(js), got.File))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +68,7 @@ func TestJobWritesItsFile(t *testing.T) {
 	if got := outcomes(t, db); got[len(got)-1] != "served:"+u.Principal().Key()+":" {
 		t.Fatalf("access log: %v", got)
 	}
-	if leftovers, _ := filepath.Glob(filepath.Join(js.Dir, "*.part")); len(leftovers) != 0 {
+	if leftovers, _ := filepath.Glob(filepath.Join(jobsDir(js), "*.part")); len(leftovers) != 0 {
 		t.Fatalf("partial files left: %v", leftovers)
 	}
 }
@@ -114,7 +118,7 @@ func TestJobCleanUp(t *testing.T) {
 	if j, _ := db.Job(ctx, job.ID); j.State != custexport.JobExpired {
 		t.Fatalf("job a day later: %s, want expired", j.State)
 	}
-	if _, err := os.Stat(filepath.Join(js.Dir, done.File)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(jobsDir(js), done.File)); !os.IsNotExist(err) {
 		t.Fatalf("the expired job's file still exists: %v", err)
 	}
 	if j, _ := db.Job(ctx, stale.ID); j.State != custexport.JobFailed || j.Error == "" {

@@ -2,11 +2,12 @@ package web
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -364,13 +365,17 @@ func (a *Admin) handleJobDownload(w http.ResponseWriter, r *http.Request, u *cus
 		a.fail(w, r, u, err)
 		return
 	}
-	var f *os.File
+	var f io.ReadSeekCloser
 	if j.State == custexport.JobDone {
-		f, err = os.Open(filepath.Join(a.Jobs.Dir, j.File))
+		f, _, err = a.Jobs.Files.Open(r.Context(), j.File)
 	}
-	if j.State != custexport.JobDone || err != nil {
+	if j.State != custexport.JobDone || errors.Is(err, fs.ErrNotExist) {
 		// Expired (or its file gone): say so, rather than a bare 404.
 		a.render(w, r, http.StatusGone, "message", &page{User: u, Nav: "export", Error: l.T("job.expired")})
+		return
+	}
+	if err != nil { // the file store is unreachable: not the same as expired
+		a.fail(w, r, u, err)
 		return
 	}
 	defer f.Close()
@@ -381,6 +386,9 @@ func (a *Admin) handleJobDownload(w http.ResponseWriter, r *http.Request, u *cus
 	h.Set("Content-Type", j.Options.Format.ContentType(j.Options.Encoding))
 	h.Set("Content-Disposition", `attachment; filename="`+j.Options.Format.FileName(j.EndedAt, a.Location)+`"`)
 	h.Set("Cache-Control", "no-store")
+	// A large file from a remote store can take longer than the server's write timeout, which
+	// is for pages; a download must not be cut by it (SPEC section 12).
+	http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	http.ServeContent(w, r, "", j.EndedAt, f)
 }
 

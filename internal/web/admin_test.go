@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/dirfiles"
 	"github.com/custexport/custexport/internal/exporter"
 	"github.com/custexport/custexport/internal/password"
 	"github.com/custexport/custexport/internal/sqlite"
@@ -37,7 +38,7 @@ func newAdminFixture(t *testing.T, n int, publicURL string) *adminFixture {
 	f := startFixture(t, n, func(s *Server, db *sqlite.DB) {
 		af.admin = &Admin{
 			Store: db, Engine: s.Engine, Signer: s.Signer, Clients: s.Clients, Location: s.Location, Logger: s.Logger,
-			Jobs:      &exporter.Jobs{Engine: s.Engine, Store: db, Dir: filepath.Join(t.TempDir(), "jobs")},
+			Jobs:      &exporter.Jobs{Engine: s.Engine, Store: db, Files: dirfiles.New(filepath.Join(t.TempDir(), "jobs"))},
 			PublicURL: publicURL, Lifetime: custexport.SessionLifetime{Idle: 30 * time.Minute, MaxAge: 12 * time.Hour},
 			VerifyPassword: password.Verify, VerifyDummy: password.VerifyDummy, JobContext: jobCtx,
 			CheckPassword: password.Check, HashPassword: password.Hash, MinPasswordLength: password.MinLength,
@@ -268,7 +269,7 @@ func TestExportJobPages(t *testing.T) {
 	if resp.StatusCode != http.StatusGone || !strings.Contains(body, "vypršel") {
 		t.Fatalf("expired job file: %d", resp.StatusCode)
 	}
-	if files, _ := os.ReadDir(af.admin.Jobs.Dir); len(files) != 0 {
+	if files, _ := os.ReadDir(af.admin.Jobs.Files.(*dirfiles.Store).Dir()); len(files) != 0 {
 		t.Fatalf("files left in the jobs directory: %d", len(files))
 	}
 }
