@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/custexport/custexport/internal/postgres"
 	"github.com/custexport/custexport/internal/sqlite"
 )
 
@@ -23,6 +24,10 @@ func runMigrate(ctx context.Context, args []string, io *stdio, getenv func(strin
 	if applied := db.AppliedMigrations(); len(applied) > 0 {
 		fmt.Fprintf(io.out, "applied migrations %v\n", applied)
 	}
-	fmt.Fprintf(io.out, "database %s is at schema version %d\n", db.Path(), sqlite.LatestVersion())
+	latest := sqlite.LatestVersion()
+	if _, ok := db.(*postgres.DB); ok {
+		latest = postgres.LatestVersion()
+	}
+	fmt.Fprintf(io.out, "database %s is at schema version %d\n", db.Describe(), latest)
 	return nil
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/clientip"
 	"github.com/custexport/custexport/internal/linksign"
-	"github.com/custexport/custexport/internal/sqlite"
 )
 
 func init() {
@@ -397,7 +396,7 @@ func runPartnerRegenerate(ctx context.Context, name string, args []string, io *s
 	if err != nil {
 		return err
 	}
-	return withPartner(ctx, cfg, id, func(db *sqlite.DB, p *custexport.Partner) error {
+	return withPartner(ctx, cfg, id, func(db database, p *custexport.Partner) error {
 		if err := db.RegeneratePartner(ctx, id, salt, operatorPrincipal(getenv)); err != nil {
 			return err
 		}
@@ -417,7 +416,7 @@ func runPartnerDelete(ctx context.Context, name string, args []string, io *stdio
 	if err != nil {
 		return err
 	}
-	return withPartner(ctx, cfg, id, func(db *sqlite.DB, p *custexport.Partner) error {
+	return withPartner(ctx, cfg, id, func(db database, p *custexport.Partner) error {
 		if err := db.DeletePartner(ctx, id, operatorPrincipal(getenv)); err != nil {
 			return err
 		}
@@ -448,7 +447,7 @@ func runPartnerExpire(ctx context.Context, name string, args []string, io *stdio
 	if err != nil {
 		return err
 	}
-	return withPartner(ctx, cfg, id, func(db *sqlite.DB, p *custexport.Partner) error {
+	return withPartner(ctx, cfg, id, func(db database, p *custexport.Partner) error {
 		if err := db.SetPartnerValidUntil(ctx, id, until, operatorPrincipal(getenv)); err != nil {
 			return err
 		}
@@ -468,7 +467,7 @@ func runPartnerExpire(ctx context.Context, name string, args []string, io *stdio
 
 // withPartner opens the store, loads the live partner id (exit 1, "partner N does not exist",
 // when there is none) and runs fn.
-func withPartner(ctx context.Context, cfg *storeConfig, id int64, fn func(*sqlite.DB, *custexport.Partner) error) error {
+func withPartner(ctx context.Context, cfg *storeConfig, id int64, fn func(database, *custexport.Partner) error) error {
 	db, err := cfg.open(ctx)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/seed"
+	"github.com/custexport/custexport/internal/sqlite"
 )
 
 // seedReference is the "now" that seeded registration dates count back from. It is fixed, not
@@ -38,17 +39,21 @@ func runSeed(ctx context.Context, args []string, io *stdio, getenv func(string) 
 		return err
 	}
 	if n > 0 {
-		return fmt.Errorf("database %s already holds %d customers; seed fills only an empty database", db.Path(), n)
+		return fmt.Errorf("database %s already holds %d customers; seed fills only an empty database", db.Describe(), n)
 	}
-	db.UseBulkWriteCache(64 << 10) // more gains nothing; 256 MiB exceeds what ncruces gives a connection
+	if lite, ok := db.(*sqlite.DB); ok {
+		lite.UseBulkWriteCache(64 << 10) // more gains nothing; 256 MiB exceeds what ncruces gives a connection
+	}
 	start := time.Now()
 	if err := seedCustomers(ctx, db, *count, *seedValue); err != nil {
 		return err
 	}
-	if err := db.Checkpoint(ctx); err != nil {
-		return err
+	if lite, ok := db.(*sqlite.DB); ok {
+		if err := lite.Checkpoint(ctx); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(io.err, "seeded %d customers (seed %d) into %s in %s\n", *count, *seedValue, db.Path(), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(io.err, "seeded %d customers (seed %d) into %s in %s\n", *count, *seedValue, db.Describe(), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -17,7 +17,6 @@ import (
 	"github.com/custexport/custexport/internal/exporter"
 	"github.com/custexport/custexport/internal/linksign"
 	"github.com/custexport/custexport/internal/password"
-	"github.com/custexport/custexport/internal/sqlite"
 	"github.com/custexport/custexport/internal/web"
 )
 
@@ -34,6 +33,7 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 	demo := fs.Bool("demo", false, "on an empty database: seed demo customers and a demo partner, and print sample links")
 	shutdownWait := fs.Duration("shutdown-timeout", 30*time.Second, "how long running exports may finish after a stop signal")
 	retention := fs.Duration("log-retention", envDuration(getenv, "CUSTEXPORT_LOG_RETENTION", 400*24*time.Hour), "how long access-log entries are kept (env CUSTEXPORT_LOG_RETENTION)")
+	files := registerFileFlags(fs, getenv)
 	leaseTTL := fs.Duration("lease-ttl", envDuration(getenv, "CUSTEXPORT_LEASE_TTL", 0), "how long a crashed instance's export slot stays taken (env CUSTEXPORT_LEASE_TTL; default 30s)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -54,6 +54,10 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 	}
 	defer db.Close()
 	signer, err := loadSigner(&cfg, getenv)
+	if err != nil {
+		return err
+	}
+	fileStore, filesWhere, err := files.open(ctx, cfg.dataDir)
 	if err != nil {
 		return err
 	}
@@ -93,7 +97,7 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 	// Exports run on baseCtx, which outlives the stop signal by the shutdown timeout: running
 	// downloads and admin jobs may finish, and are cancelled (freeing their slots) only after
 	// that.
-	jobs := &exporter.Jobs{Engine: engine, Store: db, Dir: filepath.Join(cfg.dataDir, "jobs"), Logger: logger}
+	jobs := &exporter.Jobs{Engine: engine, Store: db, Files: fileStore, Logger: logger}
 	server.Admin = &web.Admin{
 		Store: db, Jobs: jobs, Engine: engine, Signer: signer, Clients: server.Clients, Location: loc,
 		Logger: logger, PublicURL: base, Lifetime: sessionLifetime,
@@ -116,7 +120,7 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	go pruneAccessLog(baseCtx, db, *retention, logger)
-	logger.Info("listening", "addr", listener.Addr().String(), "public_url", base, "database", db.Path())
+	logger.Info("listening", "addr", listener.Addr().String(), "public_url", base, "database", db.Describe(), "files", filesWhere)
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(listener) }()
 
@@ -156,7 +160,7 @@ var sessionLifetime = custexport.SessionLifetime{Idle: 30 * time.Minute, MaxAge:
 
 // cleanSessions deletes ended sessions hourly; they are refused anyway, this only keeps the
 // table small.
-func cleanSessions(ctx context.Context, db *sqlite.DB, logger *slog.Logger) {
+func cleanSessions(ctx context.Context, db database, logger *slog.Logger) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
@@ -173,7 +177,7 @@ func cleanSessions(ctx context.Context, db *sqlite.DB, logger *slog.Logger) {
 
 // pruneAccessLog deletes entries older than the retention at start and then daily. The oldest
 // entry left anchors the hash chain, so `log verify` still checks everything that remains.
-func pruneAccessLog(ctx context.Context, db *sqlite.DB, retention time.Duration, logger *slog.Logger) {
+func pruneAccessLog(ctx context.Context, db database, retention time.Duration, logger *slog.Logger) {
 	tick := time.NewTicker(24 * time.Hour)
 	defer tick.Stop()
 	for {
@@ -216,7 +220,7 @@ const demoAdmin = "admin"
 
 // prepareDemoAdmin creates the admin user with a generated password, printed this once; a
 // later --demo start on the same data only says that the user exists.
-func prepareDemoAdmin(ctx context.Context, io *stdio, db *sqlite.DB, base string) error {
+func prepareDemoAdmin(ctx context.Context, io *stdio, db database, base string) error {
 	login := strings.TrimSuffix(base, "/") + "/login"
 	if _, err := db.UserByName(ctx, demoAdmin); err == nil {
 		fmt.Fprintf(io.out, "Admin UI: %s  user %q (its password was printed when it was created;\n  set a new one with: custexport user passwd %s)\n\n", login, demoAdmin, demoAdmin)
@@ -239,7 +243,7 @@ const demoSince = "2025-01-01"
 
 // prepareDemo seeds an empty database, makes sure a demo partner exists, and prints a working
 // link for each format.
-func prepareDemo(ctx context.Context, io *stdio, db *sqlite.DB, signer *linksign.Signer, base string) error {
+func prepareDemo(ctx context.Context, io *stdio, db database, signer *linksign.Signer, base string) error {
 	n, err := db.CountCustomers(ctx)
 	if err != nil {
 		return err

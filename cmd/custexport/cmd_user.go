@@ -18,7 +18,6 @@ import (
 
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/password"
-	"github.com/custexport/custexport/internal/sqlite"
 )
 
 // userSynopses are the user subcommands' command lines, for the help texts.
@@ -274,7 +273,7 @@ func runUserPasswd(ctx context.Context, name string, args []string, io *stdio, g
 	if err := pf.check(); err != nil {
 		return err
 	}
-	return withUser(ctx, cfg, userName, func(db *sqlite.DB, u *custexport.User) error {
+	return withUser(ctx, cfg, userName, func(db database, u *custexport.User) error {
 		pw, err := pf.newPassword(ctx, io, u.Name)
 		if err != nil {
 			return err
@@ -298,7 +297,7 @@ func runUserDelete(ctx context.Context, name string, args []string, io *stdio, g
 	if err != nil {
 		return err
 	}
-	return withUser(ctx, cfg, userName, func(db *sqlite.DB, u *custexport.User) error {
+	return withUser(ctx, cfg, userName, func(db database, u *custexport.User) error {
 		if err := db.DeleteUser(ctx, u.ID, operatorPrincipal(getenv)); err != nil {
 			return err
 		}
@@ -309,7 +308,7 @@ func runUserDelete(ctx context.Context, name string, args []string, io *stdio, g
 
 // withUser opens the store, finds the user by name whatever its letter case (exit 1, "user …
 // does not exist", when there is none) and runs fn.
-func withUser(ctx context.Context, cfg *storeConfig, name string, fn func(*sqlite.DB, *custexport.User) error) error {
+func withUser(ctx context.Context, cfg *storeConfig, name string, fn func(database, *custexport.User) error) error {
 	db, err := cfg.open(ctx)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/csvfile"
 	"github.com/custexport/custexport/internal/exporter"
+	"github.com/custexport/custexport/internal/postgres"
 	"github.com/custexport/custexport/internal/sqlite"
 	"github.com/custexport/custexport/internal/xlsxfile"
 	"github.com/custexport/custexport/internal/xmlfile"
@@ -26,12 +27,16 @@ var errHelpShown = errors.New("help shown")
 type storeConfig struct {
 	dataDir  string
 	db       string
+	dbRead   string
+	dbWait   time.Duration
 	timezone string
 }
 
 func (c *storeConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.dataDir, "data-dir", envOr(getenv, "CUSTEXPORT_DATA_DIR", "./data"), "data directory (env CUSTEXPORT_DATA_DIR)")
-	fs.StringVar(&c.db, "db", getenv("CUSTEXPORT_DB"), "database file (env CUSTEXPORT_DB; default DATA-DIR/custexport.db)")
+	fs.StringVar(&c.db, "db", getenv("CUSTEXPORT_DB"), "SQLite database file, or a postgres:// URL (env CUSTEXPORT_DB; default DATA-DIR/custexport.db)")
+	fs.DurationVar(&c.dbWait, "db-wait", envDuration(getenv, "CUSTEXPORT_DB_WAIT", 30*time.Second), "how long to retry an unreachable PostgreSQL server at start (env CUSTEXPORT_DB_WAIT)")
+	fs.StringVar(&c.dbRead, "db-read", getenv("CUSTEXPORT_DB_READ"), "postgres:// URL of a read replica that exports read from (env CUSTEXPORT_DB_READ)")
 	fs.StringVar(&c.timezone, "timezone", envOr(getenv, "CUSTEXPORT_TIMEZONE", "Europe/Prague"), "the shop's time zone (env CUSTEXPORT_TIMEZONE)")
 }
 
@@ -57,9 +62,24 @@ func (c *storeConfig) dbPath() string {
 	return filepath.Join(c.dataDir, "custexport.db")
 }
 
-// open opens the SQLite database, creating the data directory (private to the shop: mode 0700)
-// when the default location is used.
-func (c *storeConfig) open(ctx context.Context) (*sqlite.DB, error) {
+// database is a store as main uses it: either store, with the migrations its opening applied.
+type database interface {
+	custexport.Database
+	AppliedMigrations() []int
+}
+
+// open opens the PostgreSQL database --db names, or else the SQLite file, creating the data
+// directory (private to the shop: mode 0700) when the default location is used.
+func (c *storeConfig) open(ctx context.Context) (database, error) {
+	if postgres.IsDSN(c.db) {
+		if c.dbRead != "" && !postgres.IsDSN(c.dbRead) {
+			return nil, usagef("--db-read: expected a postgres:// URL")
+		}
+		return postgres.Open(ctx, c.db, postgres.Options{ReadDSN: c.dbRead, ConnectFor: c.dbWait})
+	}
+	if c.dbRead != "" {
+		return nil, usagef("--db-read needs a PostgreSQL --db: a SQLite file has no replica")
+	}
 	path := c.dbPath()
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
@@ -99,7 +119,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 // newEngine wires the export engine to the store.
-func newEngine(db *sqlite.DB, loc *time.Location) *exporter.Engine {
+func newEngine(db database, loc *time.Location) *exporter.Engine {
 	host, _ := os.Hostname()
 	return &exporter.Engine{
 		Store:    db,

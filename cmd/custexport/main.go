@@ -48,6 +48,7 @@ var commands = map[string]command{
 	"import":  {"apply an edited customer CSV (the export's round trip) in one transaction", runImport},
 	"seed":    {"fill an empty database with realistic, deterministic demo customers", runSeed},
 	"migrate": {"bring the database schema up to date", runMigrate},
+	"copy":    {"copy a SQLite shop into an empty PostgreSQL database (scaling out)", runCopy},
 	"user":    {"manage the admin users of the admin UI and their passwords", runUser},
 }
 
