@@ -28,6 +28,10 @@ type config struct {
 	excelizeRuns                int
 	skipExcelize, skipProduct   bool
 	skipServer                  bool
+	skipPostgres                bool
+	pg, pgBench                 string // the server's maintenance database and the bench database
+	pgErr                       error  // why the PostgreSQL measures cannot run (see preparePostgres)
+	pgVersion                   string
 	keep                        bool
 	settle                      time.Duration
 	mainRoot                    string // the product's module root, for building the binary
@@ -45,6 +49,8 @@ func main() {
 	flag.IntVar(&c.excelizeRuns, "excelize-runs", 1, "runs of the excelize anchor, which takes longer than all the others together")
 	flag.BoolVar(&c.skipExcelize, "skip-excelize", false, "leave out the excelize anchor (quick local iterations only: its target then shows n/a)")
 	flag.BoolVar(&c.skipServer, "skip-server", false, "leave out the URL measures (first byte, 16 concurrent partner downloads)")
+	flag.StringVar(&c.pg, "pg", envOr("CUSTEXPORT_BENCH_PG", defaultPG), "`DSN` (postgres://…) of the PostgreSQL server's maintenance database; the harness keeps database "+pgBenchDB+" there (env CUSTEXPORT_BENCH_PG)")
+	flag.BoolVar(&c.skipPostgres, "skip-postgres", false, "leave out the PostgreSQL measures (psql \\copy anchors, PostgreSQL CSV export and import)")
 	flag.BoolVar(&c.skipProduct, "skip-product", false, "measure the anchors only (to check the harness on a data set made by hand)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the last output file of each measure in the out directory for inspection")
 	flag.DurationVar(&c.settle, "settle", 0, "before each run, wait up to this `long` for a second in which other processes use under 10% of the CPU (for shared machines)")
@@ -63,6 +69,9 @@ func benchmark(c *config) error {
 	if err := c.resolvePaths(); err != nil {
 		return err
 	}
+	if err := c.resolvePostgres(); err != nil {
+		return err
+	}
 	count, err := countCustomers(c.db)
 	if err != nil {
 		return err
@@ -79,11 +88,13 @@ func benchmark(c *config) error {
 	if err := checkPlans(c.db); err != nil {
 		return err
 	}
+	preparePostgres(c, needSeed)
 	c.describeMachine()
 	warmUp(c.db)
 
 	results, failed := measureAll(c)
 	os.Remove(importSourcePath(c)) // hundreds of MB at 1M
+	cleanupPostgres(c)
 	var srv *serverResult
 	if !c.skipProduct && !c.skipServer {
 		srv = measureServer(c)
@@ -268,11 +279,11 @@ func measureAll(c *config) (results []*result, failed bool) {
 			if err != nil {
 				res.Error = err.Error()
 				failed = true
-				fmt.Fprintf(os.Stderr, "[round %d/%d] %-22s FAILED: %v\n", r+1, rounds, m.name, err)
+				fmt.Fprintf(os.Stderr, "[round %d/%d] %-30s FAILED: %v\n", r+1, rounds, m.name, err)
 				continue
 			}
 			res.add(s)
-			fmt.Fprintf(os.Stderr, "[round %d/%d] %-22s %8.3f s  %7.1f MiB  cpu %6.2f s  others %3.0f%%\n",
+			fmt.Fprintf(os.Stderr, "[round %d/%d] %-30s %8.3f s  %7.1f MiB  cpu %6.2f s  others %3.0f%%\n",
 				r+1, rounds, m.name, s.wall.Seconds(), float64(s.maxRSSKiB)/1024, s.cpu.Seconds(), s.others*100)
 		}
 	}
@@ -280,6 +291,9 @@ func measureAll(c *config) (results []*result, failed bool) {
 }
 
 func runOnce(c *config, m measure, out string) (sample, error) {
+	if m.pg && c.pgErr != nil {
+		return sample{}, c.pgErr
+	}
 	if m.setup != nil {
 		if err := m.setup(c, out); err != nil {
 			return sample{}, fmt.Errorf("setup: %w", err)
@@ -288,7 +302,15 @@ func runOnce(c *config, m measure, out string) (sample, error) {
 	if c.settle > 0 {
 		settle(c.settle)
 	}
-	return run(m.argv(c, out), out, m.stdout)
+	watchDB := ""
+	if m.pg {
+		watchDB = pgBenchDB
+	}
+	s, err := run(m.argv(c, out), out, m.stdout, watchDB)
+	if err == nil && m.verify != nil {
+		err = m.verify(c, out)
+	}
+	return s, err
 }
 
 // out is the measure's output file, e.g. out/csv-windows-1250.csv.
@@ -316,6 +338,13 @@ func command(dir, name string, args ...string) error {
 	cmd.Stdout = os.Stderr
 	cmd.Stderr = os.Stderr
 	return cmd.Run()
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
 }
 
 // childEnv is our environment without the product's CUSTEXPORT_* settings: a developer's

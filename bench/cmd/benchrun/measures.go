@@ -12,14 +12,10 @@ import (
 )
 
 // A measure is one command that the harness times. Adding a row to measures() and, if it has
-// a target, to checks() is all a new measure needs. The planned ones slot in like this:
-//
-//   - import of the 1M CSV: a product measure `<bin> import …` with a setup that gives every run
-//     a fresh database, against an anchor `sqlite3 fresh.db ".import --csv FILE customer"`
-//     (also with setup), check limit 0.75;
-//   - PostgreSQL CSV export: `<bin> export … --database postgres://…` against an anchor
-//     `psql -c "\copy (SELECT …) TO STDOUT CSV"` with stdout set, check limit 1.0; skip
-//     when no server is configured.
+// a target, to checks() is all a new measure needs: e.g. the import is a product measure
+// `<bin> import …` against an anchor `sqlite3 fresh.db ".import …"` whose setup gives every
+// run a fresh table; the PostgreSQL measures set pg, which makes them fail when the bench
+// database could not be made ready and adds the server's CPU time to theirs.
 type measure struct {
 	name   string
 	anchor bool   // an anchor: measured for comparison only, no target of its own
@@ -33,6 +29,11 @@ type measure struct {
 	// setup, when set, runs before every run, outside the timing (e.g. a fresh database for
 	// an import).
 	setup func(c *config, out string) error
+	// verify, when set, checks the output of every successful run (e.g. that an import found
+	// every row unchanged); an error fails the measure.
+	verify func(c *config, out string) error
+	// pg: the measure runs against the PostgreSQL bench database (see postgres.go).
+	pg bool
 }
 
 // A check compares the median time of a measure with that of another one measured in the
@@ -59,11 +60,16 @@ const (
 	productXLSX    = "XLSX"
 	anchorImport   = "sqlite3 .import"
 	productImport  = "import (round trip)"
+	anchorPsql     = `psql \copy`
+	productPG      = "PostgreSQL CSV utf-8"
+	anchorPsqlFrom = `psql \copy FROM`
+	productPGImp   = "PostgreSQL import (round trip)"
 )
 
 func measures() []measure {
 	standard := func(c *config) int { return c.runs }
 	skipProduct := func(c *config) bool { return c.skipProduct }
+	skipPG := func(c *config) bool { return c.skipProduct || c.skipPostgres }
 	product := func(name, ext string, args ...string) measure {
 		return measure{name: name, ext: ext, runs: standard, skip: skipProduct,
 			argv: func(c *config, out string) []string {
@@ -113,9 +119,41 @@ func measures() []measure {
 				return []string{"sqlite3", out, "-cmd", ".mode csv", "-cmd", ".separator ;", ".import --skip 1 " + importSourcePath(c) + " customer"}
 			}},
 		{name: productImport, ext: "txt", stdout: true, runs: standard, skip: skipProduct,
-			setup: func(c *config, _ string) error { _, err := importSource(c); return err },
+			setup:  func(c *config, _ string) error { _, err := importSource(c); return err },
+			verify: verifyImport,
 			argv: func(c *config, _ string) []string {
 				return []string{c.bin, "import", importSourcePath(c), "--data-dir", c.dataDir}
+			}},
+		// PostgreSQL (postgres.go): the same customers, copied from the SQLite data set into
+		// database custexport_bench. The anchor's server writes the CSV: the same rows, columns
+		// and order, dates as raw integers, disabled_orders as 0/1.
+		{name: anchorPsql, anchor: true, pg: true, ext: "csv", stdout: true, runs: standard, skip: skipPG,
+			argv: func(c *config, _ string) []string {
+				return append([]string{"psql"}, psqlArgs(c.pgBench, `\copy (`+columns.PostgresSelect()+`) TO STDOUT WITH (FORMAT csv, HEADER)`)...)
+			}},
+		{name: productPG, pg: true, ext: "csv", runs: standard, skip: skipPG,
+			argv: func(c *config, out string) []string {
+				return []string{c.bin, "export", "--format", "csv", "--db", c.pgBench, "-o", out}
+			}},
+		// The import anchor loads the import's CSV into a fresh table of 32 text columns. HEADER
+		// skips the header line whole, BOM included.
+		{name: anchorPsqlFrom, anchor: true, pg: true, ext: "txt", stdout: true, runs: standard, skip: skipPG,
+			setup: func(c *config, _ string) error {
+				src, err := importSource(c)
+				if err != nil {
+					return err
+				}
+				return plainPGTable(c, src)
+			},
+			argv: func(c *config, _ string) []string {
+				return append([]string{"psql"}, psqlArgs(c.pgBench, `\copy `+pgPlainTable+` FROM `+
+					sqlString(importSourcePath(c))+` WITH (FORMAT csv, HEADER, DELIMITER ';')`)...)
+			}},
+		{name: productPGImp, pg: true, ext: "txt", stdout: true, runs: standard, skip: skipPG,
+			setup:  func(c *config, _ string) error { _, err := importSource(c); return err },
+			verify: verifyImport,
+			argv: func(c *config, _ string) []string {
+				return []string{c.bin, "import", importSourcePath(c), "--db", c.pgBench}
 			}},
 	}
 }
@@ -131,6 +169,10 @@ func checks() []check {
 		{measure: productXLSX, against: anchorXLSXC, limit: 0.25},
 		{measure: productXLSX, against: anchorExcelize, limit: 1.0 / 8, speedup: true},
 		{measure: productImport, against: anchorImport, limit: 0.75},
+		// PostgreSQL: the export at most as slow as the server's own COPY of the same rows;
+		// the import has no target, its ratio is information.
+		{measure: productPG, against: anchorPsql, limit: 1.0},
+		{measure: productPGImp, against: anchorPsqlFrom},
 	}
 }
 
@@ -157,19 +199,33 @@ func plainTable(path, csvPath string) error {
 			return err
 		}
 	}
-	f, err := os.Open(csvPath)
+	tags, err := headerTags(csvPath)
 	if err != nil {
 		return err
+	}
+	var cols []string
+	for _, tag := range tags {
+		cols = append(cols, `"`+tag+`" TEXT`)
+	}
+	return command("", "sqlite3", path, "CREATE TABLE customer ("+strings.Join(cols, ", ")+")")
+}
+
+// headerTags returns the tags of the header line of the import's CSV (';'-separated, quoted,
+// after a BOM).
+func headerTags(csvPath string) ([]string, error) {
+	f, err := os.Open(csvPath)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
 	header, err := bufio.NewReader(f).ReadString('\n')
 	if err != nil {
-		return err
+		return nil, err
 	}
 	header = strings.TrimPrefix(strings.TrimSpace(header), "\ufeff")
-	var cols []string
+	var tags []string
 	for _, tag := range strings.Split(header, ";") {
-		cols = append(cols, `"`+strings.Trim(tag, `"`)+`" TEXT`)
+		tags = append(tags, strings.Trim(tag, `"`))
 	}
-	return command("", "sqlite3", path, "CREATE TABLE customer ("+strings.Join(cols, ", ")+")")
+	return tags, nil
 }

@@ -16,7 +16,10 @@ type result struct {
 	Anchor      bool      `json:"anchor"`
 	Command     []string  `json:"command"`
 	WallSeconds []float64 `json:"wall_seconds"`
-	CPUSeconds  []float64 `json:"cpu_seconds"` // user + system
+	CPUSeconds  []float64 `json:"cpu_seconds"` // user + system, including ServerCPUSeconds
+	// ServerCPUSeconds is, per run, the CPU time of the PostgreSQL backends serving the
+	// command (PostgreSQL measures only).
+	ServerCPUSeconds []float64 `json:"server_cpu_seconds,omitempty"`
 	// OthersShare is, per run, the share of the machine's CPU that other processes used.
 	OthersShare   []float64 `json:"others_cpu_share"`
 	MedianSeconds float64   `json:"median_seconds"`
@@ -30,6 +33,9 @@ type result struct {
 func (r *result) add(s sample) {
 	r.WallSeconds = append(r.WallSeconds, s.wall.Seconds())
 	r.CPUSeconds = append(r.CPUSeconds, s.cpu.Seconds())
+	if s.watched {
+		r.ServerCPUSeconds = append(r.ServerCPUSeconds, s.serverCPU.Seconds())
+	}
 	r.OthersShare = append(r.OthersShare, s.others)
 	r.PeakRSSMiB = max(r.PeakRSSMiB, float64(s.maxRSSKiB)/1024)
 	r.OutputBytes = s.outputBytes
@@ -64,6 +70,7 @@ type report struct {
 	CPU          string         `json:"cpu"`
 	Go           string         `json:"go"`
 	SQLite       string         `json:"sqlite3"`
+	PostgreSQL   string         `json:"postgresql,omitempty"` // the server's version
 	Results      []*result      `json:"results"`
 	Server       *serverResult  `json:"server,omitempty"`
 	Checks       []*checkResult `json:"checks"`
@@ -71,7 +78,7 @@ type report struct {
 
 func newReport(c *config, results []*result, srv *serverResult) *report {
 	rep := &report{Started: c.started, Customers: c.customers, Runs: c.runs, ExcelizeRuns: c.excelizeRuns,
-		CPU: c.cpu, Go: c.goBuild, SQLite: c.sqliteVersion, Results: results, Server: srv}
+		CPU: c.cpu, Go: c.goBuild, SQLite: c.sqliteVersion, PostgreSQL: c.pgVersion, Results: results, Server: srv}
 	byName := map[string]*result{}
 	for _, r := range results {
 		byName[r.Name] = r
@@ -157,7 +164,11 @@ func (rep *report) text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "custexport bench, %s: %d customers, runs per measure: %d (excelize: %d)\n",
 		rep.Started.Format(time.DateTime), rep.Customers, rep.Runs, rep.ExcelizeRuns)
-	fmt.Fprintf(&b, "%s, %s, sqlite3 %s\n\n", rep.CPU, rep.Go, rep.SQLite)
+	fmt.Fprintf(&b, "%s, %s, sqlite3 %s", rep.CPU, rep.Go, rep.SQLite)
+	if rep.PostgreSQL != "" {
+		fmt.Fprintf(&b, ", PostgreSQL %s", rep.PostgreSQL)
+	}
+	b.WriteString("\n\n")
 	// "cpu s" (median user + system time) is not judged; it shows which wall times a busy
 	// machine inflated, and whether a command used more than one core.
 	rows := [][]string{{"measure", "median s", "min s", "cpu s", "peak RSS MiB", "ratio vs anchor", "target", "OK/MISS"}}

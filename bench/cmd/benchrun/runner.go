@@ -15,9 +15,13 @@ import (
 
 // sample is one timed run of a measure.
 type sample struct {
-	wall        time.Duration // measured here around the process: finer than time's m:ss.ss
-	maxRSSKiB   int64         // GNU time's "Maximum resident set size"
-	cpu         time.Duration // user + system, to see whether a command used both cores
+	wall      time.Duration // measured here around the process: finer than time's m:ss.ss
+	maxRSSKiB int64         // GNU time's "Maximum resident set size"
+	cpu       time.Duration // user + system, to see whether a command used both cores
+	// serverCPU is the part of cpu that the PostgreSQL server's backends used for the
+	// command (PostgreSQL measures only; watched says whether it was measured).
+	serverCPU   time.Duration
+	watched     bool
 	outputBytes int64
 	// others is the share of the machine's CPU time that other processes used during the
 	// run: on a shared machine it tells which wall times to distrust.
@@ -26,7 +30,9 @@ type sample struct {
 
 // run executes argv once under `/usr/bin/time -v` and returns its sample. With stdout the
 // command's standard output goes to out; otherwise it is kept (its tail) for error messages.
-func run(argv []string, out string, stdout bool) (sample, error) {
+// watchDB, when set, names the PostgreSQL database whose server backends work for the
+// command: their CPU time is added to the command's.
+func run(argv []string, out string, stdout bool, watchDB string) (sample, error) {
 	report, err := os.CreateTemp("", "benchrun-time-*")
 	if err != nil {
 		return sample{}, err
@@ -48,11 +54,19 @@ func run(argv []string, out string, stdout bool) (sample, error) {
 		// An *os.File makes the child write to the file directly, with no copy through us.
 		cmd.Stdout = f
 	}
+	var watch *backendWatch
+	if watchDB != "" {
+		watch = watchBackends(watchDB)
+	}
 	busyBefore := machineBusy()
 	start := time.Now()
 	err = cmd.Run()
 	wall := time.Since(start)
 	busy := machineBusy() - busyBefore
+	var serverCPU time.Duration
+	if watch != nil {
+		serverCPU = watch.done()
+	}
 	if err != nil {
 		msg := fmt.Sprintf("%s: %v", strings.Join(quoteArgs(argv), " "), err)
 		if out := strings.TrimSpace(tail.String()); out != "" {
@@ -60,10 +74,11 @@ func run(argv []string, out string, stdout bool) (sample, error) {
 		}
 		return sample{}, errors.New(msg)
 	}
-	s := sample{wall: wall}
+	s := sample{wall: wall, serverCPU: serverCPU, watched: watch != nil}
 	if s.maxRSSKiB, s.cpu, err = parseTimeReport(report.Name()); err != nil {
 		return sample{}, err
 	}
+	s.cpu += serverCPU
 	// /proc/stat and time count in 10 ms ticks: below a second the share would be noise.
 	if busyBefore > 0 && wall >= time.Second {
 		s.others = min(1, max(0, (busy-s.cpu).Seconds()/(wall.Seconds()*float64(runtime.NumCPU()))))
