@@ -213,3 +213,10 @@ type ImportStore interface {
 	RecordImport(ctx context.Context, r *ImportRecord) error
 	Imports(ctx context.Context, offset, limit int) ([]ImportRecord, int64, error)
 }
+
+// LogText fits outside text (an uploaded file's name) for the logs of every store: invalid
+// UTF-8 becomes U+FFFD and NUL bytes are dropped, as PostgreSQL keeps neither; the import is
+// recorded either way.
+func LogText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+}

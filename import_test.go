@@ -19,3 +19,16 @@ func TestParseGUID(t *testing.T) {
 		}
 	}
 }
+
+func TestLogText(t *testing.T) {
+	for in, want := range map[string]string{
+		"zákazníci.csv":  "zákazníci.csv",
+		"x\xff.csv":      "x\uFFFD.csv",
+		"a\x00b.csv":     "ab.csv",
+		"\xc3\x00\xa1.c": "\uFFFD\uFFFD.c",
+	} {
+		if got := LogText(in); got != want {
+			t.Errorf("LogText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

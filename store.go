@@ -55,8 +55,10 @@ type Database interface {
 	// CountAccess and QueryAccess read the access log as the admin UI filters it.
 	CountAccess(ctx context.Context, q AccessQuery) (int64, error)
 	QueryAccess(ctx context.Context, q AccessQuery, fn func(*AccessEntry) error) error
-	// DeleteAccessBefore drops the access-log entries older than t (retention) and returns how
-	// many; the chain of the entries kept still verifies from its first kept entry.
+	// DeleteAccessBefore drops the oldest access-log entries up to the first one at or after t
+	// (retention) and returns how many: the log loses a prefix, never an entry in its middle,
+	// so the entries kept still verify from the first of them. (Entries are not strictly in
+	// time order: an export's entry carries its start, and instances' clocks differ.)
 	DeleteAccessBefore(ctx context.Context, t time.Time) (int64, error)
 	// Ping checks that the database answers (readiness).
 	Ping(ctx context.Context) error

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/custexport/custexport/internal/postgres"
@@ -22,8 +23,12 @@ func runCopy(ctx context.Context, args []string, io *stdio, getenv func(string) 
 	if !postgres.IsDSN(*to) {
 		return usagef("--to: expected a postgres:// URL of the database to copy the shop into")
 	}
-	if postgres.IsDSN(cfg.db) {
+	if postgres.IsDSN(cfg.database()) {
 		return usagef("--db: copy reads a SQLite shop, not a PostgreSQL one")
+	}
+	// A mistyped --data-dir must not "copy" the empty database that opening would create.
+	if _, err := os.Stat(cfg.dbPath()); err != nil {
+		return fmt.Errorf("no SQLite shop to copy at %s: %w", cfg.dbPath(), err)
 	}
 	source, err := cfg.open(ctx)
 	if err != nil {

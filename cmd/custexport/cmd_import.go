@@ -75,7 +75,7 @@ func runImport(ctx context.Context, args []string, io *stdio, getenv func(string
 		var bar byteBar
 		opts.Progress, stopBar = bar.start(io.err, info.Size())
 	}
-	rec := &custexport.ImportRecord{Principal: operatorPrincipal(getenv), File: filepath.Base(pos[0])}
+	rec := &custexport.ImportRecord{Principal: operatorPrincipal(getenv), File: custexport.LogText(filepath.Base(pos[0]))}
 	start := time.Now()
 	runErr := csvimport.Run(ctx, db, f, opts, rec)
 	stopBar()

@@ -14,9 +14,11 @@ import (
 
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/clientip"
+	"github.com/custexport/custexport/internal/dirfiles"
 	"github.com/custexport/custexport/internal/exporter"
 	"github.com/custexport/custexport/internal/linksign"
 	"github.com/custexport/custexport/internal/password"
+	"github.com/custexport/custexport/internal/postgres"
 	"github.com/custexport/custexport/internal/web"
 )
 
@@ -121,6 +123,11 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 	}
 	go pruneAccessLog(baseCtx, db, *retention, logger)
 	logger.Info("listening", "addr", listener.Addr().String(), "public_url", base, "database", db.Describe(), "files", filesWhere)
+	if _, shared := db.(*postgres.DB); shared {
+		if _, local := fileStore.(*dirfiles.Store); local {
+			logger.Warn("admin export files are kept in a local directory: with several instances, a job started on one cannot be downloaded from another; set --files s3://bucket/prefix (docs/scaling.md)", "files", filesWhere)
+		}
+	}
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(listener) }()
 

@@ -30,13 +30,18 @@ type storeConfig struct {
 	dbRead   string
 	dbWait   time.Duration
 	timezone string
+	getenv   func(string) string
 }
 
 func (c *storeConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.dataDir, "data-dir", envOr(getenv, "CUSTEXPORT_DATA_DIR", "./data"), "data directory (env CUSTEXPORT_DATA_DIR)")
-	fs.StringVar(&c.db, "db", getenv("CUSTEXPORT_DB"), "SQLite database file, or a postgres:// URL (env CUSTEXPORT_DB; default DATA-DIR/custexport.db)")
+	// The database addresses are read from the environment only when used (database,
+	// readDatabase), never as flag defaults: a postgres:// URL may hold a password, and --help
+	// prints defaults.
+	c.getenv = getenv
+	fs.StringVar(&c.db, "db", "", "SQLite database file, or a postgres:// URL; prefer the environment for a URL with a password (env CUSTEXPORT_DB; default DATA-DIR/custexport.db)")
 	fs.DurationVar(&c.dbWait, "db-wait", envDuration(getenv, "CUSTEXPORT_DB_WAIT", 30*time.Second), "how long to retry an unreachable PostgreSQL server at start (env CUSTEXPORT_DB_WAIT)")
-	fs.StringVar(&c.dbRead, "db-read", getenv("CUSTEXPORT_DB_READ"), "postgres:// URL of a read replica that exports read from (env CUSTEXPORT_DB_READ)")
+	fs.StringVar(&c.dbRead, "db-read", "", "postgres:// URL of a read replica that exports read from (env CUSTEXPORT_DB_READ)")
 	fs.StringVar(&c.timezone, "timezone", envOr(getenv, "CUSTEXPORT_TIMEZONE", "Europe/Prague"), "the shop's time zone (env CUSTEXPORT_TIMEZONE)")
 }
 
@@ -55,9 +60,25 @@ func (c *storeConfig) location() (*time.Location, error) {
 	return loc, nil
 }
 
+// database is --db, or else CUSTEXPORT_DB.
+func (c *storeConfig) database() string {
+	if c.db == "" && c.getenv != nil {
+		return c.getenv("CUSTEXPORT_DB")
+	}
+	return c.db
+}
+
+// readDatabase is --db-read, or else CUSTEXPORT_DB_READ.
+func (c *storeConfig) readDatabase() string {
+	if c.dbRead == "" && c.getenv != nil {
+		return c.getenv("CUSTEXPORT_DB_READ")
+	}
+	return c.dbRead
+}
+
 func (c *storeConfig) dbPath() string {
-	if c.db != "" {
-		return c.db
+	if db := c.database(); db != "" {
+		return db
 	}
 	return filepath.Join(c.dataDir, "custexport.db")
 }
@@ -71,13 +92,18 @@ type database interface {
 // open opens the PostgreSQL database --db names, or else the SQLite file, creating the data
 // directory (private to the shop: mode 0700) when the default location is used.
 func (c *storeConfig) open(ctx context.Context) (database, error) {
-	if postgres.IsDSN(c.db) {
-		if c.dbRead != "" && !postgres.IsDSN(c.dbRead) {
+	db, read := c.database(), c.readDatabase()
+	if postgres.IsDSN(db) {
+		if read != "" && !postgres.IsDSN(read) {
 			return nil, usagef("--db-read: expected a postgres:// URL")
 		}
-		return postgres.Open(ctx, c.db, postgres.Options{ReadDSN: c.dbRead, ConnectFor: c.dbWait})
+		return postgres.Open(ctx, db, postgres.Options{ReadDSN: read, ConnectFor: c.dbWait})
 	}
-	if c.dbRead != "" {
+	if postgres.LooksLikeURL(db) {
+		// Not repeated: the address may hold a password.
+		return nil, usagef("--db: an address with :// must be a postgres:// (or postgresql://) URL; anything else is a SQLite file name")
+	}
+	if read != "" {
 		return nil, usagef("--db-read needs a PostgreSQL --db: a SQLite file has no replica")
 	}
 	path := c.dbPath()

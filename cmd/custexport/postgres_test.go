@@ -27,6 +27,7 @@ import (
 	"github.com/custexport/custexport/internal/password"
 	"github.com/custexport/custexport/internal/pgtest"
 	"github.com/custexport/custexport/internal/postgres"
+	"github.com/custexport/custexport/internal/sqlite"
 )
 
 // pgShop is a PostgreSQL database seeded by the command, with a partner, an admin user and a
@@ -299,6 +300,27 @@ func TestKilledInstanceLeaseExpiresOnPostgres(t *testing.T) {
 func TestCopySQLiteShopToPostgres(t *testing.T) {
 	c := newCLI(t)
 	c.mustRun("seed", "--customers", "3000")
+	ctx := context.Background()
+	lite, err := sqlite.Open(ctx, filepath.Join(c.dataDir, "custexport.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	operator := custexport.Principal{Kind: custexport.PrincipalOperator, Name: "test"}
+	salt, _ := linksign.NewSalt()
+	partner := &custexport.Partner{Name: "Účetní firma", Note: "faktury", LinkSalt: salt}
+	user := &custexport.User{Name: pgAdmin, PasswordHash: password.Hash(pgPassword)}
+	if err := lite.CreatePartner(ctx, partner, operator); err != nil {
+		t.Fatal(err)
+	}
+	if err := lite.AddUser(ctx, user, operator); err != nil {
+		t.Fatal(err)
+	}
+	var logBefore []custexport.AccessEntry
+	lite.AccessEntries(ctx, time.Time{}, func(e *custexport.AccessEntry) error {
+		logBefore = append(logBefore, *e)
+		return nil
+	})
+	lite.Close()
 	dsn := pgtest.NewDatabase(t)
 	out, _ := c.mustRun("copy", "--to", dsn)
 	if !strings.Contains(out, "customer") || !strings.Contains(out, "3000 rows") {
@@ -324,13 +346,44 @@ func TestCopySQLiteShopToPostgres(t *testing.T) {
 	if code == exitOK || !strings.Contains(errOut, "already holds rows") {
 		t.Fatalf("second copy: exit %d\n%s", code, errOut)
 	}
-	db, err := postgres.Open(context.Background(), dsn, postgres.Options{})
+	db, err := postgres.Open(ctx, dsn, postgres.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if n, _ := db.CountCustomers(context.Background()); n != 3000 {
+	if n, _ := db.CountCustomers(ctx); n != 3000 {
 		t.Fatalf("%d customers after the refused second copy, want 3000", n)
+	}
+	// The partner keeps its id and salt (its links stay valid), the user its password, and the
+	// access log its entries and its chain.
+	if p, err := db.Partner(ctx, partner.ID); err != nil || p.Name != partner.Name || p.Note != partner.Note || !bytes.Equal(p.LinkSalt, salt) {
+		t.Fatalf("partner %d after the copy: %+v, %v", partner.ID, p, err)
+	}
+	if u, err := db.UserByName(ctx, pgAdmin); err != nil || u.ID != user.ID || u.PasswordHash != user.PasswordHash {
+		t.Fatalf("user after the copy: %+v, %v", u, err)
+	}
+	var v custexport.ChainVerifier
+	var logAfter []custexport.AccessEntry
+	db.AccessEntries(ctx, time.Time{}, func(e *custexport.AccessEntry) error {
+		if brk := v.Check(e); brk != nil {
+			t.Errorf("the copied log breaks at entry %d: %s", brk.ID, brk.Reason)
+		}
+		logAfter = append(logAfter, *e)
+		return nil
+	})
+	// The exports above appended to the copied log; the copied part comes first, unchanged.
+	if len(logBefore) < 2 || len(logAfter) < len(logBefore) {
+		t.Fatalf("access log: %d entries after the copy, %d before", len(logAfter), len(logBefore))
+	}
+	for i, e := range logBefore {
+		if logAfter[i].Hash != e.Hash || logAfter[i].ID != e.ID {
+			t.Fatalf("access log entry %d: %+v after the copy, %+v before", i, logAfter[i], e)
+		}
+	}
+	// New rows continue after the copied ids.
+	next := &custexport.Partner{Name: "Sklad", LinkSalt: salt}
+	if err := db.CreatePartner(ctx, next, operator); err != nil || next.ID <= partner.ID {
+		t.Fatalf("a partner created after the copy: id %d (copied %d), %v", next.ID, partner.ID, err)
 	}
 }
 
@@ -442,5 +495,35 @@ func TestExportReadsTheReplica(t *testing.T) {
 	data, _ = os.ReadFile(out)
 	if n := csvRecords(t, data); n != 100+1 {
 		t.Fatalf("export without --db-read: %d records, want the primary's 100 and the header", n)
+	}
+}
+
+// A database address may hold a password: --help does not print the one in the environment,
+// and a mistyped scheme is refused without repeating it (rather than becoming a file name).
+func TestDatabaseAddressStaysSecret(t *testing.T) {
+	dir := t.TempDir()
+	getenv := func(name string) string {
+		switch name {
+		case "CUSTEXPORT_DB", "CUSTEXPORT_DB_READ":
+			return "postgres://shop:s3cret@db.example:5432/shop"
+		case "CUSTEXPORT_DATA_DIR":
+			return dir
+		}
+		return ""
+	}
+	for _, args := range [][]string{{"serve", "--help"}, {"export", "--help"}, {"copy", "--help"}} {
+		var out, errOut bytes.Buffer
+		run(context.Background(), args, &stdio{in: strings.NewReader(""), out: &out, err: &errOut}, getenv)
+		if help := out.String() + errOut.String(); !strings.Contains(help, "-db-read") || strings.Contains(help, "s3cret") {
+			t.Fatalf("custexport %s:\n%s", strings.Join(args, " "), help)
+		}
+	}
+	c := newCLI(t)
+	code, out, errOut := c.run(context.Background(), "migrate", "--db", "postgress://shop:s3cret@db.example/shop")
+	if code != exitUsage || strings.Contains(out+errOut, "s3cret") || !strings.Contains(errOut, "postgres://") {
+		t.Fatalf("a mistyped scheme: exit %d\n%s%s", code, out, errOut)
+	}
+	if entries, _ := os.ReadDir(c.dataDir); len(entries) != 0 {
+		t.Fatalf("a mistyped scheme left %d files in the data directory", len(entries))
 	}
 }

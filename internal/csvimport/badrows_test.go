@@ -211,3 +211,22 @@ func TestSkippedLineNumbers(t *testing.T) {
 		t.Errorf("short row reason %q", rec.SkippedRows[1].Reason)
 	}
 }
+
+// A NUL byte past the part of the file sniffed for binary data refuses its row only, with a
+// reason: no store keeps NUL in a customer value (PostgreSQL cannot).
+func TestNULBeyondTheSniffedStartSkipsItsRow(t *testing.T) {
+	db, before := smallStore(t)
+	g := "3b3b3b3b-3b3b-4b3b-8b3b-3b3b3b3b3b3b"
+	filler := strings.Repeat("x", 70<<10)
+	file := "guid;remark;phone;filler\n" + // filler: an unknown column, ignored
+		g + ";new remark;111;" + filler + "\n" +
+		g[:35] + "c;bad\x00remark;222;\n"
+	rec := mustImport(t, db, []byte(file), csvimport.Options{})
+	if len(rec.SkippedRows) != 1 || rec.SkippedRows[0].Line != 3 || rec.SkippedRows[0].Column != "remark" ||
+		!strings.Contains(rec.SkippedRows[0].Reason, "NUL") {
+		t.Fatalf("skipped %+v, want line 3's remark for its NUL", rec.SkippedRows)
+	}
+	if got := changedFields(before, stored(t, db)); fmt.Sprint(got) != "["+g+" phone "+g+" remark]" {
+		t.Errorf("changed %v", got)
+	}
+}

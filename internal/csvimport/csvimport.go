@@ -351,6 +351,13 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 			return unchanged, nil, nil
 		}
 	}
+	// A NUL byte past the part of the file sniffed for binary data: no customer value holds
+	// one (PostgreSQL cannot store it at all), so the row is refused here, by either store.
+	for col := range custexport.Column(custexport.NumColumns) {
+		if present[col] && strings.IndexByte(values[col], 0) >= 0 {
+			return 0, fieldErr(col, "contains a NUL character"), nil
+		}
+	}
 	var c custexport.Customer
 	if stored != nil {
 		c = *stored

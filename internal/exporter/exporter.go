@@ -147,7 +147,11 @@ func (e *Engine) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			renewed, err := e.Leases.RenewLease(ctx, lease, ttl)
+			// A renewal that cannot finish before the lease is about to run out (a database
+			// too busy to hand out a connection) must not hold the export past it.
+			renewCtx, stop := context.WithDeadline(ctx, lease.Expires.Add(-ttl/6))
+			renewed, err := e.Leases.RenewLease(renewCtx, lease, ttl)
+			stop()
 			switch {
 			case err == nil:
 				lease = renewed

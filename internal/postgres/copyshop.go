@@ -68,6 +68,7 @@ func copyTable(ctx context.Context, tx pgx.Tx, table string, open func(string) (
 	for rows.Next() {
 		var name, typ string
 		if err := rows.Scan(&name, &typ); err != nil {
+			rows.Close()
 			return 0, err
 		}
 		types[name] = typ

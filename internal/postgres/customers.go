@@ -53,6 +53,10 @@ func (db *DB) InsertCustomers(ctx context.Context, customers []custexport.Custom
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	// As in SQLite, a write waits a while for a running import and is then refused as busy.
+	if err := lockCustomers(ctx, tx, "ROW EXCLUSIVE"); err != nil {
+		return err
+	}
 	var convErr error
 	i := 0
 	src := pgx.CopyFromFunc(func() ([]any, error) {
@@ -73,6 +77,24 @@ func (db *DB) InsertCustomers(ctx context.Context, customers []custexport.Custom
 		return describeWriteError(err)
 	}
 	return tx.Commit(ctx)
+}
+
+// lockCustomers takes the customer table in mode, waiting up to importLockWait for an import
+// (or another writer) that holds it; then it refuses with CodeBusy.
+func lockCustomers(ctx context.Context, tx pgx.Tx, mode string) error {
+	if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '`+importLockWait+`'`); err != nil {
+		return err
+	}
+	// mode is one of this package's constants, never outside input.
+	if _, err := tx.Exec(ctx, `LOCK TABLE customer IN `+mode+` MODE`); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
+			return custexport.Errorf(custexport.CodeBusy, "another import or write is running on the database; try again when it has finished")
+		}
+		return err
+	}
+	_, err := tx.Exec(ctx, `SET LOCAL lock_timeout = 0`)
+	return err
 }
 
 // CountCustomers returns the number of stored customers.

@@ -25,12 +25,24 @@ import (
 
 // DB is an open custexport PostgreSQL database.
 type DB struct {
+	// pool serves everything but export reads: leases, the log, sessions, imports. It is never
+	// held for the length of a download, so a server busy with exports still renews its leases
+	// and answers logins.
 	pool *pgxpool.Pool
-	// read serves export snapshots: a replica when one is configured, else pool itself.
+	// read serves export snapshots, one connection per running export: a pool of its own, on
+	// the replica when one is configured.
 	read    *pgxpool.Pool
 	name    string // host and database, for logs; never the password
 	applied []int
 }
+
+// exportConns is how many exports one instance reads at once; one more waits up to
+// exportConnWait for a connection, then is refused as busy. With the control pool's 8, an
+// instance opens at most 40 connections: size the server's max_connections for the instances.
+const (
+	exportConns    = 32
+	exportConnWait = 10 * time.Second
+)
 
 // Options configure Open.
 type Options struct {
@@ -43,28 +55,37 @@ type Options struct {
 
 // IsDSN reports whether s names a PostgreSQL database rather than a SQLite file.
 func IsDSN(s string) bool {
-	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+	scheme, _, ok := strings.Cut(s, "://")
+	return ok && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql"))
 }
+
+// LooksLikeURL reports an address with a scheme, which must not be taken for a file name: a
+// mistyped "postgress://user:pass@host/db" would otherwise become a SQLite file of that name.
+func LooksLikeURL(s string) bool { return strings.Contains(s, "://") }
 
 // Open connects to the database dsn names, retrying with a growing pause while the server is
 // unreachable, and brings its schema up to date. Every error names the host and database.
 func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
-	pool, name, err := connect(ctx, dsn, o.ConnectFor)
+	pool, name, err := connect(ctx, dsn, o.ConnectFor, 8)
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{pool: pool, read: pool, name: name}
+	db := &DB{pool: pool, name: name}
 	if db.applied, err = db.Migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("database %s: %w", name, err)
 	}
+	readDSN := dsn
 	if o.ReadDSN != "" {
-		read, readName, err := connect(ctx, o.ReadDSN, o.ConnectFor)
-		if err != nil {
-			pool.Close()
-			return nil, err
-		}
-		db.read = read
+		readDSN = o.ReadDSN
+	}
+	read, readName, err := connect(ctx, readDSN, o.ConnectFor, exportConns)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	db.read = read
+	if o.ReadDSN != "" {
 		if err := db.checkVersion(ctx, read); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("read database %s: %w", readName, err)
@@ -73,7 +94,8 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 	return db, nil
 }
 
-func connect(ctx context.Context, dsn string, wait time.Duration) (*pgxpool.Pool, string, error) {
+// connect opens a pool of up to conns connections (unless the DSN sets pool_max_conns).
+func connect(ctx context.Context, dsn string, wait time.Duration, conns int32) (*pgxpool.Pool, string, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		// pgx's message may quote the DSN, password included: say only what is wrong.
@@ -86,7 +108,9 @@ func connect(ctx context.Context, dsn string, wait time.Duration) (*pgxpool.Pool
 	// REPEATABLE READ would turn those waits into serialization failures. Exports ask for their
 	// own isolation.
 	cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
-	cfg.MaxConns = max(cfg.MaxConns, 8)
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = conns
+	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	if wait <= 0 {
 		wait = 30 * time.Second
@@ -156,9 +180,7 @@ func (db *DB) Describe() string { return db.name }
 
 // Close closes the pools.
 func (db *DB) Close() error {
-	if db.read != db.pool {
-		db.read.Close()
-	}
+	db.read.Close()
 	db.pool.Close()
 	return nil
 }
@@ -169,10 +191,7 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err := db.pool.QueryRow(ctx, `SELECT 1 FROM schema_migrations LIMIT 1`).Scan(&one); err != nil {
 		return err
 	}
-	if db.read != db.pool {
-		return db.read.Ping(ctx)
-	}
-	return nil
+	return db.read.Ping(ctx)
 }
 
 //go:embed migrations/*.sql

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/custexport/custexport"
@@ -52,20 +52,11 @@ var (
 	stageColumns = append([]string{"seq", "is_new"}, customerColumns...)
 )
 
-const stageTableSQL = `CREATE TEMP TABLE import_stage (
-    seq bigint NOT NULL, is_new boolean NOT NULL,
-    guid text COLLATE "C" NOT NULL, email text NOT NULL, email_key text NOT NULL, registration_date bigint NOT NULL,
-    billing_full_name text NOT NULL, billing_company text NOT NULL, billing_street text NOT NULL,
-    billing_house_number text NOT NULL, billing_city text NOT NULL, billing_district text NOT NULL,
-    billing_additional text NOT NULL, billing_zip text NOT NULL, billing_country_code text NOT NULL,
-    company_id text NOT NULL, vat_id text NOT NULL, tax_id text NOT NULL, phone text NOT NULL,
-    delivery_full_name text NOT NULL, delivery_company text NOT NULL, delivery_street text NOT NULL,
-    delivery_house_number text NOT NULL, delivery_city text NOT NULL, delivery_district text NOT NULL,
-    delivery_additional text NOT NULL, delivery_zip text NOT NULL, delivery_country_code text NOT NULL,
-    delivery_extra text NOT NULL, customer_group text NOT NULL, price_list text NOT NULL,
-    price_ratio bigint NOT NULL, birth_date text NOT NULL, remark text NOT NULL,
-    disabled_orders boolean NOT NULL, change_time bigint NOT NULL
-) ON COMMIT DROP;
+// stageTableSQL makes the staging table: the customer table's columns (their types and the
+// guid's collation, without its id and constraints) with the row's place in the file and
+// whether it is new; and the table of keys seen in the file.
+const stageTableSQL = `CREATE TEMP TABLE import_stage (LIKE customer) ON COMMIT DROP;
+ALTER TABLE import_stage DROP COLUMN id, ADD COLUMN seq bigint NOT NULL, ADD COLUMN is_new boolean NOT NULL;
 CREATE INDEX ON import_stage (email_key);
 CREATE INDEX ON import_stage (guid);
 CREATE TEMP TABLE import_seen (h1 bigint, h2 bigint, PRIMARY KEY (h1, h2)) ON COMMIT DROP`
@@ -73,34 +64,25 @@ CREATE TEMP TABLE import_seen (h1 bigint, h2 bigint, PRIMARY KEY (h1, h2)) ON CO
 // mergeSQL applies the staged rows: updates first, so that an e-mail an updated customer gave
 // up is free for a new one. An update keeps delivery_extra unless Update replaced it (when it
 // promoted a further address to the default one).
-const mergeSQL = `UPDATE customer c SET
-    email = s.email, email_key = s.email_key, registration_date = s.registration_date,
-    billing_full_name = s.billing_full_name, billing_company = s.billing_company, billing_street = s.billing_street,
-    billing_house_number = s.billing_house_number, billing_city = s.billing_city, billing_district = s.billing_district,
-    billing_additional = s.billing_additional, billing_zip = s.billing_zip, billing_country_code = s.billing_country_code,
-    company_id = s.company_id, vat_id = s.vat_id, tax_id = s.tax_id, phone = s.phone,
-    delivery_full_name = s.delivery_full_name, delivery_company = s.delivery_company, delivery_street = s.delivery_street,
-    delivery_house_number = s.delivery_house_number, delivery_city = s.delivery_city, delivery_district = s.delivery_district,
-    delivery_additional = s.delivery_additional, delivery_zip = s.delivery_zip, delivery_country_code = s.delivery_country_code,
-    delivery_extra = CASE WHEN s.delivery_extra = '-' THEN c.delivery_extra ELSE s.delivery_extra END,
-    customer_group = s.customer_group, price_list = s.price_list, price_ratio = s.price_ratio,
-    birth_date = s.birth_date, remark = s.remark, disabled_orders = s.disabled_orders, change_time = s.change_time
+var mergeSQL = func() string {
+	var set []string
+	for _, col := range customerColumns {
+		switch col {
+		case "guid":
+		case "delivery_extra":
+			set = append(set, `delivery_extra = CASE WHEN s.delivery_extra = '`+keepExtra+`' THEN c.delivery_extra ELSE s.delivery_extra END`)
+		default:
+			set = append(set, col+" = s."+col)
+		}
+	}
+	cols := strings.Join(customerColumns, ", ")
+	return `UPDATE customer c SET ` + strings.Join(set, ", ") + `
 FROM import_stage s WHERE NOT s.is_new AND c.guid = s.guid;
-INSERT INTO customer (guid, email, email_key, registration_date,
-    billing_full_name, billing_company, billing_street, billing_house_number, billing_city,
-    billing_district, billing_additional, billing_zip, billing_country_code,
-    company_id, vat_id, tax_id, phone,
-    delivery_full_name, delivery_company, delivery_street, delivery_house_number, delivery_city,
-    delivery_district, delivery_additional, delivery_zip, delivery_country_code, delivery_extra,
-    customer_group, price_list, price_ratio, birth_date, remark, disabled_orders, change_time)
-SELECT guid, email, email_key, registration_date,
-    billing_full_name, billing_company, billing_street, billing_house_number, billing_city,
-    billing_district, billing_additional, billing_zip, billing_country_code,
-    company_id, vat_id, tax_id, phone,
-    delivery_full_name, delivery_company, delivery_street, delivery_house_number, delivery_city,
-    delivery_district, delivery_additional, delivery_zip, delivery_country_code, delivery_extra,
-    customer_group, price_list, price_ratio, birth_date, remark, disabled_orders, change_time
-FROM import_stage WHERE is_new ORDER BY seq`
+INSERT INTO customer (` + cols + `) SELECT ` + cols + ` FROM import_stage WHERE is_new ORDER BY seq`
+}()
+
+// deliveryExtraValue is delivery_extra's place in customerValues.
+var deliveryExtraValue = slices.Index(customerColumns, "delivery_extra")
 
 // keepExtra in a staged update's delivery_extra means "leave the stored further addresses":
 // '-' is never a stored value (” or a JSON array).
@@ -119,26 +101,19 @@ func (db *DB) Import(ctx context.Context, apply bool, fn func(custexport.ImportT
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '`+importLockWait+`'`); err != nil {
+	if err := lockCustomers(ctx, tx, "SHARE ROW EXCLUSIVE"); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `LOCK TABLE customer IN SHARE ROW EXCLUSIVE MODE`); err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
-			return custexport.Errorf(custexport.CodeBusy, "another import or write is running on the database; try again when it has finished")
-		}
-		return err
-	}
-	if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = 0;
-		SET CONSTRAINTS customer_guid_unique, customer_email_unique DEFERRED;`+stageTableSQL); err != nil {
+	if _, err := tx.Exec(ctx, `SET CONSTRAINTS customer_guid_unique, customer_email_unique DEFERRED;`+stageTableSQL); err != nil {
 		return err
 	}
 	t := &importTx{tx: tx, conn: conn, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed(),
 		pendingEmail: map[string]string{}, pendingGUID: map[string]struct{}{}}
-	t.cursor = &storedCursor{t: t, hitsSinceSeek: seekPaidOff}
+	t.cursor = &storedCursor{t: t}
 	if err := t.cursor.seek(ctx, minDate, ""); err != nil {
 		return err
 	}
+	t.cursor.hitsSinceSeek = seekPaidOff // the first jump ahead (a filtered export's file) is free
 	if err := fn(t); err != nil {
 		return err
 	}
@@ -229,7 +204,7 @@ func (t *importTx) lookup(ctx context.Context, guid string) (*custexport.Custome
 	for rr.NextRow() {
 		c = &custexport.Customer{}
 		var err error
-		if id, extra, err = decodeStored(c, rr.Values()); err != nil {
+		if id, extra, err = decodeStored(c, rr.Values(), true); err != nil {
 			rr.Close()
 			return nil, 0, "", err
 		}
@@ -238,9 +213,9 @@ func (t *importTx) lookup(ctx context.Context, guid string) (*custexport.Custome
 	return c, id, extra, err
 }
 
-// decodeStored decodes a row of storedColumns into c, copying its strings (the row's buffer is
-// reused), and returns the id and delivery_extra.
-func decodeStored(c *custexport.Customer, vals [][]byte) (int64, string, error) {
+// decodeStored decodes a row of storedColumns into c and returns the id and delivery_extra. c's
+// strings view vals; with own they are copies.
+func decodeStored(c *custexport.Customer, vals [][]byte, own bool) (int64, string, error) {
 	n := customerrow.IntColumns + customerrow.TextColumns
 	if len(vals) != n+2 || len(vals[n]) != 8 {
 		return 0, "", fmt.Errorf("customer query returned an unexpected row")
@@ -248,7 +223,9 @@ func decodeStored(c *custexport.Customer, vals [][]byte) (int64, string, error) 
 	if err := decodeRow(c, vals[:n]); err != nil {
 		return 0, "", err
 	}
-	cloneStrings(c)
+	if own {
+		cloneStrings(c)
+	}
 	return int64(binary.BigEndian.Uint64(vals[n])), string(vals[n+1]), nil
 }
 
@@ -315,8 +292,14 @@ func (t *importTx) stage(ctx context.Context, c *custexport.Customer, isNew bool
 	if err != nil {
 		return err
 	}
+	// c's strings may view the cursor's batch, which the next one overwrites before the flush.
+	for i, v := range row {
+		if str, ok := v.(string); ok {
+			row[i] = strings.Clone(str)
+		}
+	}
 	if extra != "" {
-		row[26] = extra // delivery_extra
+		row[deliveryExtraValue] = extra
 	}
 	t.seq++
 	t.pending = append(t.pending, append([]any{t.seq, isNew}, row...))
@@ -357,12 +340,14 @@ func (t *importTx) SeenInFile(ctx context.Context, key string) (bool, error) {
 // at a time, beside the file. A row the head does not match is looked up by guid, and passed
 // moves the cursor on when the file skipped customers.
 type storedCursor struct {
-	t      *importTx
-	rows   [][][]byte // the batch at hand: each row's values, copied out of the connection
-	arena  []byte
-	head   int
-	ended  bool
-	active bool // a cursor is declared
+	t       *importTx
+	rows    [][][]byte // the batch at hand: each row's values, copied out of the connection
+	arena   []byte
+	values  [][]byte // rows' values, flat
+	offsets [][2]int
+	head    int
+	ended   bool
+	active  bool // a cursor is declared
 
 	hitsSinceSeek, lookupsSinceSeek int
 }
@@ -401,23 +386,24 @@ func (s *storedCursor) fill(ctx context.Context) (bool, error) {
 	}
 	s.rows, s.arena, s.head = s.rows[:0], s.arena[:0], 0
 	rr := s.t.conn.Conn().PgConn().ExecParams(ctx, `FETCH `+strconv.Itoa(cursorBatch)+` FROM stored`, nil, nil, nil, storedFormats)
-	var offsets [][2]int
+	s.offsets = s.offsets[:0]
 	for rr.NextRow() {
 		for _, v := range rr.Values() {
-			offsets = append(offsets, [2]int{len(s.arena), len(s.arena) + len(v)})
+			s.offsets = append(s.offsets, [2]int{len(s.arena), len(s.arena) + len(v)})
 			s.arena = append(s.arena, v...)
 		}
 	}
 	if _, err := rr.Close(); err != nil {
 		return false, err
 	}
+	// The values are sliced only now that the arena has stopped growing (and moving).
 	width := len(storedFormats)
-	for i := 0; i+width <= len(offsets); i += width {
-		row := make([][]byte, width)
-		for j, o := range offsets[i : i+width] {
-			row[j] = s.arena[o[0]:o[1]:o[1]]
-		}
-		s.rows = append(s.rows, row)
+	s.values = s.values[:0]
+	for _, o := range s.offsets {
+		s.values = append(s.values, s.arena[o[0]:o[1]:o[1]])
+	}
+	for i := 0; i+width <= len(s.values); i += width {
+		s.rows = append(s.rows, s.values[i:i+width:i+width])
 	}
 	if len(s.rows) < cursorBatch {
 		s.ended = true
@@ -440,8 +426,10 @@ func (s *storedCursor) take(ctx context.Context, guid string) (*custexport.Custo
 	if _, g := s.headKey(); g != guid {
 		return nil, 0, "", nil
 	}
+	// c views the batch at hand, which stays until a later call reads the next one: as long
+	// as ImportTx promises. stage copies what it keeps.
 	c := &s.t.taken
-	id, extra, err := decodeStored(c, s.rows[s.head])
+	id, extra, err := decodeStored(c, s.rows[s.head], false)
 	s.head++
 	s.hitsSinceSeek++
 	return c, id, extra, err

@@ -129,8 +129,9 @@ func TestLeaseRaceAcrossInstances(t *testing.T) {
 
 // Appends from many goroutines on two instances, with logged partner changes among them, form
 // one unbroken chain in id order: every entry chains to the one before and its hash is its own.
-// The instances' sessions default to REPEATABLE READ, as a shop may configure its server: an
-// append must still read the newest entry after it holds the lock, not from before its wait.
+// The DSN asks for REPEATABLE READ, as a shop may configure it: the store still runs its
+// transactions in READ COMMITTED (connect sets it), so an append reads the newest entry after
+// it holds the lock, not from before its wait.
 func TestAccessLogChainAcrossInstances(t *testing.T) {
 	_, dbs := openInstances(t, 2, url.Values{"default_transaction_isolation": {"repeatable read"}})
 	ctx := context.Background()

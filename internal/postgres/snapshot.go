@@ -46,9 +46,9 @@ var exportResultFormats = func() []int16 {
 // read replica when one is configured): the count and every row see the same database state
 // while imports commit beside it.
 func (db *DB) OpenSnapshot(ctx context.Context, q custexport.SnapshotQuery) (custexport.CustomerSnapshot, error) {
-	conn, err := db.read.Acquire(ctx)
+	conn, err := acquireExportConn(ctx, db.read)
 	if err != nil {
-		return nil, fmt.Errorf("export connection: %w", err)
+		return nil, err
 	}
 	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -62,6 +62,22 @@ func (db *DB) OpenSnapshot(ctx context.Context, q custexport.SnapshotQuery) (cus
 		return nil, fmt.Errorf("count customers: %w", err)
 	}
 	return s, nil
+}
+
+// acquireExportConn waits a while for one of the export connections; when every one serves a
+// running export, the caller is told to come back rather than queued behind downloads that may
+// last minutes.
+func acquireExportConn(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Conn, error) {
+	waitCtx, cancel := context.WithTimeout(ctx, exportConnWait)
+	defer cancel()
+	conn, err := pool.Acquire(waitCtx)
+	if err != nil && ctx.Err() == nil && waitCtx.Err() != nil {
+		return nil, custexport.Errorf(custexport.CodeBusy, "this server is running as many exports as it can (%d); try again in a minute", exportConns)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("export connection: %w", err)
+	}
+	return conn, nil
 }
 
 func rangeBounds(r custexport.Range) (int64, int64) {

@@ -86,10 +86,11 @@ func scanAccess(scan func(...any) error) (*custexport.AccessEntry, error) {
 	return &e, nil
 }
 
-// DeleteAccessBefore removes entries older than t (retention); the oldest entry left anchors
-// the chain from then on.
+// DeleteAccessBefore drops the oldest entries up to the first one at or after t (retention):
+// a prefix of the chain, so the entries kept still verify from the first of them.
 func (db *DB) DeleteAccessBefore(ctx context.Context, t time.Time) (int64, error) {
-	res, err := db.sql.ExecContext(ctx, `DELETE FROM access_log WHERE at < ?`, t.UnixMilli())
+	res, err := db.sql.ExecContext(ctx, `DELETE FROM access_log WHERE id < coalesce(
+		(SELECT min(id) FROM access_log WHERE at >= ?), (SELECT max(id) + 1 FROM access_log))`, t.UnixMilli())
 	if err != nil {
 		return 0, err
 	}

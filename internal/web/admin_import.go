@@ -112,7 +112,7 @@ func (a *Admin) handleImport(w http.ResponseWriter, r *http.Request, u *custexpo
 		a.fail(w, r, u, err)
 		return
 	}
-	rec := &custexport.ImportRecord{Principal: u.Principal(), File: name}
+	rec := &custexport.ImportRecord{Principal: u.Principal(), File: custexport.LogText(name)}
 	runErr := csvimport.Run(r.Context(), a.Store, spooled, opts, rec)
 	if runErr != nil {
 		rec.Error = runErr.Error()
