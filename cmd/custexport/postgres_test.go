@@ -527,3 +527,70 @@ func TestDatabaseAddressStaysSecret(t *testing.T) {
 		t.Fatalf("a mistyped scheme left %d files in the data directory", len(entries))
 	}
 }
+
+// More running downloads than the store's control connections must not starve the lease
+// renewals: every lease keeps being renewed past several of its lifetimes, another instance
+// still refuses those partners, and the busy instance stays ready.
+func TestManyDownloadsKeepTheirLeases(t *testing.T) {
+	shop := newPGShop(t, 20000)
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, shop.dsn, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	partners := []*custexport.Partner{shop.partner}
+	for i := range 11 {
+		salt, _ := linksign.NewSalt()
+		p := &custexport.Partner{Name: fmt.Sprintf("Partner %d", i), LinkSalt: salt}
+		if err := db.CreatePartner(ctx, p, custexport.Principal{Kind: custexport.PrincipalOperator}); err != nil {
+			t.Fatal(err)
+		}
+		partners = append(partners, p)
+	}
+	_, a := shop.start("--lease-ttl", "2s")
+	_, b := shop.start("--lease-ttl", "2s")
+	for _, p := range partners {
+		shop.partner = p
+		if code, _ := shop.request(a); code != 200 {
+			t.Fatalf("download of partner %d on A: %d", p.ID, code)
+		}
+	}
+	admin, err := pgx.Connect(ctx, shop.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	var leases int
+	var firstExpiry int64
+	admin.QueryRow(ctx, `SELECT count(*), max(expires_at) FROM export_lease`).Scan(&leases, &firstExpiry)
+	if leases != len(partners) {
+		t.Fatalf("%d leases held, want %d", leases, len(partners))
+	}
+	// Wait until every lease has been renewed well past three lifetimes of the first expiry.
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		var oldest int64
+		if err := admin.QueryRow(ctx, `SELECT min(expires_at) FROM export_lease`).Scan(&oldest); err != nil {
+			t.Fatal(err)
+		}
+		if oldest > firstExpiry+6000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the leases were not renewed: the oldest expires at %d, the first expiry was %d", oldest, firstExpiry)
+		}
+		time.Sleep(100 * time.Millisecond) // polling the renewals
+	}
+	shop.partner = partners[0]
+	if code, _ := shop.request(b); code != 429 {
+		t.Fatalf("instance B for a partner downloading on A: %d, want 429", code)
+	}
+	resp, err := http.Get("http://" + a + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("instance A with %d running downloads: /readyz %d", len(partners), resp.StatusCode)
+	}
+}
