@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/custexport/custexport"
@@ -109,11 +111,8 @@ func (db *DB) Import(ctx context.Context, apply bool, fn func(custexport.ImportT
 	}
 	t := &importTx{tx: tx, conn: conn, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed(),
 		pendingEmail: map[string]string{}, pendingGUID: map[string]struct{}{}}
-	t.cursor = &storedCursor{t: t}
-	if err := t.cursor.seek(ctx, minDate, ""); err != nil {
-		return err
-	}
-	t.cursor.hitsSinceSeek = seekPaidOff // the first jump ahead (a filtered export's file) is free
+	t.cursor = openStoredCursor(ctx, db, tx)
+	defer t.cursor.close()
 	if err := fn(t); err != nil {
 		return err
 	}
@@ -121,9 +120,6 @@ func (db *DB) Import(ctx context.Context, apply bool, fn func(custexport.ImportT
 		return nil
 	}
 	if err := t.flush(ctx); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `CLOSE stored`); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, mergeSQL); err != nil {
@@ -154,13 +150,12 @@ type importTx struct {
 	// The further delivery addresses of the customer Customer returned last: Update needs them
 	// when the file empties the default delivery address.
 	lastGUID, lastExtra string
-	taken               custexport.Customer
 }
 
 // Customer finds the stored customer with the guid: at the cursor's head when the file follows
 // export order, else by its guid.
 func (t *importTx) Customer(ctx context.Context, guid string) (*custexport.Customer, bool, error) {
-	c, id, extra, err := t.cursor.take(ctx, guid)
+	c, id, extra, err := t.cursor.take(guid)
 	if err != nil {
 		return nil, false, err
 	}
@@ -336,24 +331,33 @@ func (t *importTx) SeenInFile(ctx context.Context, key string) (bool, error) {
 	return tag.RowsAffected() == 0, nil
 }
 
-// storedCursor reads the stored customers in export order through a server-side cursor, a batch
-// at a time, beside the file. A row the head does not match is looked up by guid, and passed
-// moves the cursor on when the file skipped customers.
+// storedCursor reads the stored customers in export order beside the file, on a connection of
+// its own: a producer goroutine fetches batches from a server-side cursor while the import
+// works on the previous ones, so the two overlap instead of taking turns on one connection.
+// The connection's transaction imports the import's snapshot (pg_export_snapshot), taken under
+// the import's lock: it sees the customers exactly as the import found them. A row the head does
+// not match is looked up by guid, and passed moves the cursor on when the file skipped
+// customers. Should the cursor fail, it is disabled and lookups by guid carry on alone.
 type storedCursor struct {
-	t       *importTx
-	rows    [][][]byte // the batch at hand: each row's values, copied out of the connection
-	arena   []byte
-	values  [][]byte // rows' values, flat
-	offsets [][2]int
-	head    int
-	ended   bool
-	active  bool // a cursor is declared
+	conn *pgxpool.Conn
+	tx   pgx.Tx
+
+	free, full chan *fetchedBatch
+	stop, done chan struct{}
+	producing  bool
+
+	cur      *fetchedBatch // the batch holding the head
+	head     int
+	ended    bool // the last batch has arrived
+	disabled bool
 
 	hitsSinceSeek, lookupsSinceSeek int
+	taken                           custexport.Customer
 }
 
 const (
-	cursorBatch = 1024
+	cursorBatch    = 1024
+	batchesInFlight = 3
 	// As in the SQLite store: the cursor restarts further on at most once per seekAfterLookups
 	// lookups by guid, unless the last restart paid off (seekPaidOff hits since), so that a file
 	// in random order does not cost a restart per row.
@@ -361,75 +365,178 @@ const (
 	seekPaidOff      = 16
 )
 
-// seek (re)declares the cursor to start after (date, guid).
-func (s *storedCursor) seek(ctx context.Context, date int64, guid string) error {
-	if s.active {
-		if _, err := s.t.tx.Exec(ctx, `CLOSE stored`); err != nil {
-			return err
-		}
+// snapshotID is the form of pg_export_snapshot's answer; SET TRANSACTION SNAPSHOT takes only a
+// literal, so the id is checked before it is quoted into the statement.
+var snapshotID = regexp.MustCompile(`^[0-9A-F]+(-[0-9A-F]+)+$`)
+
+// openStoredCursor starts the cursor at the first customer; on any failure it returns a
+// disabled cursor.
+func openStoredCursor(ctx context.Context, db *DB, importTx pgx.Tx) *storedCursor {
+	s := &storedCursor{disabled: true, free: make(chan *fetchedBatch, batchesInFlight+1), full: make(chan *fetchedBatch, batchesInFlight)}
+	for range batchesInFlight + 1 {
+		s.free <- &fetchedBatch{}
 	}
-	if _, err := s.t.tx.Exec(ctx, storedCursorSQL, date, guid); err != nil {
+	var id string
+	if err := importTx.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&id); err != nil || !snapshotID.MatchString(id) {
+		return s
+	}
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return s
+	}
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err == nil {
+		_, err = tx.Exec(ctx, `SET TRANSACTION SNAPSHOT '`+id+`'`)
+	}
+	s.conn, s.tx = conn, tx
+	if err != nil || s.start(ctx, minDate, "") != nil {
+		s.close()
+		return s
+	}
+	s.disabled = false
+	s.hitsSinceSeek = seekPaidOff // the first jump ahead (a filtered export's file) is free
+	return s
+}
+
+// start declares the cursor after (date, guid) and runs the producer.
+func (s *storedCursor) start(ctx context.Context, date int64, guid string) error {
+	if _, err := s.tx.Exec(ctx, `CLOSE ALL`); err != nil {
 		return err
 	}
-	s.active, s.ended, s.rows, s.head = true, false, s.rows[:0], 0
-	s.hitsSinceSeek, s.lookupsSinceSeek = 0, 0
+	if _, err := s.tx.Exec(ctx, storedCursorSQL, date, guid); err != nil {
+		return err
+	}
+	s.head, s.ended, s.hitsSinceSeek, s.lookupsSinceSeek = 0, false, 0, 0
+	s.stop, s.done, s.producing = make(chan struct{}), make(chan struct{}), true
+	pg := s.conn.Conn().PgConn()
+	go func() {
+		defer close(s.done)
+		for {
+			var b *fetchedBatch
+			select {
+			case b = <-s.free:
+			case <-s.stop:
+				return
+			}
+			b.fetch(ctx, pg)
+			select {
+			case s.full <- b:
+			case <-s.stop:
+				s.free <- b
+				return
+			}
+			if b.err != nil || len(b.rows) < cursorBatch {
+				return
+			}
+		}
+	}()
 	return nil
 }
 
-// fill reads the next batch when the one at hand is used up; it reports whether a head exists.
-func (s *storedCursor) fill(ctx context.Context) (bool, error) {
-	if s.head < len(s.rows) {
-		return true, nil
+// halt stops the producer and takes every batch back.
+func (s *storedCursor) halt() {
+	if s.producing {
+		close(s.stop)
+		<-s.done
+		s.producing = false
 	}
-	if s.ended || !s.active {
-		return false, nil
+	for len(s.full) > 0 {
+		s.free <- <-s.full
 	}
-	s.rows, s.arena, s.head = s.rows[:0], s.arena[:0], 0
-	rr := s.t.conn.Conn().PgConn().ExecParams(ctx, `FETCH `+strconv.Itoa(cursorBatch)+` FROM stored`, nil, nil, nil, storedFormats)
-	s.offsets = s.offsets[:0]
+	if s.cur != nil {
+		s.free <- s.cur
+		s.cur = nil
+	}
+}
+
+// close ends the cursor and gives its connection back.
+func (s *storedCursor) close() {
+	s.halt()
+	s.disabled = true
+	if s.conn != nil {
+		if s.tx != nil {
+			s.tx.Rollback(context.Background())
+		}
+		s.conn.Release()
+		s.conn = nil
+	}
+}
+
+// fill moves to the next batch when the one at hand is used up; it reports whether a head exists.
+func (s *storedCursor) fill() bool {
+	if s.disabled {
+		return false
+	}
+	if s.cur != nil && s.head < len(s.cur.rows) {
+		return true
+	}
+	if s.ended {
+		return false
+	}
+	if s.cur != nil {
+		s.free <- s.cur // the caller is done with the customer taken from it (see take)
+	}
+	s.cur, s.head = <-s.full, 0
+	if s.cur.err != nil {
+		s.close()
+		return false
+	}
+	if len(s.cur.rows) < cursorBatch {
+		s.ended = true
+	}
+	return len(s.cur.rows) > 0
+}
+
+// fetchedBatch is one FETCH's rows, copied out of the connection.
+type fetchedBatch struct {
+	rows    [][][]byte // each row's values
+	arena   []byte
+	values  [][]byte // rows' values, flat
+	offsets [][2]int
+	err     error
+}
+
+func (b *fetchedBatch) fetch(ctx context.Context, pg *pgconn.PgConn) {
+	b.rows, b.arena, b.offsets, b.err = b.rows[:0], b.arena[:0], b.offsets[:0], nil
+	rr := pg.ExecParams(ctx, `FETCH `+strconv.Itoa(cursorBatch)+` FROM stored`, nil, nil, nil, storedFormats)
 	for rr.NextRow() {
 		for _, v := range rr.Values() {
-			s.offsets = append(s.offsets, [2]int{len(s.arena), len(s.arena) + len(v)})
-			s.arena = append(s.arena, v...)
+			b.offsets = append(b.offsets, [2]int{len(b.arena), len(b.arena) + len(v)})
+			b.arena = append(b.arena, v...)
 		}
 	}
-	if _, err := rr.Close(); err != nil {
-		return false, err
+	if _, b.err = rr.Close(); b.err != nil {
+		return
 	}
 	// The values are sliced only now that the arena has stopped growing (and moving).
 	width := len(storedFormats)
-	s.values = s.values[:0]
-	for _, o := range s.offsets {
-		s.values = append(s.values, s.arena[o[0]:o[1]:o[1]])
+	b.values = b.values[:0]
+	for _, o := range b.offsets {
+		b.values = append(b.values, b.arena[o[0]:o[1]:o[1]])
 	}
-	for i := 0; i+width <= len(s.values); i += width {
-		s.rows = append(s.rows, s.values[i:i+width:i+width])
+	for i := 0; i+width <= len(b.values); i += width {
+		b.rows = append(b.rows, b.values[i:i+width:i+width])
 	}
-	if len(s.rows) < cursorBatch {
-		s.ended = true
-	}
-	return len(s.rows) > 0, nil
 }
 
 // headKey is the head's position in export order.
 func (s *storedCursor) headKey() (int64, string) {
-	row := s.rows[s.head]
+	row := s.cur.rows[s.head]
 	return int64(binary.BigEndian.Uint64(row[0])), bytesString(row[customerrow.IntColumns])
 }
 
 // take returns the head when it is the guid (nil otherwise), with its id and further addresses.
-func (s *storedCursor) take(ctx context.Context, guid string) (*custexport.Customer, int64, string, error) {
-	ok, err := s.fill(ctx)
-	if err != nil || !ok {
-		return nil, 0, "", err
+func (s *storedCursor) take(guid string) (*custexport.Customer, int64, string, error) {
+	if !s.fill() {
+		return nil, 0, "", nil
 	}
 	if _, g := s.headKey(); g != guid {
 		return nil, 0, "", nil
 	}
 	// c views the batch at hand, which stays until a later call reads the next one: as long
 	// as ImportTx promises. stage copies what it keeps.
-	c := &s.t.taken
-	id, extra, err := decodeStored(c, s.rows[s.head], false)
+	c := &s.taken
+	id, extra, err := decodeStored(c, s.cur.rows[s.head], false)
 	s.head++
 	s.hitsSinceSeek++
 	return c, id, extra, err
@@ -440,20 +547,20 @@ func (s *storedCursor) take(ctx context.Context, guid string) (*custexport.Custo
 // cursor follows, within the batch for free, beyond it by a seek while seeking pays off.
 func (s *storedCursor) passed(ctx context.Context, date int64, guid string) error {
 	s.lookupsSinceSeek++
-	for {
-		ok, err := s.fill(ctx)
-		if err != nil || !ok {
-			return err
-		}
+	for s.fill() {
 		if d, g := s.headKey(); d > date || d == date && g > guid {
 			return nil // the head is after it already
 		}
-		if s.head == len(s.rows)-1 {
+		if s.head == len(s.cur.rows)-1 {
 			if s.hitsSinceSeek >= seekPaidOff || s.lookupsSinceSeek >= seekAfterLookups {
-				return s.seek(ctx, date, guid)
+				s.halt()
+				if err := s.start(ctx, date, guid); err != nil {
+					s.close()
+				}
 			}
 			return nil
 		}
 		s.head++
 	}
+	return nil
 }
