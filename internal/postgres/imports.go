@@ -356,7 +356,7 @@ type storedCursor struct {
 }
 
 const (
-	cursorBatch    = 1024
+	cursorBatch     = 1024
 	batchesInFlight = 3
 	// As in the SQLite store: the cursor restarts further on at most once per seekAfterLookups
 	// lookups by guid, unless the last restart paid off (seekPaidOff hits since), so that a file
