@@ -32,6 +32,7 @@ type DB struct {
 	// read serves export snapshots, one connection per running export: a pool of its own, on
 	// the replica when one is configured.
 	read    *pgxpool.Pool
+	replica bool   // read is on another server (--db-read)
 	name    string // host and database, for logs; never the password
 	applied []int
 }
@@ -84,7 +85,7 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
-	db.read = read
+	db.read, db.replica = read, o.ReadDSN != ""
 	if o.ReadDSN != "" {
 		if err := db.checkVersion(ctx, read); err != nil {
 			db.Close()
@@ -185,13 +186,18 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// Ping checks that the database (and the read replica) answers a query.
+// Ping checks that the database, and the read replica when there is one, answers a query. The
+// replica is asked only when one of its connections is free: with every one serving an export
+// it evidently answers, and waiting for a connection would make a busy instance look down.
 func (db *DB) Ping(ctx context.Context) error {
 	var one int
 	if err := db.pool.QueryRow(ctx, `SELECT 1 FROM schema_migrations LIMIT 1`).Scan(&one); err != nil {
 		return err
 	}
-	return db.read.Ping(ctx)
+	if st := db.read.Stat(); db.replica && st.AcquiredConns() < st.MaxConns() {
+		return db.read.Ping(ctx)
+	}
+	return nil
 }
 
 //go:embed migrations/*.sql

@@ -19,14 +19,14 @@ import (
 )
 
 const (
-	// exportColumns reads disabled_orders as a number so that the four leading columns share
-	// one binary decoding.
 	exportWhere    = ` FROM customer WHERE registration_date >= $1 AND registration_date < $2`
 	exportOrder    = ` ORDER BY registration_date, guid`
 	exportCountSQL = `SELECT count(*)` + exportWhere
 )
 
 var (
+	// exportColumns reads disabled_orders as a number so that the four leading columns share
+	// one binary decoding.
 	exportColumns       = strings.Replace(customerrow.ExportColumns, "disabled_orders", "disabled_orders::int::bigint", 1)
 	exportSQL           = `SELECT ` + exportColumns + exportWhere + exportOrder
 	exportWithExtrasSQL = `SELECT ` + exportColumns + `, delivery_extra` + exportWhere + exportOrder
