@@ -23,6 +23,7 @@ import (
 	"github.com/custexport/custexport/internal/sample"
 	"github.com/custexport/custexport/internal/seed"
 	"github.com/custexport/custexport/internal/sqlite"
+	"github.com/custexport/custexport/internal/storetest"
 	"github.com/custexport/custexport/internal/xmlfile"
 )
 
@@ -206,7 +207,7 @@ func stored(t testing.TB, db *sqlite.DB) map[string]custexport.Customer {
 	defer snap.Close()
 	out := map[string]custexport.Customer{}
 	err = snap.Each(func(c *custexport.Customer) error {
-		out[strings.Clone(c.GUID)] = clone(c)
+		out[strings.Clone(c.GUID)] = storetest.Clone(c)
 		return nil
 	})
 	if err != nil {
@@ -216,29 +217,6 @@ func stored(t testing.TB, db *sqlite.DB) map[string]custexport.Customer {
 		t.Fatalf("snapshot counted %d customers and read %d distinct guids", snap.Total(), len(out))
 	}
 	return out
-}
-
-// clone copies a customer out of the snapshot's reused buffers.
-func clone(c *custexport.Customer) custexport.Customer {
-	cp := *c
-	for _, p := range []*string{&cp.GUID, &cp.Email, &cp.CompanyID, &cp.VatID, &cp.TaxID, &cp.Phone,
-		&cp.CustomerGroup, &cp.PriceList, &cp.Remark} {
-		*p = strings.Clone(*p)
-	}
-	cp.Billing = cloneAddress(c.Billing)
-	cp.Delivery = nil
-	for _, d := range c.Delivery {
-		cp.Delivery = append(cp.Delivery, cloneAddress(d))
-	}
-	return cp
-}
-
-func cloneAddress(a custexport.Address) custexport.Address {
-	for _, p := range []*string{&a.FullName, &a.Company, &a.Street, &a.HouseNumber, &a.City,
-		&a.District, &a.Additional, &a.Zip, &a.CountryCode} {
-		*p = strings.Clone(*p)
-	}
-	return a
 }
 
 // fields is the customer as named values: every column of the flat record (date-times as unix

@@ -5,19 +5,12 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storerow"
 )
-
-// likePattern makes a LIKE pattern matching text anywhere, with LIKE's own wildcards escaped
-// by a backslash, PostgreSQL's default escape character.
-func likePattern(text string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(text) + "%"
-}
 
 // ilike matches column against the pattern in parameter param as SQLite's LIKE does:
 // case-insensitively for ASCII letters only. ILIKE under the "C" collation folds exactly those;
@@ -36,7 +29,7 @@ func (db *DB) SearchCustomers(ctx context.Context, s custexport.CustomerSearch) 
 	text := strings.TrimSpace(s.Text)
 	where, args := "", []any{}
 	if text != "" {
-		p := likePattern(text)
+		p := storerow.LikePattern(text)
 		where = ` WHERE ` + ilike("billing_full_name", "$1") + ` OR ` + ilike("email_key", "$2") +
 			` OR ` + ilike("billing_company", "$1") + ` OR ` + ilike("company_id", "$1")
 		args = append(args, p, strings.ToLower(p))
@@ -55,24 +48,15 @@ func (db *DB) SearchCustomers(ctx context.Context, s custexport.CustomerSearch) 
 		limit = math.MaxInt32
 	}
 	n := len(args)
-	rows, err := tx.Query(ctx, `SELECT id, guid, email, billing_full_name, billing_company, company_id,
-		billing_city, registration_date FROM customer`+where+`
+	rows, err := tx.Query(ctx, `SELECT `+storerow.SummaryColumns+` FROM customer`+where+`
 		ORDER BY registration_date DESC, guid DESC LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2),
 		append(args, limit, max(s.Offset, 0))...)
 	if err != nil {
 		return page, err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var c custexport.CustomerSummary
-		var registered int64
-		if err := rows.Scan(&c.ID, &c.GUID, &c.Email, &c.FullName, &c.Company, &c.CompanyID, &c.City, &registered); err != nil {
-			return page, err
-		}
-		c.Registered = time.Unix(registered, 0).UTC()
-		page.Customers = append(page.Customers, c)
-	}
-	return page, rows.Err()
+	page.Customers, err = storerow.Collect(rows, storerow.ScanSummary)
+	return page, err
 }
 
 // accessWhere turns an AccessQuery into a WHERE clause of fixed text with parameters $1…$n.
@@ -84,7 +68,7 @@ func accessWhere(q custexport.AccessQuery) (string, []any) {
 		return "$" + strconv.Itoa(len(args))
 	}
 	if p := strings.TrimSpace(q.Principal); p != "" {
-		kind, pattern := next(p), next(likePattern(p))
+		kind, pattern := next(p), next(storerow.LikePattern(p))
 		conds = append(conds, `(principal_kind = `+kind+` OR `+ilike("principal_name", pattern)+`)`)
 	}
 	if q.Outcome != "" {
@@ -118,7 +102,7 @@ func (db *DB) QueryAccess(ctx context.Context, q custexport.AccessQuery, fn func
 		limit = math.MaxInt32
 	}
 	n := len(args)
-	rows, err := db.pool.Query(ctx, `SELECT `+accessColumns+` FROM access_log`+where+`
+	rows, err := db.pool.Query(ctx, `SELECT `+storerow.AccessColumns+` FROM access_log`+where+`
 		ORDER BY id DESC LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2), append(args, limit, max(q.Offset, 0))...)
 	if err != nil {
 		return err

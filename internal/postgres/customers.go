@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/custexport/custexport"
-	"github.com/custexport/custexport/internal/customerrow"
+	"github.com/custexport/custexport/internal/storerow"
 )
 
 // customerColumns are the columns a customer is written with (by InsertCustomers, the import's
@@ -26,7 +26,7 @@ var customerColumns = []string{
 
 // customerValues is c as a row of customerColumns.
 func customerValues(c *custexport.Customer) ([]any, error) {
-	extra, err := customerrow.EncodeExtraDelivery(c.Delivery)
+	extra, err := storerow.EncodeExtraDelivery(c.Delivery)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func customerValues(c *custexport.Customer) ([]any, error) {
 		birth = string(c.BirthDate.AppendISO(nil))
 	}
 	return []any{
-		c.GUID, c.Email, customerrow.EmailKey(c.Email), c.RegistrationDate.Unix(),
+		c.GUID, c.Email, storerow.EmailKey(c.Email), c.RegistrationDate.Unix(),
 		c.Billing.FullName, c.Billing.Company, c.Billing.Street, c.Billing.HouseNumber, c.Billing.City,
 		c.Billing.District, c.Billing.Additional, c.Billing.Zip, c.Billing.CountryCode,
 		c.CompanyID, c.VatID, c.TaxID, c.Phone,

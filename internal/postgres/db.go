@@ -9,9 +9,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storerow"
 )
 
 // DB is an open custexport PostgreSQL database.
@@ -203,37 +202,9 @@ func (db *DB) Ping(ctx context.Context) error {
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migration file %s is not named NNNN_name.sql", e.Name())
-		}
-		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(body)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migrations must be numbered 1, 2, 3, …; found %d at position %d", m.version, i+1)
-		}
-	}
-	return ms, nil
+// loadMigrations reads this store's migrations.
+func loadMigrations() ([]storerow.Migration, error) {
+	return storerow.LoadMigrations(migrationFiles, "migrations")
 }
 
 // LatestVersion is the schema version this program brings a database to.
@@ -273,17 +244,17 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 		return nil, err
 	}
 	if current > len(ms) {
-		return nil, newerSchema(current, len(ms))
+		return nil, storerow.NewerSchema(current, len(ms))
 	}
 	var applied []int
 	for _, m := range ms[current:] {
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return nil, fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return nil, fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
 			return nil, err
 		}
-		applied = append(applied, m.version)
+		applied = append(applied, m.Version)
 	}
 	return applied, tx.Commit(ctx)
 }
@@ -295,13 +266,9 @@ func (db *DB) checkVersion(ctx context.Context, pool *pgxpool.Pool) error {
 		return fmt.Errorf("reading its schema version: %w", err)
 	}
 	if latest := LatestVersion(); current > latest {
-		return newerSchema(current, latest)
+		return storerow.NewerSchema(current, latest)
 	} else if current < latest {
 		return custexport.Errorf(custexport.CodeInvalid, "schema version %d is older than this custexport's %d; let the replica catch up with its primary", current, latest)
 	}
 	return nil
-}
-
-func newerSchema(current, known int) error {
-	return custexport.Errorf(custexport.CodeInvalid, "schema version %d is newer than this custexport knows (up to %d); run a newer custexport", current, known)
 }

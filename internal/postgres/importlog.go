@@ -2,24 +2,19 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
-	"time"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storerow"
 )
 
 // RecordImport writes an import to the log and sets its ID.
 func (db *DB) RecordImport(ctx context.Context, r *custexport.ImportRecord) error {
-	unknown, _ := json.Marshal(append([]string{}, r.Unknown...))
-	skipped, _ := json.Marshal(append([]custexport.SkippedRow{}, r.SkippedRows...))
-	if r.At.IsZero() {
-		r.At = time.Now().UTC().Truncate(time.Millisecond)
-	}
+	unknown, skipped := storerow.ImportLists(r)
 	return db.pool.QueryRow(ctx, `INSERT INTO import_log (at, principal_kind, principal_id, principal_name,
 		file, encoding, delimiter, dry_run, rows, created, updated, unchanged, skipped, unknown, skipped_rows, error)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
 		r.At.UnixMilli(), string(r.Principal.Kind), r.Principal.ID, r.Principal.Name, r.File, string(r.Encoding),
-		r.Delimiter, r.DryRun, r.Rows, r.Created, r.Updated, r.Unchanged, r.Skipped, string(unknown), string(skipped), r.Error).Scan(&r.ID)
+		r.Delimiter, r.DryRun, r.Rows, r.Created, r.Updated, r.Unchanged, r.Skipped, unknown, skipped, r.Error).Scan(&r.ID)
 }
 
 // Imports lists the import log, newest first, and the number of imports. As in SQLite, a
@@ -34,27 +29,12 @@ func (db *DB) Imports(ctx context.Context, offset, limit int) ([]custexport.Impo
 	if limit >= 0 {
 		lim = &limit
 	}
-	rows, err := db.pool.Query(ctx, `SELECT id, at, principal_kind, principal_id, principal_name, file, encoding,
-		delimiter, dry_run, rows, created, updated, unchanged, skipped, unknown, skipped_rows, error
+	rows, err := db.pool.Query(ctx, `SELECT `+storerow.ImportColumns+`
 		FROM import_log ORDER BY id DESC LIMIT $1 OFFSET $2`, lim, max(offset, 0))
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
-	var out []custexport.ImportRecord
-	for rows.Next() {
-		var r custexport.ImportRecord
-		var at int64
-		var kind, encoding, unknown, skipped string
-		if err := rows.Scan(&r.ID, &at, &kind, &r.Principal.ID, &r.Principal.Name, &r.File, &encoding, &r.Delimiter,
-			&r.DryRun, &r.Rows, &r.Created, &r.Updated, &r.Unchanged, &r.Skipped, &unknown, &skipped, &r.Error); err != nil {
-			return nil, 0, err
-		}
-		r.At = time.UnixMilli(at).UTC()
-		r.Principal.Kind, r.Encoding = custexport.PrincipalKind(kind), custexport.Encoding(encoding)
-		json.Unmarshal([]byte(unknown), &r.Unknown)
-		json.Unmarshal([]byte(skipped), &r.SkippedRows)
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
+	out, err := storerow.Collect(rows, storerow.ScanImport)
+	return out, total, err
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/custexport/custexport"
-	"github.com/custexport/custexport/internal/customerrow"
+	"github.com/custexport/custexport/internal/storerow"
 )
 
 // An import runs in one transaction on one connection and holds the customer table in SHARE
@@ -35,8 +35,6 @@ const (
 	// before it is refused as busy.
 	importLockWait = "10s"
 	stageBatch     = 4096
-	// maxClaimBits caps the duplicate-guid bitset (16 MiB); ids beyond it go to the key table.
-	maxClaimBits = 1 << 27
 )
 
 var (
@@ -46,9 +44,9 @@ var (
 	storedCursorSQL = `DECLARE stored NO SCROLL CURSOR FOR SELECT ` + storedColumns +
 		` FROM customer WHERE (registration_date, guid) > ($1, $2) ORDER BY registration_date, guid`
 	storedFormats = func() []int16 {
-		f := make([]int16, customerrow.IntColumns+customerrow.TextColumns+2)
+		f := make([]int16, storerow.IntColumns+storerow.TextColumns+2)
 		copy(f, exportResultFormats)
-		f[customerrow.IntColumns+customerrow.TextColumns] = pgx.BinaryFormatCode // id
+		f[storerow.IntColumns+storerow.TextColumns] = pgx.BinaryFormatCode // id
 		return f
 	}()
 	stageColumns = append([]string{"seq", "is_new"}, customerColumns...)
@@ -138,7 +136,7 @@ type importTx struct {
 	conn         *pgxpool.Conn
 	cursor       *storedCursor
 	seed1, seed2 maphash.Seed
-	claimed      []uint64
+	claimed      storerow.ClaimSet
 	seq          int64
 
 	// Rows staged but not yet copied, with their e-mail keys and guids: EmailOwner looks at
@@ -178,16 +176,10 @@ func (t *importTx) Customer(ctx context.Context, guid string) (*custexport.Custo
 
 // claim marks a customer id as asked for and reports whether it was already.
 func (t *importTx) claim(ctx context.Context, id int64) (bool, error) {
-	if id < 0 || id >= maxClaimBits {
-		return t.SeenInFile(ctx, "id:"+strconv.FormatInt(id, 10))
+	if was, ok := t.claimed.Claim(id); ok {
+		return was, nil
 	}
-	word, bit := int(id/64), uint64(1)<<(id%64)
-	if word >= len(t.claimed) {
-		t.claimed = append(t.claimed, make([]uint64, word+1-len(t.claimed)+len(t.claimed)/4)...)
-	}
-	was := t.claimed[word]&bit != 0
-	t.claimed[word] |= bit
-	return was, nil
+	return t.SeenInFile(ctx, "id:"+strconv.FormatInt(id, 10))
 }
 
 // lookup reads the stored customer with the guid, with its id and further addresses.
@@ -211,7 +203,7 @@ func (t *importTx) lookup(ctx context.Context, guid string) (*custexport.Custome
 // decodeStored decodes a row of storedColumns into c and returns the id and delivery_extra. c's
 // strings view vals; with own they are copies.
 func decodeStored(c *custexport.Customer, vals [][]byte, own bool) (int64, string, error) {
-	n := customerrow.IntColumns + customerrow.TextColumns
+	n := storerow.IntColumns + storerow.TextColumns
 	if len(vals) != n+2 || len(vals[n]) != 8 {
 		return 0, "", fmt.Errorf("customer query returned an unexpected row")
 	}
@@ -234,7 +226,7 @@ func cloneStrings(c *custexport.Customer) {
 }
 
 func (t *importTx) EmailOwner(ctx context.Context, email string) (string, error) {
-	key := customerrow.EmailKey(email)
+	key := storerow.EmailKey(email)
 	if g, ok := t.pendingEmail[key]; ok {
 		return g, nil
 	}
@@ -270,7 +262,7 @@ func (t *importTx) Update(ctx context.Context, c *custexport.Customer) error {
 		// The file emptied the default delivery address: the first further one takes its
 		// place, as readers of every address already see it first (the SQLite store does the
 		// same).
-		further, err := customerrow.AppendExtraDelivery(nil, t.lastExtra)
+		further, err := storerow.AppendExtraDelivery(nil, t.lastExtra)
 		if err != nil {
 			return err
 		}
@@ -298,7 +290,7 @@ func (t *importTx) stage(ctx context.Context, c *custexport.Customer, isNew bool
 	}
 	t.seq++
 	t.pending = append(t.pending, append([]any{t.seq, isNew}, row...))
-	t.pendingEmail[customerrow.EmailKey(c.Email)] = c.GUID
+	t.pendingEmail[storerow.EmailKey(c.Email)] = c.GUID
 	t.pendingGUID[c.GUID] = struct{}{}
 	if len(t.pending) >= stageBatch {
 		return t.flush(ctx)
@@ -522,7 +514,7 @@ func (b *fetchedBatch) fetch(ctx context.Context, pg *pgconn.PgConn) {
 // headKey is the head's position in export order.
 func (s *storedCursor) headKey() (int64, string) {
 	row := s.cur.rows[s.head]
-	return int64(binary.BigEndian.Uint64(row[0])), bytesString(row[customerrow.IntColumns])
+	return int64(binary.BigEndian.Uint64(row[0])), bytesString(row[storerow.IntColumns])
 }
 
 // take returns the head when it is the guid (nil otherwise), with its id and further addresses.

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storerow"
 )
 
 // CreatePartner stores a new partner and logs it, in one transaction.
@@ -56,12 +57,10 @@ func validUntilText(d custexport.Date) string {
 	return d.String()
 }
 
-const partnerColumns = `id, name, note, valid_until, link_salt, created_at, last_used_at`
-
 // Partner returns a live partner; CodeNotFound when it does not exist or was deleted.
 func (db *DB) Partner(ctx context.Context, id int64) (*custexport.Partner, error) {
-	row := db.pool.QueryRow(ctx, `SELECT `+partnerColumns+` FROM partner WHERE id = $1 AND deleted_at = 0`, id)
-	p, err := scanPartner(row.Scan)
+	row := db.pool.QueryRow(ctx, `SELECT `+storerow.PartnerColumns+` FROM partner WHERE id = $1 AND deleted_at = 0`, id)
+	p, err := storerow.ScanPartner(row.Scan)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, custexport.Errorf(custexport.CodeNotFound, "partner %d does not exist", id)
 	}
@@ -70,41 +69,12 @@ func (db *DB) Partner(ctx context.Context, id int64) (*custexport.Partner, error
 
 // Partners lists the live partners by id.
 func (db *DB) Partners(ctx context.Context) ([]custexport.Partner, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+partnerColumns+` FROM partner WHERE deleted_at = 0 ORDER BY id`)
+	rows, err := db.pool.Query(ctx, `SELECT `+storerow.PartnerColumns+` FROM partner WHERE deleted_at = 0 ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []custexport.Partner
-	for rows.Next() {
-		p, err := scanPartner(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *p)
-	}
-	return out, rows.Err()
-}
-
-func scanPartner(scan func(...any) error) (*custexport.Partner, error) {
-	var p custexport.Partner
-	var validUntil string
-	var created, lastUsed int64
-	if err := scan(&p.ID, &p.Name, &p.Note, &validUntil, &p.LinkSalt, &created, &lastUsed); err != nil {
-		return nil, err
-	}
-	if validUntil != "" {
-		d, err := custexport.ParseDate(validUntil)
-		if err != nil {
-			return nil, fmt.Errorf("partner %d: stored valid-until %q: %w", p.ID, validUntil, err)
-		}
-		p.ValidUntil = d
-	}
-	p.CreatedAt = time.UnixMilli(created).UTC()
-	if lastUsed != 0 {
-		p.LastUsedAt = time.UnixMilli(lastUsed).UTC()
-	}
-	return &p, nil
+	return storerow.Collect(rows, storerow.ScanPartner)
 }
 
 // RegeneratePartner replaces the partner's link salt: every link issued for it stops working.

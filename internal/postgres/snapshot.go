@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 	"unsafe"
@@ -15,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/custexport/custexport"
-	"github.com/custexport/custexport/internal/customerrow"
+	"github.com/custexport/custexport/internal/storerow"
 )
 
 const (
@@ -27,7 +26,7 @@ const (
 var (
 	// exportColumns reads disabled_orders as a number so that the four leading columns share
 	// one binary decoding.
-	exportColumns       = strings.Replace(customerrow.ExportColumns, "disabled_orders", "disabled_orders::int::bigint", 1)
+	exportColumns       = strings.Replace(storerow.ExportColumns, "disabled_orders", "disabled_orders::int::bigint", 1)
 	exportSQL           = `SELECT ` + exportColumns + exportWhere + exportOrder
 	exportWithExtrasSQL = `SELECT ` + exportColumns + `, delivery_extra` + exportWhere + exportOrder
 )
@@ -35,8 +34,8 @@ var (
 // exportResultFormats asks for the integers in binary (8 bytes each, no parsing) and the texts
 // as text, which is their UTF-8 bytes as stored.
 var exportResultFormats = func() []int16 {
-	f := make([]int16, customerrow.IntColumns+customerrow.TextColumns+1)
-	for i := range customerrow.IntColumns {
+	f := make([]int16, storerow.IntColumns+storerow.TextColumns+1)
+	for i := range storerow.IntColumns {
 		f[i] = pgx.BinaryFormatCode
 	}
 	return f
@@ -56,7 +55,7 @@ func (db *DB) OpenSnapshot(ctx context.Context, q custexport.SnapshotQuery) (cus
 		return nil, fmt.Errorf("export transaction: %w", err)
 	}
 	s := &snapshot{ctx: ctx, query: q, conn: conn, tx: tx}
-	s.from, s.until = rangeBounds(q.Range)
+	s.from, s.until = storerow.RangeBounds(q.Range)
 	if err := tx.QueryRow(ctx, exportCountSQL, s.from, s.until).Scan(&s.total); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("count customers: %w", err)
@@ -78,17 +77,6 @@ func acquireExportConn(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Conn, 
 		return nil, fmt.Errorf("export connection: %w", err)
 	}
 	return conn, nil
-}
-
-func rangeBounds(r custexport.Range) (int64, int64) {
-	from, until := int64(math.MinInt64), int64(math.MaxInt64)
-	if !r.From.IsZero() {
-		from = r.From.Unix()
-	}
-	if !r.Until.IsZero() {
-		until = r.Until.Unix()
-	}
-	return from, until
 }
 
 type snapshot struct {
@@ -125,7 +113,7 @@ func (s *snapshot) Each(fn func(*custexport.Customer) error) error {
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
-	sqlText, columns := exportSQL, customerrow.IntColumns+customerrow.TextColumns
+	sqlText, columns := exportSQL, storerow.IntColumns+storerow.TextColumns
 	if s.query.AllDelivery {
 		sqlText, columns = exportWithExtrasSQL, columns+1
 	}
@@ -162,10 +150,10 @@ func (s *snapshot) Each(fn func(*custexport.Customer) error) error {
 // decodeRow sets c from one row of exportColumns (and delivery_extra when present), reusing c's
 // delivery slice.
 func decodeRow(c *custexport.Customer, vals [][]byte) error {
-	if len(vals) < customerrow.IntColumns+customerrow.TextColumns {
+	if len(vals) < storerow.IntColumns+storerow.TextColumns {
 		return fmt.Errorf("export query returned %d columns", len(vals))
 	}
-	var ints [customerrow.IntColumns]int64
+	var ints [storerow.IntColumns]int64
 	for i := range ints {
 		if len(vals[i]) != 8 {
 			return fmt.Errorf("export query: column %d is not a bigint", i)
@@ -180,10 +168,10 @@ func decodeRow(c *custexport.Customer, vals [][]byte) error {
 		ChangeTime:       time.Unix(ints[3], 0),
 	}
 	var d custexport.Address
-	texts := vals[customerrow.IntColumns:]
-	for i := range customerrow.TextColumns {
+	texts := vals[storerow.IntColumns:]
+	for i := range storerow.TextColumns {
 		v := bytesString(texts[i])
-		if i == customerrow.BirthDateText {
+		if i == storerow.BirthDateText {
 			if v != "" {
 				date, err := custexport.ParseDate(v)
 				if err != nil {
@@ -193,14 +181,14 @@ func decodeRow(c *custexport.Customer, vals [][]byte) error {
 			}
 			continue
 		}
-		*customerrow.TextField[i](c, &d) = v
+		*storerow.TextField[i](c, &d) = v
 	}
 	if !d.IsZero() {
 		delivery = append(delivery, d)
 	}
-	if len(texts) > customerrow.TextColumns {
+	if len(texts) > storerow.TextColumns {
 		var err error
-		if delivery, err = customerrow.AppendExtraDelivery(delivery, bytesString(texts[customerrow.TextColumns])); err != nil {
+		if delivery, err = storerow.AppendExtraDelivery(delivery, bytesString(texts[storerow.TextColumns])); err != nil {
 			return fmt.Errorf("customer %s: %w", c.GUID, err)
 		}
 	}

@@ -4,17 +4,10 @@ import (
 	"context"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storerow"
 )
-
-// likePattern makes a LIKE pattern matching text anywhere, with LIKE's own wildcards escaped
-// (ESCAPE '\').
-func likePattern(text string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(text) + "%"
-}
 
 // SearchCustomers returns one page of the customers matching s.Text in the name, e-mail,
 // company or company id, newest registrations first, and how many match in all. The match is
@@ -25,7 +18,7 @@ func (db *DB) SearchCustomers(ctx context.Context, s custexport.CustomerSearch) 
 	text := strings.TrimSpace(s.Text)
 	where, args := "", []any{}
 	if text != "" {
-		p := likePattern(text)
+		p := storerow.LikePattern(text)
 		where = ` WHERE billing_full_name LIKE ?1 ESCAPE '\' OR email_key LIKE ?2 ESCAPE '\'
 			OR billing_company LIKE ?1 ESCAPE '\' OR company_id LIKE ?1 ESCAPE '\'`
 		args = append(args, p, strings.ToLower(p))
@@ -42,23 +35,14 @@ func (db *DB) SearchCustomers(ctx context.Context, s custexport.CustomerSearch) 
 	if limit <= 0 {
 		limit = math.MaxInt32
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, guid, email, billing_full_name, billing_company, company_id,
-		billing_city, registration_date FROM customer`+where+`
+	rows, err := tx.QueryContext(ctx, `SELECT `+storerow.SummaryColumns+` FROM customer`+where+`
 		ORDER BY registration_date DESC, guid DESC LIMIT `+"?"+` OFFSET ?`, append(args, limit, max(s.Offset, 0))...)
 	if err != nil {
 		return page, err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var c custexport.CustomerSummary
-		var registered int64
-		if err := rows.Scan(&c.ID, &c.GUID, &c.Email, &c.FullName, &c.Company, &c.CompanyID, &c.City, &registered); err != nil {
-			return page, err
-		}
-		c.Registered = time.Unix(registered, 0).UTC()
-		page.Customers = append(page.Customers, c)
-	}
-	return page, rows.Err()
+	page.Customers, err = storerow.Collect(rows, storerow.ScanSummary)
+	return page, err
 }
 
 // accessWhere turns an AccessQuery into a WHERE clause of fixed text with parameters.
@@ -67,7 +51,7 @@ func accessWhere(q custexport.AccessQuery) (string, []any) {
 	var args []any
 	if p := strings.TrimSpace(q.Principal); p != "" {
 		conds = append(conds, `(principal_kind = ? OR principal_name LIKE ? ESCAPE '\')`)
-		args = append(args, p, likePattern(p))
+		args = append(args, p, storerow.LikePattern(p))
 	}
 	if q.Outcome != "" {
 		conds = append(conds, `outcome = ?`)
@@ -102,20 +86,11 @@ func (db *DB) QueryAccess(ctx context.Context, q custexport.AccessQuery, fn func
 	if limit <= 0 {
 		limit = math.MaxInt32
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+accessColumns+` FROM access_log`+where+`
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+storerow.AccessColumns+` FROM access_log`+where+`
 		ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, limit, max(q.Offset, 0))...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		e, err := scanAccess(rows.Scan)
-		if err != nil {
-			return err
-		}
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return storerow.Each(rows, storerow.ScanAccess, fn)
 }

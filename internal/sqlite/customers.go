@@ -9,7 +9,7 @@ import (
 	"github.com/ncruces/go-sqlite3/driver"
 
 	"github.com/custexport/custexport"
-	"github.com/custexport/custexport/internal/customerrow"
+	"github.com/custexport/custexport/internal/storerow"
 )
 
 const insertCustomerSQL = `INSERT INTO customer (
@@ -128,17 +128,17 @@ func (db *DB) CountCustomers(ctx context.Context) (int64, error) {
 }
 
 // The stored form of e-mail keys and further delivery addresses is shared with the PostgreSQL
-// store (package customerrow), so that a shop copied between the two exports the same bytes.
-type extraAddress = customerrow.ExtraAddress
+// store (package storerow), so that a shop copied between the two exports the same bytes.
+type extraAddress = storerow.ExtraAddress
 
-func emailKey(email string) string { return customerrow.EmailKey(email) }
+func emailKey(email string) string { return storerow.EmailKey(email) }
 
 func encodeExtraDelivery(all []custexport.Address) (string, error) {
-	return customerrow.EncodeExtraDelivery(all)
+	return storerow.EncodeExtraDelivery(all)
 }
 
 func appendExtraDelivery(dst []custexport.Address, text string) ([]custexport.Address, error) {
-	return customerrow.AppendExtraDelivery(dst, text)
+	return storerow.AppendExtraDelivery(dst, text)
 }
 
 // describeWriteError maps constraint violations to domain errors that name the customer.

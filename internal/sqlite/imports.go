@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"hash/maphash"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"github.com/ncruces/go-sqlite3/driver"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storerow"
 )
 
 const (
@@ -118,13 +118,10 @@ type importTx struct {
 	birth                              []byte
 	seed1, seed2                       maphash.Seed
 	stream                             *storedStream
-	// claimed has a bit per customer id the import asked for: a second row with the same guid
-	// is a duplicate. A bit per customer, not a key per row, keeps it small (1M customers:
-	// 125 KiB); ids beyond maxClaimBits (16 MiB of bits) go to the temporary key table instead.
-	claimed []uint64
+	// claimed marks the customer ids the import asked for: a second row with the same guid is a
+	// duplicate. Ids beyond the set's range go to the temporary key table instead.
+	claimed storerow.ClaimSet
 }
-
-const maxClaimBits = 1 << 27
 
 func (t *importTx) prepare() error {
 	for _, p := range []struct {
@@ -175,16 +172,10 @@ func (t *importTx) Customer(ctx context.Context, guid string) (*custexport.Custo
 
 // claim marks a customer id as asked for and reports whether it was already.
 func (t *importTx) claim(ctx context.Context, id int64) (bool, error) {
-	if id < 0 || id >= maxClaimBits {
-		return t.SeenInFile(ctx, "id:"+strconv.FormatInt(id, 10))
+	if was, ok := t.claimed.Claim(id); ok {
+		return was, nil
 	}
-	word, bit := int(id/64), uint64(1)<<(id%64)
-	if word >= len(t.claimed) {
-		t.claimed = append(t.claimed, make([]uint64, word+1-len(t.claimed)+len(t.claimed)/4)...)
-	}
-	was := t.claimed[word]&bit != 0
-	t.claimed[word] |= bit
-	return was, nil
+	return t.SeenInFile(ctx, "id:"+strconv.FormatInt(id, 10))
 }
 
 // lookup reads the customer with the guid, and its id, on the import's own connection: it sees
@@ -287,16 +278,12 @@ func (t *importTx) SeenInFile(ctx context.Context, key string) (bool, error) {
 
 // RecordImport writes an import to the log and sets its ID.
 func (db *DB) RecordImport(ctx context.Context, r *custexport.ImportRecord) error {
-	unknown, _ := json.Marshal(append([]string{}, r.Unknown...))
-	skipped, _ := json.Marshal(append([]custexport.SkippedRow{}, r.SkippedRows...))
-	if r.At.IsZero() {
-		r.At = time.Now().UTC().Truncate(time.Millisecond)
-	}
+	unknown, skipped := storerow.ImportLists(r)
 	res, err := db.sql.ExecContext(ctx, `INSERT INTO import_log (at, principal_kind, principal_id, principal_name,
 		file, encoding, delimiter, dry_run, rows, created, updated, unchanged, skipped, unknown, skipped_rows, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.At.UnixMilli(), string(r.Principal.Kind), r.Principal.ID, r.Principal.Name, r.File, string(r.Encoding),
-		r.Delimiter, r.DryRun, r.Rows, r.Created, r.Updated, r.Unchanged, r.Skipped, string(unknown), string(skipped), r.Error)
+		r.Delimiter, r.DryRun, r.Rows, r.Created, r.Updated, r.Unchanged, r.Skipped, unknown, skipped, r.Error)
 	if err != nil {
 		return err
 	}
@@ -310,27 +297,12 @@ func (db *DB) Imports(ctx context.Context, offset, limit int) ([]custexport.Impo
 	if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM import_log`).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT id, at, principal_kind, principal_id, principal_name, file, encoding,
-		delimiter, dry_run, rows, created, updated, unchanged, skipped, unknown, skipped_rows, error
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+storerow.ImportColumns+`
 		FROM import_log ORDER BY id DESC LIMIT ? OFFSET ?`, limit, offset)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
-	var out []custexport.ImportRecord
-	for rows.Next() {
-		var r custexport.ImportRecord
-		var at int64
-		var kind, encoding, unknown, skipped string
-		if err := rows.Scan(&r.ID, &at, &kind, &r.Principal.ID, &r.Principal.Name, &r.File, &encoding, &r.Delimiter,
-			&r.DryRun, &r.Rows, &r.Created, &r.Updated, &r.Unchanged, &r.Skipped, &unknown, &skipped, &r.Error); err != nil {
-			return nil, 0, err
-		}
-		r.At = time.UnixMilli(at).UTC()
-		r.Principal.Kind, r.Encoding = custexport.PrincipalKind(kind), custexport.Encoding(encoding)
-		json.Unmarshal([]byte(unknown), &r.Unknown)
-		json.Unmarshal([]byte(skipped), &r.SkippedRows)
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
+	out, err := storerow.Collect(rows, storerow.ScanImport)
+	return out, total, err
 }

@@ -3,12 +3,13 @@ package sqlite
 import (
 	"context"
 	"math/rand/v2"
-	"reflect"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storerow"
+	"github.com/custexport/custexport/internal/storetest"
 )
 
 // The import's customer stream answers every order of guids a file can have exactly as lookups
@@ -62,29 +63,8 @@ func TestImportStreamOrders(t *testing.T) {
 				if tx.stream == nil {
 					t.Fatal("the import has no stream")
 				}
-				asked := map[string]bool{}
-				for i, g := range tc.guids {
-					got, repeated, err := tx.Customer(context.Background(), g)
-					if err != nil {
-						return err
-					}
-					if repeated != asked[g] {
-						t.Fatalf("call %d (%s): repeated = %v, want %v", i, g, repeated, asked[g])
-					}
-					asked[g] = true
-					want, known := byGUID[g]
-					if !known {
-						if got != nil {
-							t.Fatalf("call %d: unknown guid %s found: %+v", i, g, got)
-						}
-						continue
-					}
-					if got == nil {
-						t.Fatalf("call %d: %s not found", i, g)
-					}
-					if !reflect.DeepEqual(normalise([]custexport.Customer{*got}), normalise([]custexport.Customer{want})) {
-						t.Fatalf("call %d (%s):\n got %+v\nwant %+v", i, g, *got, want)
-					}
+				if err := storetest.AskEach(t, context.Background(), tx, tc.guids, byGUID); err != nil {
+					return err
 				}
 				if h := tx.stream.hits; h < tc.minHits || h > tc.maxHits {
 					t.Errorf("%d of %d calls answered by the stream, want %d to %d", h, len(tc.guids), tc.minHits, tc.maxHits)
@@ -157,7 +137,7 @@ func TestImportStreamAfterWrites(t *testing.T) {
 func TestImportRepeatedLargeID(t *testing.T) {
 	db, all := seeded(t, 3)
 	ctx := context.Background()
-	if _, err := db.sql.ExecContext(ctx, `UPDATE customer SET id = ? WHERE guid = ?`, int64(maxClaimBits)+5, all[1].GUID); err != nil {
+	if _, err := db.sql.ExecContext(ctx, `UPDATE customer SET id = ? WHERE guid = ?`, int64(storerow.MaxClaimID)+6, all[1].GUID); err != nil {
 		t.Fatal(err)
 	}
 	err := db.Import(ctx, false, func(tx custexport.ImportTx) error {

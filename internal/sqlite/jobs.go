@@ -7,10 +7,8 @@ import (
 	"time"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storerow"
 )
-
-const jobColumns = `id, user_id, format, encoding, guard, date_from, date_until, state, rows_done, rows_total,
-	bytes, replaced, error, file, created_at, updated_at, ended_at`
 
 // CreateJob stores a new running job and sets its id and times.
 func (db *DB) CreateJob(ctx context.Context, j *custexport.ExportJob) error {
@@ -53,7 +51,7 @@ func (db *DB) FinishJob(ctx context.Context, j *custexport.ExportJob) error {
 
 // Job returns one job.
 func (db *DB) Job(ctx context.Context, id int64) (*custexport.ExportJob, error) {
-	j, err := scanJob(db.sql.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM export_job WHERE id = ?`, id).Scan)
+	j, err := storerow.ScanJob(db.sql.QueryRowContext(ctx, `SELECT `+storerow.JobColumns+` FROM export_job WHERE id = ?`, id).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, custexport.Errorf(custexport.CodeNotFound, "export job %d does not exist", id)
 	}
@@ -62,7 +60,7 @@ func (db *DB) Job(ctx context.Context, id int64) (*custexport.ExportJob, error) 
 
 // LatestJob returns the user's newest job, or nil when there is none.
 func (db *DB) LatestJob(ctx context.Context, userID int64) (*custexport.ExportJob, error) {
-	j, err := scanJob(db.sql.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM export_job
+	j, err := storerow.ScanJob(db.sql.QueryRowContext(ctx, `SELECT `+storerow.JobColumns+` FROM export_job
 		WHERE user_id = ? ORDER BY id DESC LIMIT 1`, userID).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -73,13 +71,13 @@ func (db *DB) LatestJob(ctx context.Context, userID int64) (*custexport.ExportJo
 // FailStaleJobs marks running jobs whose runner stopped reporting as failed.
 func (db *DB) FailStaleJobs(ctx context.Context, before time.Time, reason string) ([]custexport.ExportJob, error) {
 	return db.endJobs(ctx, `UPDATE export_job SET state = 'failed', error = ?2, ended_at = ?3, updated_at = ?3
-		WHERE state = 'running' AND updated_at < ?1 RETURNING `+jobColumns, before.UnixMilli(), reason, time.Now().UnixMilli())
+		WHERE state = 'running' AND updated_at < ?1 RETURNING `+storerow.JobColumns, before.UnixMilli(), reason, time.Now().UnixMilli())
 }
 
 // ExpireJobs marks done jobs that ended before the time as expired.
 func (db *DB) ExpireJobs(ctx context.Context, endedBefore time.Time) ([]custexport.ExportJob, error) {
 	return db.endJobs(ctx, `UPDATE export_job SET state = 'expired', updated_at = ?2
-		WHERE state = 'done' AND ended_at < ?1 RETURNING `+jobColumns, endedBefore.UnixMilli(), time.Now().UnixMilli())
+		WHERE state = 'done' AND ended_at < ?1 RETURNING `+storerow.JobColumns, endedBefore.UnixMilli(), time.Now().UnixMilli())
 }
 
 func (db *DB) endJobs(ctx context.Context, query string, args ...any) ([]custexport.ExportJob, error) {
@@ -88,43 +86,5 @@ func (db *DB) endJobs(ctx context.Context, query string, args ...any) ([]custexp
 		return nil, err
 	}
 	defer rows.Close()
-	var out []custexport.ExportJob
-	for rows.Next() {
-		j, err := scanJob(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *j)
-	}
-	return out, rows.Err()
-}
-
-func scanJob(scan func(...any) error) (*custexport.ExportJob, error) {
-	var (
-		j                       custexport.ExportJob
-		format, encoding, state string
-		from, until             string
-		created, updated, ended int64
-	)
-	if err := scan(&j.ID, &j.UserID, &format, &encoding, &j.Options.FormulaGuard, &from, &until, &state,
-		&j.RowsDone, &j.RowsTotal, &j.Bytes, &j.Replaced, &j.Error, &j.File, &created, &updated, &ended); err != nil {
-		return nil, err
-	}
-	j.Options.Format, j.Options.Encoding, j.State = custexport.Format(format), custexport.Encoding(encoding), custexport.JobState(state)
-	var err error
-	if from != "" {
-		if j.Options.Filter.From, err = custexport.ParseDate(from); err != nil {
-			return nil, err
-		}
-	}
-	if until != "" {
-		if j.Options.Filter.Until, err = custexport.ParseDate(until); err != nil {
-			return nil, err
-		}
-	}
-	j.CreatedAt, j.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
-	if ended > 0 {
-		j.EndedAt = time.UnixMilli(ended).UTC()
-	}
-	return &j, nil
+	return storerow.Collect(rows, storerow.ScanJob)
 }

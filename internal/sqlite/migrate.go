@@ -5,50 +5,19 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storerow"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one versioned schema step, from migrations/NNNN_name.sql.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migration file %s is not named NNNN_name.sql", e.Name())
-		}
-		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(body)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migrations must be numbered 1, 2, 3, …; found %d at position %d", m.version, i+1)
-		}
-	}
-	return ms, nil
+// loadMigrations reads this store's migrations.
+func loadMigrations() ([]storerow.Migration, error) {
+	return storerow.LoadMigrations(migrationFiles, "migrations")
 }
 
 // LatestVersion is the schema version this program brings a database to.
@@ -88,7 +57,7 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 	return applied, nil
 }
 
-func migrateLocked(ctx context.Context, conn *sql.Conn, ms []migration) ([]int, error) {
+func migrateLocked(ctx context.Context, conn *sql.Conn, ms []storerow.Migration) ([]int, error) {
 	var tables int
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).Scan(&tables); err != nil {
 		return nil, describeOpenError(err)
@@ -110,17 +79,17 @@ func migrateLocked(ctx context.Context, conn *sql.Conn, ms []migration) ([]int, 
 		return nil, err
 	}
 	if current > len(ms) {
-		return nil, custexport.Errorf(custexport.CodeInvalid, "schema version %d is newer than this custexport knows (up to %d); run a newer custexport", current, len(ms))
+		return nil, storerow.NewerSchema(current, len(ms))
 	}
 	var applied []int
 	for _, m := range ms[current:] {
-		if _, err := conn.ExecContext(ctx, m.sql); err != nil {
-			return nil, fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		if _, err := conn.ExecContext(ctx, m.SQL); err != nil {
+			return nil, fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
 		}
-		if _, err := conn.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.version, m.name, time.Now().Unix()); err != nil {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.Version, m.Name, time.Now().Unix()); err != nil {
 			return nil, err
 		}
-		applied = append(applied, m.version)
+		applied = append(applied, m.Version)
 	}
 	return applied, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/ncruces/go-sqlite3"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storerow"
 )
 
 // Reading a row costs the export more than writing it (SQLite decodes every column, and each
@@ -143,7 +144,7 @@ func (s *snapshot) walkChunks(ctx context.Context, chunks [2]chan chunkBounds) e
 		return err
 	}
 	defer stmt.Close()
-	_, until := rangeBounds(s.query.Range)
+	_, until := storerow.RangeBounds(s.query.Range)
 	var lo rowKey
 	n, i := 0, 0
 	for stmt.Step() {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storerow"
 )
 
 // CreatePartner stores a new partner and logs it, in one transaction.
@@ -40,7 +41,7 @@ func validUntilText(d custexport.Date) string {
 func (db *DB) Partner(ctx context.Context, id int64) (*custexport.Partner, error) {
 	row := db.sql.QueryRowContext(ctx, `SELECT id, name, note, valid_until, link_salt, created_at, last_used_at
 		FROM partner WHERE id = ? AND deleted_at = 0`, id)
-	p, err := scanPartner(row.Scan)
+	p, err := storerow.ScanPartner(row.Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, custexport.Errorf(custexport.CodeNotFound, "partner %d does not exist", id)
 	}
@@ -55,36 +56,7 @@ func (db *DB) Partners(ctx context.Context) ([]custexport.Partner, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []custexport.Partner
-	for rows.Next() {
-		p, err := scanPartner(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *p)
-	}
-	return out, rows.Err()
-}
-
-func scanPartner(scan func(...any) error) (*custexport.Partner, error) {
-	var p custexport.Partner
-	var validUntil string
-	var created, lastUsed int64
-	if err := scan(&p.ID, &p.Name, &p.Note, &validUntil, &p.LinkSalt, &created, &lastUsed); err != nil {
-		return nil, err
-	}
-	if validUntil != "" {
-		d, err := custexport.ParseDate(validUntil)
-		if err != nil {
-			return nil, fmt.Errorf("partner %d: stored valid-until %q: %w", p.ID, validUntil, err)
-		}
-		p.ValidUntil = d
-	}
-	p.CreatedAt = time.UnixMilli(created).UTC()
-	if lastUsed != 0 {
-		p.LastUsedAt = time.UnixMilli(lastUsed).UTC()
-	}
-	return &p, nil
+	return storerow.Collect(rows, storerow.ScanPartner)
 }
 
 // RegeneratePartner replaces the partner's link salt: every link issued for it stops working.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"runtime"
 	"time"
 	"unsafe"
@@ -12,13 +11,13 @@ import (
 	"github.com/ncruces/go-sqlite3"
 
 	"github.com/custexport/custexport"
-	"github.com/custexport/custexport/internal/customerrow"
+	"github.com/custexport/custexport/internal/storerow"
 )
 
 // The export query's columns: first the integer ones, then the text ones in the order
 // textField lists them. Keeping the two lists side by side is what ties the SQL to the scan.
 const (
-	exportColumns = customerrow.ExportColumns
+	exportColumns = storerow.ExportColumns
 	exportWhere   = ` FROM customer WHERE registration_date >= ?1 AND registration_date < ?2`
 	exportOrder   = ` ORDER BY registration_date, guid`
 
@@ -26,16 +25,16 @@ const (
 	exportWithExtrasSQL  = `SELECT ` + exportColumns + `, delivery_extra` + exportWhere + exportOrder
 	exportCountSQL       = `SELECT count(*)` + exportWhere
 	intColumns           = 4
-	textColumns          = customerrow.TextColumns
+	textColumns          = storerow.TextColumns
 	rowsPerBatch         = 512
 	batchesInFlight      = 4
 	extraDeliveryTextIdx = textColumns // delivery_extra, when selected
 )
 
 // textField says where each text column of the export query goes.
-var textField = customerrow.TextField
+var textField = storerow.TextField
 
-const birthDateTextIdx = customerrow.BirthDateText
+const birthDateTextIdx = storerow.BirthDateText
 
 // OpenSnapshot starts a consistent read of the customers in q.Range. The count and every row
 // that follows see the same database state while imports commit beside it.
@@ -109,24 +108,13 @@ type snapshot struct {
 	total int64
 }
 
-func rangeBounds(r custexport.Range) (int64, int64) {
-	from, until := int64(math.MinInt64), int64(math.MaxInt64)
-	if !r.From.IsZero() {
-		from = r.From.Unix()
-	}
-	if !r.Until.IsZero() {
-		until = r.Until.Unix()
-	}
-	return from, until
-}
-
 // prepareInRange prepares a statement whose ?1 and ?2 are the snapshot's range.
 func (s *snapshot) prepareInRange(conn *sqlite3.Conn, sqlText string) (*sqlite3.Stmt, error) {
 	stmt, _, err := conn.Prepare(sqlText)
 	if err != nil {
 		return nil, describeOpenError(err)
 	}
-	from, until := rangeBounds(s.query.Range)
+	from, until := storerow.RangeBounds(s.query.Range)
 	stmt.BindInt64(1, from)
 	stmt.BindInt64(2, until)
 	return stmt, nil

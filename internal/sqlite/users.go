@@ -11,6 +11,7 @@ import (
 	"github.com/ncruces/go-sqlite3"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storerow"
 )
 
 // AddUser stores a new admin user and logs it, in one transaction. The name is cleaned
@@ -31,7 +32,7 @@ func (db *DB) AddUser(ctx context.Context, u *custexport.User, by custexport.Pri
 		var takenName string
 		err := tx.QueryRowContext(ctx, `SELECT id, name FROM admin_user WHERE name_key = ?`, custexport.UserNameKey(name)).Scan(&takenID, &takenName)
 		if err == nil {
-			return "", nameTaken(name, takenName, nil)
+			return "", storerow.NameTaken(name, takenName, nil)
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return "", err
@@ -40,7 +41,7 @@ func (db *DB) AddUser(ctx context.Context, u *custexport.User, by custexport.Pri
 		res, err := tx.ExecContext(ctx, `INSERT INTO admin_user (name, name_key, password_hash, created_at, password_changed_at)
 			VALUES (?, ?, ?, ?, ?)`, name, custexport.UserNameKey(name), u.PasswordHash, now.UnixMilli(), now.UnixMilli())
 		if errors.Is(err, sqlite3.CONSTRAINT_UNIQUE) {
-			return "", nameTaken(name, name, err)
+			return "", storerow.NameTaken(name, name, err)
 		}
 		if err != nil {
 			return "", err
@@ -54,19 +55,11 @@ func (db *DB) AddUser(ctx context.Context, u *custexport.User, by custexport.Pri
 	})
 }
 
-func nameTaken(name, taken string, cause error) error {
-	msg := fmt.Sprintf("the user name %q is taken", name)
-	if taken != name {
-		msg = fmt.Sprintf("the user name %q is taken by %q (names are unique regardless of letter case)", name, taken)
-	}
-	return &custexport.Error{Code: custexport.CodeConflict, Field: "name", Message: msg, Err: cause}
-}
-
 // UserByName finds a user whatever the letter case of name; CodeNotFound when there is none.
 func (db *DB) UserByName(ctx context.Context, name string) (*custexport.User, error) {
 	row := db.sql.QueryRowContext(ctx, `SELECT id, name, password_hash, created_at, password_changed_at, last_login_at
 		FROM admin_user WHERE name_key = ?`, custexport.UserNameKey(name))
-	u, err := scanUser(row.Scan)
+	u, err := storerow.ScanUser(row.Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, custexport.Errorf(custexport.CodeNotFound, "user %q does not exist", name)
 	}
@@ -77,7 +70,7 @@ func (db *DB) UserByName(ctx context.Context, name string) (*custexport.User, er
 func (db *DB) UserByID(ctx context.Context, id int64) (*custexport.User, error) {
 	row := db.sql.QueryRowContext(ctx, `SELECT id, name, password_hash, created_at, password_changed_at, last_login_at
 		FROM admin_user WHERE id = ?`, id)
-	u, err := scanUser(row.Scan)
+	u, err := storerow.ScanUser(row.Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, custexport.Errorf(custexport.CodeNotFound, "user %d does not exist", id)
 	}
@@ -93,29 +86,7 @@ func (db *DB) ListUsers(ctx context.Context) ([]custexport.User, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []custexport.User
-	for rows.Next() {
-		u, err := scanUser(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *u)
-	}
-	return out, rows.Err()
-}
-
-func scanUser(scan func(...any) error) (*custexport.User, error) {
-	var u custexport.User
-	var created, changed, lastLogin int64
-	if err := scan(&u.ID, &u.Name, &u.PasswordHash, &created, &changed, &lastLogin); err != nil {
-		return nil, err
-	}
-	u.CreatedAt = time.UnixMilli(created).UTC()
-	u.PasswordChangedAt = time.UnixMilli(changed).UTC()
-	if lastLogin != 0 {
-		u.LastLoginAt = time.UnixMilli(lastLogin).UTC()
-	}
-	return &u, nil
+	return storerow.Collect(rows, storerow.ScanUser)
 }
 
 // SetPasswordHash replaces the user's password hash and ends every session of the user, in one
@@ -164,15 +135,8 @@ func (db *DB) userChange(ctx context.Context, id int64, by custexport.Principal,
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("user %d %q %s; %s ended", id, name, what, plural(ended, "session")), nil
+		return fmt.Sprintf("user %d %q %s; %s ended", id, name, what, storerow.Plural(ended, "session")), nil
 	})
-}
-
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // TouchLogin records a successful login; CodeNotFound when the user is gone.
@@ -183,18 +147,9 @@ func (db *DB) TouchLogin(ctx context.Context, id int64, at time.Time) error {
 
 // CreateSession stores s and fills its ID; CreatedAt and LastSeenAt default to now.
 func (db *DB) CreateSession(ctx context.Context, s *custexport.Session) error {
-	if len(s.TokenHash) != custexport.SessionTokenHashSize {
-		return custexport.FieldError("token_hash", "a session's token hash is %d bytes (SHA-256), not %d", custexport.SessionTokenHashSize, len(s.TokenHash))
+	if err := storerow.PrepareSession(s); err != nil {
+		return err
 	}
-	now := time.Now()
-	if s.CreatedAt.IsZero() {
-		s.CreatedAt = now
-	}
-	if s.LastSeenAt.IsZero() {
-		s.LastSeenAt = s.CreatedAt
-	}
-	s.CreatedAt = s.CreatedAt.UTC().Truncate(time.Millisecond)
-	s.LastSeenAt = s.LastSeenAt.UTC().Truncate(time.Millisecond)
 	res, err := db.sql.ExecContext(ctx, `INSERT INTO admin_session (user_id, token_hash, created_at, last_seen_at) VALUES (?, ?, ?, ?)`,
 		s.UserID, s.TokenHash, s.CreatedAt.UnixMilli(), s.LastSeenAt.UnixMilli())
 	switch {
@@ -212,20 +167,12 @@ func (db *DB) CreateSession(ctx context.Context, s *custexport.Session) error {
 // SessionByTokenHash finds the session of a cookie token's hash; CodeNotFound when none. It
 // does not judge expiry.
 func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (*custexport.Session, error) {
-	var s custexport.Session
-	var created, lastSeen int64
-	err := db.sql.QueryRowContext(ctx, `SELECT id, user_id, token_hash, created_at, last_seen_at FROM admin_session WHERE token_hash = ?`,
-		hash).Scan(&s.ID, &s.UserID, &s.TokenHash, &created, &lastSeen)
+	s, err := storerow.ScanSession(db.sql.QueryRowContext(ctx, `SELECT `+storerow.SessionColumns+` FROM admin_session WHERE token_hash = ?`, hash).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		// The hash is not repeated: it is as good as the cookie for finding the session.
 		return nil, custexport.Errorf(custexport.CodeNotFound, "no session has this token")
 	}
-	if err != nil {
-		return nil, err
-	}
-	s.CreatedAt = time.UnixMilli(created).UTC()
-	s.LastSeenAt = time.UnixMilli(lastSeen).UTC()
-	return &s, nil
+	return s, err
 }
 
 // TouchSession records the session's latest request. It never moves the time back, so touches

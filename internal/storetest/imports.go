@@ -471,31 +471,7 @@ func testImportLookupOrders(t *testing.T, db custexport.Database) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := t.Context()
 			err := db.Import(ctx, false, func(tx custexport.ImportTx) error {
-				asked := map[string]bool{}
-				for i, g := range tc.guids {
-					got, repeated, err := tx.Customer(ctx, g)
-					if err != nil {
-						return err
-					}
-					if repeated != asked[g] {
-						t.Fatalf("call %d (%s): repeated = %v, want %v", i, g, repeated, asked[g])
-					}
-					asked[g] = true
-					want, known := byGUID[g]
-					if !known {
-						if got != nil {
-							t.Fatalf("call %d: unknown guid %s found: %+v", i, g, got)
-						}
-						continue
-					}
-					if got == nil {
-						t.Fatalf("call %d: %s not found", i, g)
-					}
-					if !reflect.DeepEqual(Normalise([]custexport.Customer{*got}), Normalise([]custexport.Customer{want})) {
-						t.Fatalf("call %d (%s):\n got %+v\nwant %+v", i, g, *got, want)
-					}
-				}
-				return nil
+				return AskEach(t, ctx, tx, tc.guids, byGUID)
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -575,4 +551,36 @@ func testImportAfterWrites(t *testing.T, db custexport.Database) {
 	if !found {
 		t.Error("the inserted customer was not stored")
 	}
+}
+
+// AskEach asks tx for each guid in turn and checks the answers: a stored customer (in byGUID)
+// comes back with its flat record, an unknown guid as nil, and a guid asked for before is
+// reported as repeated.
+func AskEach(t *testing.T, ctx context.Context, tx custexport.ImportTx, guids []string, byGUID map[string]custexport.Customer) error {
+	t.Helper()
+	asked := map[string]bool{}
+	for i, g := range guids {
+		got, repeated, err := tx.Customer(ctx, g)
+		if err != nil {
+			return err
+		}
+		if repeated != asked[g] {
+			t.Fatalf("call %d (%s): repeated = %v, want %v", i, g, repeated, asked[g])
+		}
+		asked[g] = true
+		want, known := byGUID[g]
+		if !known {
+			if got != nil {
+				t.Fatalf("call %d: unknown guid %s found: %+v", i, g, got)
+			}
+			continue
+		}
+		if got == nil {
+			t.Fatalf("call %d: %s not found", i, g)
+		}
+		if !reflect.DeepEqual(Normalise([]custexport.Customer{*got}), Normalise([]custexport.Customer{want})) {
+			t.Fatalf("call %d (%s):\n got %+v\nwant %+v", i, g, *got, want)
+		}
+	}
+	return nil
 }

@@ -64,22 +64,7 @@ var All = [...]Column{
 // `sqlite3 -header` prints the product's header row and the C anchor can take its header (and
 // the kind of each column) from sqlite3_column_name. The ORDER BY is the product's and is served
 // by index customer_registration without a sort; the harness checks that with EXPLAIN QUERY PLAN.
-func Select() string {
-	var b strings.Builder
-	b.WriteString("SELECT ")
-	for i, c := range All {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(c.Name)
-		if c.Tag != c.Name {
-			b.WriteString(" AS ")
-			b.WriteString(c.Tag)
-		}
-	}
-	b.WriteString(" FROM customer ORDER BY registration_date, guid")
-	return b.String()
-}
+func Select() string { return selectAll(false) }
 
 // RawScan is the floor: SQLite reads every value of the same columns in the same index order
 // and only adds up their lengths, so it pays for the scan and nothing for formatting or
@@ -104,7 +89,10 @@ func RawScan() string {
 // disabled_orders, a boolean there, is read as 0 or 1 as SQLite holds it. The ORDER BY is
 // served by index customer_registration (guid is COLLATE "C") without a sort; the harness
 // checks that with EXPLAIN.
-func PostgresSelect() string {
+func PostgresSelect() string { return selectAll(true) }
+
+// selectAll writes the export query, for PostgreSQL or for SQLite.
+func selectAll(postgres bool) string {
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	for i, c := range All {
@@ -112,11 +100,13 @@ func PostgresSelect() string {
 			b.WriteString(", ")
 		}
 		b.WriteString(c.Name)
-		if c.Kind == Bool {
-			b.WriteString("::int")
-		}
-		if c.Tag != c.Name || c.Kind == Bool {
+		switch {
+		case postgres && c.Kind == Bool:
+			b.WriteString(`::int AS "` + c.Tag + `"`)
+		case postgres && c.Tag != c.Name:
 			b.WriteString(` AS "` + c.Tag + `"`)
+		case c.Tag != c.Name:
+			b.WriteString(" AS " + c.Tag)
 		}
 	}
 	b.WriteString(" FROM customer ORDER BY registration_date, guid")

@@ -1,8 +1,9 @@
-// Package customerrow is the stored form of a customer that both stores share: the e-mail key
-// that makes e-mails unique case-insensitively, and the JSON array of further delivery
-// addresses. One definition keeps SQLite and PostgreSQL shops byte-compatible, so the copy
-// command moves values as they are and both stores export the same files.
-package customerrow
+// Package storerow is the stored form of the records that both stores (SQLite and PostgreSQL)
+// share: the same columns holding the same values, so the copy command moves them as they are
+// and both stores export the same files. It has the customer's e-mail key and further delivery
+// addresses, the export's columns, the decoding of the other records' rows (they are scanned
+// alike through database/sql and pgx), and the loading of each store's migrations.
+package storerow
 
 import (
 	"encoding/json"
