@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
@@ -91,12 +92,22 @@ func isBusy(err error) bool {
 // configureConn sets every new connection up: WAL so that exports read a snapshot while imports
 // write, a busy timeout instead of immediate "database is locked" errors, foreign keys on, and
 // NORMAL sync, which in WAL mode is durable across application crashes.
+//
+// A database this creates gets pages of pageSize bytes. The page size is fixed when the file is
+// made (it must precede WAL mode), so for an existing database the pragma does nothing.
 func configureConn(c *sqlite3.Conn) error {
 	if err := c.BusyTimeout(busyTimeout); err != nil {
 		return err
 	}
-	return c.Exec(`PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL`)
+	return c.Exec(`PRAGMA page_size = ` + strconv.Itoa(pageSize) + `; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL`)
 }
+
+// pageSize is 16 KiB instead of SQLite's 4 KiB. An export reads every page of the customer table
+// and of the date index, one read(2) each: with 16 KiB pages the 1M-customer CSV export took
+// 2.1 s instead of 2.35 s (bench data set, same rows), most of the difference being system calls
+// and page set-up. Larger pages gained little more (64 KiB: 2.05 s) and make every small commit
+// (a lease renewal, an access log entry) write more.
+const pageSize = 16384
 
 // sqliteMagic starts every SQLite 3 database file.
 const sqliteMagic = "SQLite format 3\x00"

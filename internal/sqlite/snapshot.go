@@ -24,6 +24,7 @@ const (
 	exportSQL            = `SELECT ` + exportColumns + exportWhere + exportOrder
 	exportWithExtrasSQL  = `SELECT ` + exportColumns + `, delivery_extra` + exportWhere + exportOrder
 	exportCountSQL       = `SELECT count(*)` + exportWhere
+	countAllSQL          = `SELECT count(*) FROM customer`
 	intColumns           = 4
 	textColumns          = storerow.TextColumns
 	rowsPerBatch         = 512
@@ -120,8 +121,17 @@ func (s *snapshot) prepareInRange(conn *sqlite3.Conn, sqlText string) (*sqlite3.
 	return stmt, nil
 }
 
+// count counts the customers in range. Without --from and --until it asks for the whole table,
+// which SQLite answers by counting the cells of the smallest index page by page instead of
+// stepping through 1M index entries (0.16 s of a 2 s export, before any row is written). The
+// two agree: registration dates are stored as seconds of years 0001–9999, far inside the
+// unbounded range's int64 limits, and never NULL.
 func (s *snapshot) count() error {
-	stmt, err := s.prepareInRange(s.conns[0], exportCountSQL)
+	countSQL := exportCountSQL
+	if s.query.Range.From.IsZero() && s.query.Range.Until.IsZero() {
+		countSQL = countAllSQL
+	}
+	stmt, err := s.prepareInRange(s.conns[0], countSQL)
 	if err != nil {
 		return err
 	}

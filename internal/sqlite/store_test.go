@@ -84,6 +84,49 @@ func TestOpenRefusesForeignFiles(t *testing.T) {
 	})
 }
 
+// A new database gets 16 KiB pages; a database made elsewhere with SQLite's 4 KiB keeps them
+// (the page size is fixed with the file) and works all the same.
+func TestPageSize(t *testing.T) {
+	pageSizeOf := func(db *DB) int {
+		var n int
+		if err := db.sql.QueryRow(`PRAGMA page_size`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	db := openTemp(t)
+	if got := pageSizeOf(db); got != 16384 {
+		t.Errorf("a new database has %d-byte pages, want 16384", got)
+	}
+
+	// An older database: made with 4 KiB pages, as SQLite's default is, by rewriting this one.
+	path := db.Path()
+	db.Close()
+	old, err := driver.Open("file:" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Exec(`PRAGMA journal_mode = DELETE; PRAGMA page_size = 4096; VACUUM; PRAGMA journal_mode = WAL`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	db, err = Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := pageSizeOf(db); got != 4096 {
+		t.Errorf("an existing database now has %d-byte pages, want its 4096 kept", got)
+	}
+	all := storetest.Generate(t, parallelMinRows+100) // read back through the parallel scan
+	if err := db.InsertCustomers(context.Background(), all); err != nil {
+		t.Fatal(err)
+	}
+	if n, rows := readAll(t, db, custexport.SnapshotQuery{}); n != int64(len(all)) || len(rows) != len(all) {
+		t.Errorf("read back %d of %d customers, want %d", len(rows), n, len(all))
+	}
+}
+
 func TestMigrateConcurrentlyAppliesOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "race.db")
 	var wg sync.WaitGroup
