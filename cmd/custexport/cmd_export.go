@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/atomicfile"
 	"github.com/custexport/custexport/internal/exporter"
 )
 
 func runExport(ctx context.Context, args []string, io *stdio, getenv func(string) string) error {
-	fs := newFlagSet("export", "export --format csv|xml|xlsx [--from YYYY-MM-DD] [--until YYYY-MM-DD] [--encoding utf-8|windows-1250] [--no-guard] [-o FILE]", io.err)
+	fs := newFlagSet("export", "export --format csv|xml|xlsx [--from YYYY-MM-DD] [--until YYYY-MM-DD] [--encoding utf-8|windows-1250] [--no-guard] [-o FILE [--no-sync]]", io.err)
 	var cfg storeConfig
 	cfg.register(fs, getenv)
 	format := fs.String("format", "", "file format: csv, xml or xlsx (required)")
@@ -22,6 +23,7 @@ func runExport(ctx context.Context, args []string, io *stdio, getenv func(string
 	encoding := fs.String("encoding", "utf-8", "CSV character encoding: utf-8 or windows-1250")
 	noGuard := fs.Bool("no-guard", false, "turn the formula guard off (values starting with = + - @ are not protected)")
 	output := fs.String("o", "", "output file (default: standard output)")
+	noSync := fs.Bool("no-sync", false, "with -o: do not wait for the file to be written to disk before finishing (faster; an operating system crash soon after may leave it incomplete)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -47,7 +49,10 @@ func runExport(ctx context.Context, args []string, io *stdio, getenv func(string
 	defer db.Close()
 	engine := newEngine(db, loc)
 
-	out, err := openOutput(*output, io.out)
+	if *noSync && *output == "" {
+		return usagef("--no-sync needs -o FILE (standard output is never synced)")
+	}
+	out, err := openOutput(*output, io.out, atomicfile.Options{NoSync: *noSync})
 	if err != nil {
 		return err
 	}
@@ -111,19 +116,17 @@ func describeFormat(o custexport.ExportOptions) string {
 	return string(o.Format)
 }
 
-// output is where an export goes. A file is written under a temporary name in the target's
-// directory and renamed only when the export succeeded, so a failed export never leaves a
-// partial file that looks finished.
+// output is where an export goes: standard output, or a file written under a temporary name in
+// the target's directory and renamed only when the export succeeded, so a failed export never
+// leaves a partial file that looks finished.
 type output struct {
-	w       io.Writer
-	tmp     *os.File
-	target  string
-	settled bool
+	w    io.Writer
+	file *atomicfile.File // nil for standard output
 }
 
-func openOutput(path string, stdout io.Writer) (*output, error) {
+func openOutput(path string, stdout io.Writer, fileOpts atomicfile.Options) (*output, error) {
 	if path == "" {
-		return &output{w: stdout, settled: true}, nil
+		return &output{w: stdout}, nil
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -132,43 +135,25 @@ func openOutput(path string, stdout io.Writer) (*output, error) {
 	if st, err := os.Stat(abs); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("cannot write %s: it is a directory", path)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".*.partial")
+	f, err := atomicfile.Create(abs, ".partial", fileOpts)
 	if err != nil {
 		return nil, fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	return &output{w: tmp, tmp: tmp, target: abs}, nil
+	return &output{w: f, file: f}, nil
 }
 
 func (o *output) commit() error {
-	if o.settled {
+	if o.file == nil {
 		return nil
 	}
-	o.settled = true
-	if err := o.tmp.Sync(); err != nil {
-		o.tmp.Close()
-		os.Remove(o.tmp.Name())
-		return fmt.Errorf("write %s: %w", o.target, err)
-	}
-	if err := o.tmp.Close(); err != nil {
-		os.Remove(o.tmp.Name())
-		return fmt.Errorf("write %s: %w", o.target, err)
-	}
-	// CreateTemp makes the file 0600; an export file is as private as the database.
-	if err := os.Rename(o.tmp.Name(), o.target); err != nil {
-		os.Remove(o.tmp.Name())
-		return fmt.Errorf("write %s: %w", o.target, err)
-	}
-	return nil
+	return o.file.Commit()
 }
 
 // discard removes the temporary file unless the export was committed.
 func (o *output) discard() {
-	if o.settled {
-		return
+	if o.file != nil {
+		o.file.Discard()
 	}
-	o.settled = true
-	o.tmp.Close()
-	os.Remove(o.tmp.Name())
 }
 
 func formatBytes(n int64) string {

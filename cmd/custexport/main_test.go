@@ -58,6 +58,7 @@ func TestSeedAndExportEveryFormat(t *testing.T) {
 		{"--format csv --encoding windows-1250", "\"guid\";\"email\""},
 		{"--format xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"},
 		{"--format xlsx", "PK\x03\x04"},
+		{"--format xlsx --no-sync", "PK\x03\x04"},
 	} {
 		t.Run(tc.args, func(t *testing.T) {
 			path := filepath.Join(dir, strings.ReplaceAll(tc.args, " ", "_"))
@@ -122,6 +123,7 @@ func TestExportBadInput(t *testing.T) {
 		{"EncodingForXML", []string{"--format", "xml", "--encoding", "windows-1250"}, exitUsage, []string{"CSV only"}},
 		{"UnknownFlag", []string{"--format", "csv", "--colour"}, exitUsage, []string{"colour"}},
 		{"UnwritableOutput", []string{"--format", "csv", "-o", "/nonexistent-dir/c.csv"}, exitError, []string{"/nonexistent-dir/c.csv"}},
+		{"NoSyncWithoutFile", []string{"--format", "csv", "--no-sync"}, exitUsage, []string{"--no-sync needs -o FILE"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

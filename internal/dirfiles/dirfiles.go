@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/custexport/custexport/internal/atomicfile"
 )
 
 // partSuffix ends the names of files being written.
@@ -47,33 +49,20 @@ func (s *Store) Put(ctx context.Context, name string, write func(w io.Writer) er
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return fmt.Errorf("dirfiles: the directory: %w", err)
 	}
-	tmp, err := os.CreateTemp(s.dir, name+".*"+partSuffix)
+	f, err := atomicfile.Create(filepath.Join(s.dir, name), partSuffix, atomicfile.Options{})
 	if err != nil {
 		return fmt.Errorf("dirfiles: %w", err)
 	}
-	done := false
-	defer func() { // also when write panics
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := write(tmp); err != nil {
+	defer f.Discard() // also when write panics; nothing after Commit
+	if err := write(f); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("dirfiles: %w", err)
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("dirfiles: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(s.dir, name)); err != nil {
-		return fmt.Errorf("dirfiles: %w", err)
-	}
-	done = true
 	return nil
 }
 
