@@ -65,7 +65,7 @@ func runSeed(ctx context.Context, args []string, io *stdio, getenv func(string) 
 
 func seedCustomers(ctx context.Context, store custexport.CustomerStore, count int, seedValue uint64) error {
 	gen := seed.New(seedValue, count, seedReference)
-	buf := make([]custexport.Customer, seedBatch)
+	buf := make([]custexport.Customer, min(seedBatch, count))
 	for {
 		n := 0
 		for n < len(buf) && gen.Next(&buf[n]) {
