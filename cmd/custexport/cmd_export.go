@@ -30,6 +30,9 @@ func runExport(ctx context.Context, args []string, io *stdio, getenv func(string
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
+	if *noSync && *output == "" {
+		return usagef("--no-sync needs -o FILE (standard output is never synced)")
+	}
 	opts, err := exportOptions(*format, *from, *until, *encoding, !*noGuard)
 	if err != nil {
 		return err
@@ -49,9 +52,6 @@ func runExport(ctx context.Context, args []string, io *stdio, getenv func(string
 	defer db.Close()
 	engine := newEngine(db, loc)
 
-	if *noSync && *output == "" {
-		return usagef("--no-sync needs -o FILE (standard output is never synced)")
-	}
 	out, err := openOutput(*output, io.out, atomicfile.Options{NoSync: *noSync})
 	if err != nil {
 		return err

@@ -5,8 +5,9 @@
 // Syncing a large file at the end is slow: the 1 GiB XML export of 1M customers waited 1.3 s
 // in fsync after 2 s of exporting. So while the file is written, every writebackEvery bytes
 // the kernel is asked to start writing the new part to disk (sync_file_range on Linux), and
-// the final fsync finds little left to do. The durability is the same; the disk just starts
-// earlier.
+// the final fsync has less left to do: on the same disk it waited 0.7 s, and the whole
+// command took 3.1–3.3 s instead of 3.3–4.0 s. The durability is the same; the disk just
+// starts earlier.
 //
 // A caller that does not need the file to survive an operating system crash (a pipeline that
 // reads the file at once) may skip the sync: then no write-back is started either, and Commit
