@@ -124,7 +124,7 @@ func (s *snapshot) prepareInRange(conn *sqlite3.Conn, sqlText string) (*sqlite3.
 // count counts the customers in range. Without --from and --until it asks for the whole table,
 // which SQLite answers by counting the cells of the smallest index page by page instead of
 // stepping through 1M index entries (0.16 s of a 2 s export, before any row is written). The
-// two agree: registration dates are stored as seconds of years 0001–9999, far inside the
+// two agree: registration dates are stored as seconds of four-digit years, far inside the
 // unbounded range's int64 limits, and never NULL.
 func (s *snapshot) count() error {
 	countSQL := exportCountSQL
