@@ -19,7 +19,7 @@ FUZZ_TARGETS := \
 	./internal/web:FuzzExportForm \
 	.:FuzzParseDate
 
-.PHONY: test lint bench fuzz build clean
+.PHONY: test lint bench fuzz build clean pgo
 
 build:
 	$(GO) build -o bin/custexport ./cmd/custexport
@@ -39,6 +39,11 @@ lint:
 # anchors run in the same invocation. See bench/README.md.
 bench:
 	$(MAKE) -C bench
+
+# Regenerates cmd/custexport/default.pgo, the profile behind the profile-guided optimisation
+# of every build of the binary: after changes to the export or import paths. See scripts/pgo.
+pgo:
+	GO=$(GO) ./scripts/pgo
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
