@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 
@@ -19,55 +17,36 @@ func TestImportStreamOrders(t *testing.T) {
 	const n = 3000 // about six batches
 	db, _ := seeded(t, n)
 	_, flat := readAll(t, db, custexport.SnapshotQuery{}) // export order, flat records
-	byGUID := map[string]custexport.Customer{}
-	var order []string
-	for _, c := range flat {
-		byGUID[c.GUID] = c
-		order = append(order, c.GUID)
+	byGUID, orders := storetest.LookupOrders(flat)
+	// How many calls the stream answers at its head instead of by lookups.
+	hits := map[string]struct{ min, max int }{
+		storetest.OrderExport:      {n, n},
+		storetest.OrderFromMiddle:  {n/2 - 1, n / 2},
+		storetest.OrderReversed:    {0, n},
+		storetest.OrderShuffled:    {0, n},
+		storetest.OrderEachTwice:   {n / 2, n / 2},
+		storetest.OrderFileTwice:   {n, 2 * n},
+		storetest.OrderWithUnknown: {n, n},
 	}
-	reversed := slices.Clone(order)
-	slices.Reverse(reversed)
-	shuffled := slices.Clone(order)
-	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-	var gaps []string // every tenth row and a block of 1,200 left out
-	for i, g := range order {
-		if i%10 != 3 && (i < 700 || i >= 1900) {
-			gaps = append(gaps, g)
+	for _, tc := range orders {
+		want, ok := hits[tc.Name]
+		if tc.Name == storetest.OrderGaps {
+			want, ok = struct{ min, max int }{len(tc.GUIDs) - 200, len(tc.GUIDs)}, true
 		}
-	}
-	var twice []string
-	for _, g := range order[:1500] {
-		twice = append(twice, g, g)
-	}
-	unknown := "ffffffff-0000-4000-8000-000000000000"
-
-	for _, tc := range []struct {
-		name     string
-		guids    []string
-		minHits  int // asked at the stream's head, not looked up
-		maxHits  int
-		newGUIDs bool
-	}{
-		{"export order", order, n, n, false},
-		{"a filtered export (from the middle on)", order[1500:], n - 1500 - 1, n - 1500, false},
-		{"rows left out", gaps, len(gaps) - 200, len(gaps), false},
-		{"reversed", reversed, 0, n, false},
-		{"shuffled", shuffled, 0, n, false},
-		{"each row twice", twice, 1500, 1500, false},
-		{"the whole file twice", append(slices.Clone(order), order...), n, 2 * n, false},
-		{"unknown guids between", append(append(slices.Clone(order[:1000]), unknown, unknown), order[1000:]...), n, n, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+		if !ok {
+			t.Fatalf("no expectation for order %q", tc.Name)
+		}
+		t.Run(tc.Name, func(t *testing.T) {
 			err := db.Import(context.Background(), false, func(itx custexport.ImportTx) error {
 				tx := itx.(*importTx)
 				if tx.stream == nil {
 					t.Fatal("the import has no stream")
 				}
-				if err := storetest.AskEach(t, context.Background(), tx, tc.guids, byGUID); err != nil {
+				if err := storetest.AskEach(t, context.Background(), tx, tc.GUIDs, byGUID); err != nil {
 					return err
 				}
-				if h := tx.stream.hits; h < tc.minHits || h > tc.maxHits {
-					t.Errorf("%d of %d calls answered by the stream, want %d to %d", h, len(tc.guids), tc.minHits, tc.maxHits)
+				if h := tx.stream.hits; h < want.min || h > want.max {
+					t.Errorf("%d of %d calls answered by the stream, want %d to %d", h, len(tc.GUIDs), want.min, want.max)
 				}
 				return nil
 			})

@@ -431,47 +431,14 @@ func testImportRepeatedGUID(t *testing.T, db custexport.Database) {
 // Customer answers every order of guids a file can have exactly as lookups by guid would, and
 // reports each guid asked for twice (stores may read a file in export order from a stream).
 func testImportLookupOrders(t *testing.T, db custexport.Database) {
-	const n = 1500
-	seeded(t, db, n)
+	seeded(t, db, 1500)
 	_, flat := ReadAll(t, db, custexport.SnapshotQuery{}) // export order, flat records
-	byGUID := map[string]custexport.Customer{}
-	var order []string
-	for _, c := range flat {
-		byGUID[c.GUID] = c
-		order = append(order, c.GUID)
-	}
-	reversed := slices.Clone(order)
-	slices.Reverse(reversed)
-	shuffled := slices.Clone(order)
-	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-	var gaps []string // every tenth row and a block of 500 left out
-	for i, g := range order {
-		if i%10 != 3 && (i < 400 || i >= 900) {
-			gaps = append(gaps, g)
-		}
-	}
-	var twice []string
-	for _, g := range order[:700] {
-		twice = append(twice, g, g)
-	}
-	unknown := "ffffffff-0000-4000-8000-000000000000"
-	for _, tc := range []struct {
-		name  string
-		guids []string
-	}{
-		{"export order", order},
-		{"from the middle on", order[700:]},
-		{"rows left out", gaps},
-		{"reversed", reversed},
-		{"shuffled", shuffled},
-		{"each row twice", twice},
-		{"the whole file twice", append(slices.Clone(order), order...)},
-		{"unknown guids between", append(append(slices.Clone(order[:500]), unknown, unknown), order[500:]...)},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+	byGUID, orders := LookupOrders(flat)
+	for _, tc := range orders {
+		t.Run(tc.Name, func(t *testing.T) {
 			ctx := t.Context()
 			err := db.Import(ctx, false, func(tx custexport.ImportTx) error {
-				return AskEach(t, ctx, tx, tc.guids, byGUID)
+				return AskEach(t, ctx, tx, tc.GUIDs, byGUID)
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -550,6 +517,63 @@ func testImportAfterWrites(t *testing.T, db custexport.Database) {
 	}
 	if !found {
 		t.Error("the inserted customer was not stored")
+	}
+}
+
+// GUIDOrder is an order in which an import file may ask for customers: its name and guids.
+type GUIDOrder struct {
+	Name  string
+	GUIDs []string
+}
+
+// The names of LookupOrders' orders, for tests that expect more of some.
+const (
+	OrderExport      = "export order"
+	OrderFromMiddle  = "from the middle on"
+	OrderGaps        = "rows left out"
+	OrderReversed    = "reversed"
+	OrderShuffled    = "shuffled"
+	OrderEachTwice   = "each row twice"
+	OrderFileTwice   = "the whole file twice"
+	OrderWithUnknown = "unknown guids between"
+)
+
+// LookupOrders returns customers in export order (flat, as ReadAll reads them) by guid, and the
+// orders a file can ask for them in: n = len(flat) in export order; its second half (a filtered
+// export); every tenth left out and a block from 7n/30 to 19n/30; reversed; shuffled; each of
+// the first n/2 twice in a row; all of it twice; two unknown guids after the first n/3.
+func LookupOrders(flat []custexport.Customer) (map[string]custexport.Customer, []GUIDOrder) {
+	n := len(flat)
+	byGUID := map[string]custexport.Customer{}
+	var order []string
+	for _, c := range flat {
+		byGUID[c.GUID] = c
+		order = append(order, c.GUID)
+	}
+	reversed := slices.Clone(order)
+	slices.Reverse(reversed)
+	shuffled := slices.Clone(order)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(n, func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	var gaps []string
+	for i, g := range order {
+		if i%10 != 3 && (i < n*7/30 || i >= n*19/30) {
+			gaps = append(gaps, g)
+		}
+	}
+	var twice []string
+	for _, g := range order[:n/2] {
+		twice = append(twice, g, g)
+	}
+	unknown := "ffffffff-0000-4000-8000-000000000000"
+	return byGUID, []GUIDOrder{
+		{OrderExport, order},
+		{OrderFromMiddle, order[n/2:]},
+		{OrderGaps, gaps},
+		{OrderReversed, reversed},
+		{OrderShuffled, shuffled},
+		{OrderEachTwice, twice},
+		{OrderFileTwice, append(slices.Clone(order), order...)},
+		{OrderWithUnknown, append(append(slices.Clone(order[:n/3]), unknown, unknown), order[n/3:]...)},
 	}
 }
 
