@@ -3,6 +3,7 @@ package custexport
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -98,22 +99,39 @@ type Filter struct {
 
 // ParseFilter parses the two ends of a filter. fromName and untilName are the parameter names
 // of the caller's channel (e.g. "--from" on the CLI, "dateFrom" in URLs), so that the error
-// names exactly what the user typed.
+// names exactly what the user typed. The error is Problems: each end that is wrong, or the
+// reversed range.
 func ParseFilter(from, until, fromName, untilName string) (Filter, error) {
+	f, problems := parseFilter(from, until, fromName, untilName)
+	if problems != nil {
+		return Filter{}, problems
+	}
+	return f, nil
+}
+
+func parseFilter(from, until, fromName, untilName string) (Filter, Problems) {
 	var f Filter
+	var problems Problems
 	var err error
+	from, until = strings.TrimSpace(from), strings.TrimSpace(until)
 	if from != "" {
 		if f.From, err = ParseDate(from); err != nil {
-			return Filter{}, FieldError(fromName, "%q is not a valid date: %v", from, err)
+			problems = append(problems, &Error{Code: CodeInvalid, Field: fromName, Reason: ReasonDate, Value: from,
+				Message: fmt.Sprintf("%q is not a valid date: %v", from, err)})
 		}
 	}
 	if until != "" {
 		if f.Until, err = ParseDate(until); err != nil {
-			return Filter{}, FieldError(untilName, "%q is not a valid date: %v", until, err)
+			problems = append(problems, &Error{Code: CodeInvalid, Field: untilName, Reason: ReasonDate, Value: until,
+				Message: fmt.Sprintf("%q is not a valid date: %v", until, err)})
 		}
 	}
+	if problems != nil {
+		return Filter{}, problems
+	}
 	if !f.From.IsZero() && !f.Until.IsZero() && f.Until.Before(f.From) {
-		return Filter{}, FieldError(fromName, "%s is after %s %s", f.From, untilName, f.Until)
+		return Filter{}, Problems{{Code: CodeInvalid, Field: fromName, Reason: ReasonRangeReversed, Value: from,
+			Message: fmt.Sprintf("%s is after %s %s", f.From, untilName, f.Until)}}
 	}
 	return f, nil
 }

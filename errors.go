@@ -25,7 +25,12 @@ type Error struct {
 	Code    Code
 	Field   string
 	Message string
-	Err     error
+	// Reason is a stable key for the kind of mistake (e.g. ReasonDate), so that a user
+	// interface can say it in its own language without parsing Message; Value is the
+	// offending input it quotes. Both are optional.
+	Reason string
+	Value  string
+	Err    error
 }
 
 func (e *Error) Error() string {
