@@ -183,68 +183,73 @@ func (c Column) MaxLen() int { return columnDefs[c].maxLen }
 // Text returns the value of a KindText column of the flat record (the default delivery
 // address for the delivery columns). It returns "" for columns of other kinds.
 func (c *Customer) Text(col Column) string {
-	switch col {
-	case ColGUID:
-		return c.GUID
-	case ColEmail:
-		return c.Email
-	case ColBillingFullName:
-		return c.Billing.FullName
-	case ColBillingCompany:
-		return c.Billing.Company
-	case ColBillingStreet:
-		return c.Billing.Street
-	case ColBillingHouseNumber:
-		return c.Billing.HouseNumber
-	case ColBillingCity:
-		return c.Billing.City
-	case ColBillingDistrict:
-		return c.Billing.District
-	case ColBillingAdditional:
-		return c.Billing.Additional
-	case ColBillingZip:
-		return c.Billing.Zip
-	case ColBillingCountryCode:
-		return c.Billing.CountryCode
-	case ColCompanyID:
-		return c.CompanyID
-	case ColVatID:
-		return c.VatID
-	case ColTaxID:
-		return c.TaxID
-	case ColPhone:
-		return c.Phone
-	case ColCustomerGroup:
-		return c.CustomerGroup
-	case ColPriceList:
-		return c.PriceList
-	case ColRemark:
-		return c.Remark
-	}
-	if col >= ColDeliveryFullName && col <= ColDeliveryCountryCode && len(c.Delivery) > 0 {
-		d := &c.Delivery[0]
-		switch col {
-		case ColDeliveryFullName:
-			return d.FullName
-		case ColDeliveryCompany:
-			return d.Company
-		case ColDeliveryStreet:
-			return d.Street
-		case ColDeliveryHouseNumber:
-			return d.HouseNumber
-		case ColDeliveryCity:
-			return d.City
-		case ColDeliveryDistrict:
-			return d.District
-		case ColDeliveryAdditional:
-			return d.Additional
-		case ColDeliveryZip:
-			return d.Zip
-		case ColDeliveryCountryCode:
-			return d.CountryCode
-		}
+	if p := c.textField(col); p != nil {
+		return *p
 	}
 	return ""
+}
+
+// textField points at the string that holds a KindText column of the flat record: Text reads
+// through it and SetText writes through it, so the mapping of columns to fields is written
+// once. It is nil for columns of other kinds, and for a delivery column of a customer without
+// a delivery address.
+func (c *Customer) textField(col Column) *string {
+	switch {
+	case col >= ColBillingFullName && col <= ColBillingCountryCode:
+		return c.Billing.field(col - ColBillingFullName)
+	case col >= ColDeliveryFullName && col <= ColDeliveryCountryCode:
+		if len(c.Delivery) == 0 {
+			return nil
+		}
+		return c.Delivery[0].field(col - ColDeliveryFullName)
+	}
+	switch col {
+	case ColGUID:
+		return &c.GUID
+	case ColEmail:
+		return &c.Email
+	case ColCompanyID:
+		return &c.CompanyID
+	case ColVatID:
+		return &c.VatID
+	case ColTaxID:
+		return &c.TaxID
+	case ColPhone:
+		return &c.Phone
+	case ColCustomerGroup:
+		return &c.CustomerGroup
+	case ColPriceList:
+		return &c.PriceList
+	case ColRemark:
+		return &c.Remark
+	}
+	return nil
+}
+
+// field points at the address field at position i of the address columns, which follow the
+// order of Address's fields for both the billing and the delivery address.
+func (a *Address) field(i Column) *string {
+	switch i {
+	case 0:
+		return &a.FullName
+	case 1:
+		return &a.Company
+	case 2:
+		return &a.Street
+	case 3:
+		return &a.HouseNumber
+	case 4:
+		return &a.City
+	case 5:
+		return &a.District
+	case 6:
+		return &a.Additional
+	case 7:
+		return &a.Zip
+	case 8:
+		return &a.CountryCode
+	}
+	return nil
 }
 
 // NeedsFormulaGuard reports whether a spreadsheet could read the value as a formula: its first

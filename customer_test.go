@@ -58,3 +58,40 @@ func TestColumnsMatchTheSpec(t *testing.T) {
 		t.Error("a customer without delivery address has empty delivery columns")
 	}
 }
+
+// TestTextAndSetText pins the one mapping of the flat record's text columns to fields: every
+// text column reads back what was set, a delivery column creates the default address, and
+// clearing its last field removes it again.
+func TestTextAndSetText(t *testing.T) {
+	var c Customer
+	for col := Column(0); int(col) < NumColumns; col++ {
+		if col.Kind() != KindText {
+			continue
+		}
+		v := "v" + col.Tag()
+		c.SetText(col, v)
+		if got := c.Text(col); got != v {
+			t.Errorf("column %s: Text = %q after SetText(%q)", col.Tag(), got, v)
+		}
+	}
+	if c.Billing.CountryCode != "vbillingCountryCode" || c.Delivery[0].Zip != "vdeliveryZip" || c.Remark != "vremark" {
+		t.Errorf("SetText wrote the wrong fields: %+v", c)
+	}
+	if c.Text(ColPriceRatio) != "" || c.Text(ColRegistrationDate) != "" {
+		t.Error("Text of a column that is not text is not empty")
+	}
+
+	var d Customer
+	d.SetText(ColDeliveryCity, "")
+	if d.Delivery != nil {
+		t.Error("clearing a delivery field of a customer without one created an address")
+	}
+	d.SetText(ColDeliveryCity, "Brno")
+	if len(d.Delivery) != 1 || d.Delivery[0].City != "Brno" || d.Text(ColDeliveryCity) != "Brno" {
+		t.Fatalf("setting a delivery field: %+v", d.Delivery)
+	}
+	d.SetText(ColDeliveryCity, "")
+	if d.Delivery != nil {
+		t.Errorf("clearing the last delivery field kept the address: %+v", d.Delivery)
+	}
+}

@@ -11,75 +11,17 @@ import (
 // SetText sets a KindText column of the flat record, the counterpart of Text. Setting a
 // delivery column of a customer without a delivery address creates the default one.
 func (c *Customer) SetText(col Column, v string) {
-	switch col {
-	case ColGUID:
-		c.GUID = v
-	case ColEmail:
-		c.Email = v
-	case ColBillingFullName:
-		c.Billing.FullName = v
-	case ColBillingCompany:
-		c.Billing.Company = v
-	case ColBillingStreet:
-		c.Billing.Street = v
-	case ColBillingHouseNumber:
-		c.Billing.HouseNumber = v
-	case ColBillingCity:
-		c.Billing.City = v
-	case ColBillingDistrict:
-		c.Billing.District = v
-	case ColBillingAdditional:
-		c.Billing.Additional = v
-	case ColBillingZip:
-		c.Billing.Zip = v
-	case ColBillingCountryCode:
-		c.Billing.CountryCode = v
-	case ColCompanyID:
-		c.CompanyID = v
-	case ColVatID:
-		c.VatID = v
-	case ColTaxID:
-		c.TaxID = v
-	case ColPhone:
-		c.Phone = v
-	case ColCustomerGroup:
-		c.CustomerGroup = v
-	case ColPriceList:
-		c.PriceList = v
-	case ColRemark:
-		c.Remark = v
+	if col >= ColDeliveryFullName && col <= ColDeliveryCountryCode && len(c.Delivery) == 0 {
+		if v == "" {
+			return // clearing a field of an address that does not exist
+		}
+		c.Delivery = []Address{{}}
 	}
-	if col >= ColDeliveryFullName && col <= ColDeliveryCountryCode {
-		if len(c.Delivery) == 0 {
-			if v == "" {
-				return // clearing a field of an address that does not exist
-			}
-			c.Delivery = []Address{{}}
-		}
-		d := &c.Delivery[0]
-		switch col {
-		case ColDeliveryFullName:
-			d.FullName = v
-		case ColDeliveryCompany:
-			d.Company = v
-		case ColDeliveryStreet:
-			d.Street = v
-		case ColDeliveryHouseNumber:
-			d.HouseNumber = v
-		case ColDeliveryCity:
-			d.City = v
-		case ColDeliveryDistrict:
-			d.District = v
-		case ColDeliveryAdditional:
-			d.Additional = v
-		case ColDeliveryZip:
-			d.Zip = v
-		case ColDeliveryCountryCode:
-			d.CountryCode = v
-		}
-		if len(c.Delivery) == 1 && c.Delivery[0].IsZero() {
-			c.Delivery = nil // every field cleared: no delivery address
-		}
+	if p := c.textField(col); p != nil {
+		*p = v
+	}
+	if col >= ColDeliveryFullName && col <= ColDeliveryCountryCode && len(c.Delivery) == 1 && c.Delivery[0].IsZero() {
+		c.Delivery = nil // every field cleared: no delivery address
 	}
 }
 
