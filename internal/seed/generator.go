@@ -311,27 +311,26 @@ var (
 	otherRatios     = []custexport.PriceRatio{9500, 9000, 9700, 7800}
 )
 
+// customerGroups are the groups a customer may be in (none is the most common); the cutoffs
+// are cumulative percentages: a company is in wholesale with 35 %, retail 15 %, VIP 5 %.
+var (
+	customerGroups      = [3]string{groupWholesale, groupRetail, groupVIP}
+	companyGroupCutoffs = [3]int{35, 50, 55}
+	personGroupCutoffs  = [3]int{2, 22, 27}
+)
+
 // pricing sets the customer group, price list and price ratio; wholesale goes mostly to
 // companies and always comes with a discount.
 func (g *Generator) pricing(c *custexport.Customer, isCompany bool) {
-	r := g.intn(100)
+	cutoffs := &personGroupCutoffs
 	if isCompany {
-		switch {
-		case r < 35:
-			c.CustomerGroup = groupWholesale
-		case r < 50:
-			c.CustomerGroup = groupRetail
-		case r < 55:
-			c.CustomerGroup = groupVIP
-		}
-	} else {
-		switch {
-		case r < 2:
-			c.CustomerGroup = groupWholesale
-		case r < 22:
-			c.CustomerGroup = groupRetail
-		case r < 27:
-			c.CustomerGroup = groupVIP
+		cutoffs = &companyGroupCutoffs
+	}
+	r := g.intn(100)
+	for i, cutoff := range cutoffs {
+		if r < cutoff {
+			c.CustomerGroup = customerGroups[i]
+			break
 		}
 	}
 	c.PriceRatio = custexport.NoDiscount

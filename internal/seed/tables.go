@@ -58,8 +58,8 @@ var getTables = sync.OnceValue(buildTables)
 
 func buildTables() *tables {
 	t := &tables{
-		legalPick: expand8(weightsOf(legalForms)),
-		emailPick: expand8(emailLayouts),
+		legalPick: expand[uint8](weightsOf(legalForms)),
+		emailPick: expand[uint8](emailLayouts),
 	}
 	t.country[0] = buildCountry(&czech)
 	t.country[1] = buildCountry(&slovak)
@@ -105,11 +105,11 @@ func buildCountry(d *countryData) countryTable {
 	for i, c := range d.cities {
 		cw[i] = c.weight
 	}
-	ct.cityPick = expand16(cw)
+	ct.cityPick = expand[uint16](cw)
 	for _, w := range d.domains {
 		ct.domains = append(ct.domains, w.value)
 	}
-	ct.domainPick = expand8(weightsOf(d.domains))
+	ct.domainPick = expand[uint8](weightsOf(d.domains))
 	for _, base := range d.companyBases {
 		for _, form := range legalForms {
 			ct.companies = append(ct.companies, base+" "+form.value, base+", "+form.value)
@@ -119,7 +119,7 @@ func buildCountry(d *countryData) countryTable {
 	for _, w := range d.phone.forms {
 		ct.phoneForms = append(ct.phoneForms, w.value)
 	}
-	ct.phonePick = expand8(weightsOf(d.phone.forms))
+	ct.phonePick = expand[uint8](weightsOf(d.phone.forms))
 	return ct
 }
 
@@ -160,23 +160,13 @@ func weightsOf(ws []weighted) []int {
 	return out
 }
 
-// expand8 and expand16 turn weights into a table of indices, each repeated weight times, so
-// that a weighted pick is one uniform index into it.
-func expand8(weights []int) []uint8 {
-	var out []uint8
+// expand turns weights into a table of indices, each repeated weight times, so that a
+// weighted pick is one uniform index into it.
+func expand[Index uint8 | uint16](weights []int) []Index {
+	var out []Index
 	for i, w := range weights {
 		for range w {
-			out = append(out, uint8(i))
-		}
-	}
-	return out
-}
-
-func expand16(weights []int) []uint16 {
-	var out []uint16
-	for i, w := range weights {
-		for range w {
-			out = append(out, uint16(i))
+			out = append(out, Index(i))
 		}
 	}
 	return out
