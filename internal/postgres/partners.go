@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -17,13 +15,7 @@ import (
 
 // CreatePartner stores a new partner and logs it, in one transaction.
 func (db *DB) CreatePartner(ctx context.Context, p *custexport.Partner, by custexport.Principal) error {
-	if p.Name == "" {
-		return custexport.FieldError("name", "a partner needs a name")
-	}
-	if err := checkText("name", p.Name); err != nil {
-		return err
-	}
-	if err := checkText("note", p.Note); err != nil {
+	if err := custexport.ValidatePartner(p.Name, p.Note); err != nil {
 		return err
 	}
 	return db.loggedChange(ctx, by, func(tx pgx.Tx) (string, error) {
@@ -35,19 +27,6 @@ func (db *DB) CreatePartner(ctx context.Context, p *custexport.Partner, by custe
 		}
 		return fmt.Sprintf("partner %d %q created (valid until %s)", p.ID, p.Name, validUntilText(p.ValidUntil)), nil
 	})
-}
-
-// checkText refuses what a PostgreSQL text column cannot hold and SQLite would have stored as
-// it came: invalid UTF-8 and NUL characters. Without it the insert fails as an internal error
-// instead of telling the admin which field is wrong.
-func checkText(field, s string) error {
-	if !utf8.ValidString(s) {
-		return custexport.FieldError(field, "the text is not valid UTF-8")
-	}
-	if strings.IndexByte(s, 0) >= 0 {
-		return custexport.FieldError(field, "the text contains a NUL character")
-	}
-	return nil
 }
 
 func validUntilText(d custexport.Date) string {

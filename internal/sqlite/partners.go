@@ -13,8 +13,8 @@ import (
 
 // CreatePartner stores a new partner and logs it, in one transaction.
 func (db *DB) CreatePartner(ctx context.Context, p *custexport.Partner, by custexport.Principal) error {
-	if p.Name == "" {
-		return custexport.FieldError("name", "a partner needs a name")
+	if err := custexport.ValidatePartner(p.Name, p.Note); err != nil {
+		return err
 	}
 	return db.loggedChange(ctx, by, func(tx *sql.Tx) (string, error) {
 		p.CreatedAt = time.Now().UTC().Truncate(time.Millisecond)

@@ -20,6 +20,7 @@ var securityTests = []test{
 	{"AccessEntriesSince", testAccessEntriesSince},
 	{"ConcurrentAppendsKeepOneChain", testConcurrentAppends},
 	{"PartnerLifecycle", testPartnerLifecycle},
+	{"PartnerBadTextRefused", testPartnerBadTextRefused},
 	{"RetentionKeepsTheRestVerifiable", testRetention},
 }
 
@@ -399,6 +400,35 @@ func testPartnerLifecycle(t *testing.T, db custexport.Database) {
 	}
 	if strings.Contains(strings.Join(events, " "), "s2") {
 		t.Error("a link salt reached the access log")
+	}
+}
+
+// A partner name or note that custexport.ValidatePartner refuses is refused by the store with
+// that error, and nothing is written: no partner, no access-log entry.
+func testPartnerBadTextRefused(t *testing.T, db custexport.Database) {
+	ctx := t.Context()
+	for _, tc := range []struct{ name, note, field, says string }{
+		{"Sklad\x1b[31mBrno", "", "name", "U+001B"},
+		{"Sklad\rBrno", "", "name", "U+000D"},
+		{"Sklad\nBrno", "", "name", "U+000A"},
+		{"Sklad\aBrno", "", "name", "U+0007"},
+		{"Sklad\u202eonrB", "", "name", "U+202E"},
+		{"   ", "", "name", "needs a name"},
+		{strings.Repeat("x", custexport.MaxPartnerNameLength+1), "", "name", "at most"},
+		{"Sklad", "a\u200bb", "note", "U+200B"},
+		{"Sklad", "a\tb", "note", "U+0009"},
+	} {
+		err := db.CreatePartner(ctx, &custexport.Partner{Name: tc.name, Note: tc.note, LinkSalt: []byte("s")}, operator)
+		e := wantCode(t, fmt.Sprintf("a partner named %q with note %q", tc.name, tc.note), err, custexport.CodeInvalid)
+		if e.Field != tc.field || !strings.Contains(e.Message, tc.says) {
+			t.Errorf("a partner named %q with note %q: %v; want field %q and a message saying %q", tc.name, tc.note, err, tc.field, tc.says)
+		}
+	}
+	if ps, err := db.Partners(ctx); err != nil || len(ps) != 0 {
+		t.Errorf("refused partners were stored: %+v, %v", ps, err)
+	}
+	if log := accessLog(t, db); len(log) != 0 {
+		t.Errorf("refused partners were logged: %+v", log)
 	}
 }
 
