@@ -31,6 +31,20 @@ type DB struct {
 	// writeCacheKiB, when set, is the page cache InsertCustomers asks for (see
 	// UseBulkWriteCache).
 	writeCacheKiB int
+	clock         func() time.Time // nil: time.Now; see SetClock
+}
+
+// SetClock makes the store stamp times (creations, changes, heartbeats, log entries, leases)
+// from now instead of the system clock, so that tests control time. Call it before the store is
+// used; nil restores the system clock.
+func (db *DB) SetClock(now func() time.Time) { db.clock = now }
+
+// now is the time the store stamps.
+func (db *DB) now() time.Time {
+	if db.clock == nil {
+		return time.Now()
+	}
+	return db.clock()
 }
 
 // UseBulkWriteCache gives InsertCustomers a page cache of kib KiB. Inserting into the random

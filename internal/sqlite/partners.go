@@ -17,7 +17,7 @@ func (db *DB) CreatePartner(ctx context.Context, p *custexport.Partner, by custe
 		return err
 	}
 	return db.loggedChange(ctx, by, func(tx *sql.Tx) (string, error) {
-		p.CreatedAt = time.Now().UTC().Truncate(time.Millisecond)
+		p.CreatedAt = db.now().UTC().Truncate(time.Millisecond)
 		res, err := tx.ExecContext(ctx, `INSERT INTO partner (name, note, valid_until, link_salt, created_at) VALUES (?, ?, ?, ?, ?)`,
 			p.Name, p.Note, p.ValidUntil.String(), p.LinkSalt, p.CreatedAt.UnixMilli())
 		if err != nil {
@@ -75,7 +75,7 @@ func (db *DB) SetPartnerValidUntil(ctx context.Context, id int64, until custexpo
 // so that its id is never handed out again; its salt is wiped.
 func (db *DB) DeletePartner(ctx context.Context, id int64, by custexport.Principal) error {
 	return db.updatePartner(ctx, id, by, `UPDATE partner SET deleted_at = ?, link_salt = x'' WHERE id = ? AND deleted_at = 0`,
-		time.Now().UnixMilli(), "partner %d %q deleted")
+		db.now().UnixMilli(), "partner %d %q deleted")
 }
 
 // TouchPartner records the partner's last use.
@@ -114,7 +114,7 @@ func (db *DB) loggedChange(ctx context.Context, by custexport.Principal, change 
 		return err
 	}
 	e := &custexport.AccessEntry{Principal: by, Channel: channelOf(by), Outcome: custexport.OutcomeEvent, Reason: event}
-	if err := appendAccessTx(ctx, tx, e); err != nil {
+	if err := db.appendAccessTx(ctx, tx, e); err != nil {
 		return err
 	}
 	return tx.Commit()

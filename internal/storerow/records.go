@@ -88,12 +88,12 @@ func ScanSession(scan Scanner) (*custexport.Session, error) {
 
 // PrepareSession checks a new session's token hash and fills its times as stored: now when
 // unset, in milliseconds.
-func PrepareSession(s *custexport.Session) error {
+func PrepareSession(s *custexport.Session, now time.Time) error {
 	if len(s.TokenHash) != custexport.SessionTokenHashSize {
 		return custexport.FieldError("token_hash", "a session's token hash is %d bytes (SHA-256), not %d", custexport.SessionTokenHashSize, len(s.TokenHash))
 	}
 	if s.CreatedAt.IsZero() {
-		s.CreatedAt = time.Now()
+		s.CreatedAt = now
 	}
 	if s.LastSeenAt.IsZero() {
 		s.LastSeenAt = s.CreatedAt
@@ -221,12 +221,12 @@ func ScanImport(scan Scanner) (*custexport.ImportRecord, error) {
 }
 
 // ImportLists encodes an import's unknown header tags and skipped rows for their JSON columns
-// (empty arrays, never null), and stamps the record's time when it has none.
-func ImportLists(r *custexport.ImportRecord) (unknown, skipped string) {
+// (empty arrays, never null), and stamps the record's time with now when it has none.
+func ImportLists(r *custexport.ImportRecord, now time.Time) (unknown, skipped string) {
 	u, _ := json.Marshal(append([]string{}, r.Unknown...))
 	s, _ := json.Marshal(append([]custexport.SkippedRow{}, r.SkippedRows...))
 	if r.At.IsZero() {
-		r.At = time.Now().UTC().Truncate(time.Millisecond)
+		r.At = now.UTC().Truncate(time.Millisecond)
 	}
 	return string(u), string(s)
 }

@@ -59,6 +59,7 @@ func liveSessions(t *testing.T, db custexport.Database, sessions ...*custexport.
 
 func testUserLifecycle(t *testing.T, db custexport.Database) {
 	ctx := t.Context()
+	clock := UseClock(t, db)
 	if users, err := db.ListUsers(ctx); err != nil || len(users) != 0 {
 		t.Fatalf("a new store lists users %+v, %v", users, err)
 	}
@@ -124,7 +125,7 @@ func testUserLifecycle(t *testing.T, db custexport.Database) {
 		s2, _ := addSession(t, db, u.ID)
 		s3, _ := addSession(t, db, other.ID)
 		otherSessions = append(otherSessions, s3)
-		time.Sleep(2 * time.Millisecond)
+		clock.Advance(time.Millisecond)
 		if err := db.SetPasswordHash(ctx, u.ID, "$argon2id$new", operator); err != nil {
 			t.Fatal(err)
 		}
