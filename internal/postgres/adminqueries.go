@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/sqlparam"
 	"github.com/custexport/custexport/internal/storerow"
 )
 
@@ -29,7 +30,7 @@ func (db *DB) SearchCustomers(ctx context.Context, s custexport.CustomerSearch) 
 	text := strings.TrimSpace(s.Text)
 	where, args := "", []any{}
 	if text != "" {
-		p := storerow.LikePattern(text)
+		p := sqlparam.Contains(text)
 		where = ` WHERE ` + ilike("billing_full_name", "$1") + ` OR ` + ilike("email_key", "$2") +
 			` OR ` + ilike("billing_company", "$1") + ` OR ` + ilike("company_id", "$1")
 		args = append(args, p, strings.ToLower(p))
@@ -68,7 +69,7 @@ func accessWhere(q custexport.AccessQuery) (string, []any) {
 		return "$" + strconv.Itoa(len(args))
 	}
 	if p := strings.TrimSpace(q.Principal); p != "" {
-		kind, pattern := next(p), next(storerow.LikePattern(p))
+		kind, pattern := next(p), next(sqlparam.Contains(p))
 		conds = append(conds, `(principal_kind = `+kind+` OR `+ilike("principal_name", pattern)+`)`)
 	}
 	if q.Outcome != "" {

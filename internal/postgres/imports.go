@@ -225,7 +225,7 @@ func cloneStrings(c *custexport.Customer) {
 }
 
 func (t *importTx) EmailOwner(ctx context.Context, email string) (string, error) {
-	key := storerow.EmailKey(email)
+	key := custexport.EmailKey(email)
 	if g, ok := t.pendingEmail[key]; ok {
 		return g, nil
 	}
@@ -289,7 +289,7 @@ func (t *importTx) stage(ctx context.Context, c *custexport.Customer, isNew bool
 	}
 	t.seq++
 	t.pending = append(t.pending, append([]any{t.seq, isNew}, row...))
-	t.pendingEmail[storerow.EmailKey(c.Email)] = c.GUID
+	t.pendingEmail[custexport.EmailKey(c.Email)] = c.GUID
 	t.pendingGUID[c.GUID] = struct{}{}
 	if len(t.pending) >= stageBatch {
 		return t.flush(ctx)

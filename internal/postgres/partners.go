@@ -25,15 +25,8 @@ func (db *DB) CreatePartner(ctx context.Context, p *custexport.Partner, by custe
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("partner %d %q created (valid until %s)", p.ID, p.Name, validUntilText(p.ValidUntil)), nil
+		return custexport.PartnerCreatedEvent(p), nil
 	})
-}
-
-func validUntilText(d custexport.Date) string {
-	if d.IsZero() {
-		return "no expiry"
-	}
-	return d.String()
 }
 
 // Partner returns a live partner; CodeNotFound when it does not exist or was deleted.
@@ -65,7 +58,7 @@ func (db *DB) RegeneratePartner(ctx context.Context, id int64, salt []byte, by c
 // SetPartnerValidUntil changes the last day the partner's links work (zero: no expiry).
 func (db *DB) SetPartnerValidUntil(ctx context.Context, id int64, until custexport.Date, by custexport.Principal) error {
 	return db.updatePartner(ctx, id, by, `UPDATE partner SET valid_until = $1 WHERE id = $2 AND deleted_at = 0`, until.String(),
-		"partner %d %q valid until "+validUntilText(until))
+		"partner %d %q valid until "+custexport.PartnerExpiryText(until))
 }
 
 // DeletePartner deletes the partner: its links stop working. The row stays (marked deleted)

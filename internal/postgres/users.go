@@ -39,7 +39,7 @@ func (db *DB) AddUser(ctx context.Context, u *custexport.User, by custexport.Pri
 		var takenName string
 		err := tx.QueryRow(ctx, `SELECT id, name FROM admin_user WHERE name_key = $1`, custexport.UserNameKey(name)).Scan(&takenID, &takenName)
 		if err == nil {
-			return "", storerow.NameTaken(name, takenName, nil)
+			return "", custexport.UserNameTaken(name, takenName, nil)
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return "", err
@@ -49,7 +49,7 @@ func (db *DB) AddUser(ctx context.Context, u *custexport.User, by custexport.Pri
 		err = tx.QueryRow(ctx, `INSERT INTO admin_user (name, name_key, password_hash, created_at, password_changed_at)
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`, name, custexport.UserNameKey(name), u.PasswordHash, now.UnixMilli(), now.UnixMilli()).Scan(&id)
 		if sqlState(err) == uniqueViolation {
-			return "", storerow.NameTaken(name, name, err)
+			return "", custexport.UserNameTaken(name, name, err)
 		}
 		if err != nil {
 			return "", err
@@ -134,7 +134,7 @@ func (db *DB) userChange(ctx context.Context, id int64, by custexport.Principal,
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("user %d %q %s; %s ended", id, name, what, storerow.Plural(tag.RowsAffected(), "session")), nil
+		return custexport.UserChangedEvent(id, name, what, tag.RowsAffected()), nil
 	})
 }
 

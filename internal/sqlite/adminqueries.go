@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/sqlparam"
 	"github.com/custexport/custexport/internal/storerow"
 )
 
@@ -18,7 +19,7 @@ func (db *DB) SearchCustomers(ctx context.Context, s custexport.CustomerSearch) 
 	text := strings.TrimSpace(s.Text)
 	where, args := "", []any{}
 	if text != "" {
-		p := storerow.LikePattern(text)
+		p := sqlparam.Contains(text)
 		where = ` WHERE billing_full_name LIKE ?1 ESCAPE '\' OR email_key LIKE ?2 ESCAPE '\'
 			OR billing_company LIKE ?1 ESCAPE '\' OR company_id LIKE ?1 ESCAPE '\'`
 		args = append(args, p, strings.ToLower(p))
@@ -51,7 +52,7 @@ func accessWhere(q custexport.AccessQuery) (string, []any) {
 	var args []any
 	if p := strings.TrimSpace(q.Principal); p != "" {
 		conds = append(conds, `(principal_kind = ? OR principal_name LIKE ? ESCAPE '\')`)
-		args = append(args, p, storerow.LikePattern(p))
+		args = append(args, p, sqlparam.Contains(p))
 	}
 	if q.Outcome != "" {
 		conds = append(conds, `outcome = ?`)

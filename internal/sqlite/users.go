@@ -32,7 +32,7 @@ func (db *DB) AddUser(ctx context.Context, u *custexport.User, by custexport.Pri
 		var takenName string
 		err := tx.QueryRowContext(ctx, `SELECT id, name FROM admin_user WHERE name_key = ?`, custexport.UserNameKey(name)).Scan(&takenID, &takenName)
 		if err == nil {
-			return "", storerow.NameTaken(name, takenName, nil)
+			return "", custexport.UserNameTaken(name, takenName, nil)
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return "", err
@@ -41,7 +41,7 @@ func (db *DB) AddUser(ctx context.Context, u *custexport.User, by custexport.Pri
 		res, err := tx.ExecContext(ctx, `INSERT INTO admin_user (name, name_key, password_hash, created_at, password_changed_at)
 			VALUES (?, ?, ?, ?, ?)`, name, custexport.UserNameKey(name), u.PasswordHash, now.UnixMilli(), now.UnixMilli())
 		if errors.Is(err, sqlite3.CONSTRAINT_UNIQUE) {
-			return "", storerow.NameTaken(name, name, err)
+			return "", custexport.UserNameTaken(name, name, err)
 		}
 		if err != nil {
 			return "", err
@@ -135,7 +135,7 @@ func (db *DB) userChange(ctx context.Context, id int64, by custexport.Principal,
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("user %d %q %s; %s ended", id, name, what, storerow.Plural(ended, "session")), nil
+		return custexport.UserChangedEvent(id, name, what, ended), nil
 	})
 }
 

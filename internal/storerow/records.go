@@ -3,8 +3,6 @@ package storerow
 import (
 	"encoding/json"
 	"fmt"
-	"math"
-	"strings"
 	"time"
 
 	"github.com/custexport/custexport"
@@ -101,24 +99,6 @@ func PrepareSession(s *custexport.Session, now time.Time) error {
 	s.CreatedAt = s.CreatedAt.UTC().Truncate(time.Millisecond)
 	s.LastSeenAt = s.LastSeenAt.UTC().Truncate(time.Millisecond)
 	return nil
-}
-
-// NameTaken is the refusal of a user name that differs from the taken one at most in letter
-// case.
-func NameTaken(name, taken string, cause error) error {
-	msg := fmt.Sprintf("the user name %q is taken", name)
-	if taken != name {
-		msg = fmt.Sprintf("the user name %q is taken by %q (names are unique regardless of letter case)", name, taken)
-	}
-	return &custexport.Error{Code: custexport.CodeConflict, Field: "name", Message: msg, Err: cause}
-}
-
-// Plural counts a noun for a log entry: "1 session", "3 sessions".
-func Plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // PartnerColumns are the columns ScanPartner reads, in its order.
@@ -243,24 +223,4 @@ func ScanSummary(scan Scanner) (*custexport.CustomerSummary, error) {
 	}
 	c.Registered = time.Unix(registered, 0).UTC()
 	return &c, nil
-}
-
-// LikePattern is a LIKE pattern matching text anywhere, with LIKE's own characters escaped
-// by a backslash (ESCAPE '\').
-func LikePattern(text string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(text) + "%"
-}
-
-// RangeBounds is a registration-date range as the stored unix seconds [from, until); an open end
-// is the smallest or largest number.
-func RangeBounds(r custexport.Range) (int64, int64) {
-	from, until := int64(math.MinInt64), int64(math.MaxInt64)
-	if !r.From.IsZero() {
-		from = r.From.Unix()
-	}
-	if !r.Until.IsZero() {
-		until = r.Until.Unix()
-	}
-	return from, until
 }
