@@ -46,7 +46,7 @@ func (db *DB) appendAccessTx(ctx context.Context, tx pgx.Tx, e *custexport.Acces
 		return err
 	}
 	if e.At.IsZero() {
-		e.At = db.now()
+		e.At = db.clock.Now()
 	}
 	e.At = e.At.UTC().Truncate(time.Millisecond)
 	err := tx.QueryRow(ctx, `SELECT hash FROM access_log ORDER BY id DESC LIMIT 1`).Scan(&e.PrevHash)

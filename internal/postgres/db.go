@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/clock"
 	"github.com/custexport/custexport/internal/migration"
 )
 
@@ -34,21 +35,13 @@ type DB struct {
 	replica bool   // read is on another server (--db-read)
 	name    string // host and database, for logs; never the password
 	applied []int
-	clock   func() time.Time // nil: time.Now; see SetClock
+	clock   clock.Clock // the time stamped on what the store writes
 }
 
 // SetClock makes the store stamp times (creations, changes, heartbeats, log entries, leases)
 // from now instead of the system clock, so that tests control time. Call it before the store is
 // used; nil restores the system clock.
-func (db *DB) SetClock(now func() time.Time) { db.clock = now }
-
-// now is the time the store stamps.
-func (db *DB) now() time.Time {
-	if db.clock == nil {
-		return time.Now()
-	}
-	return db.clock()
-}
+func (db *DB) SetClock(now func() time.Time) { db.clock.Set(now) }
 
 // exportConns is how many exports one instance reads at once; one more waits up to
 // exportConnWait for a connection, then is refused as busy. With the control pool's 8, an

@@ -19,7 +19,7 @@ func (db *DB) CreatePartner(ctx context.Context, p *custexport.Partner, by custe
 		return err
 	}
 	return db.loggedChange(ctx, by, func(tx pgx.Tx) (string, error) {
-		p.CreatedAt = db.now().UTC().Truncate(time.Millisecond)
+		p.CreatedAt = db.clock.Now().UTC().Truncate(time.Millisecond)
 		err := tx.QueryRow(ctx, `INSERT INTO partner (name, note, valid_until, link_salt, created_at) VALUES ($1, $2, $3, $4, $5)
 			RETURNING id`, p.Name, p.Note, p.ValidUntil.String(), p.LinkSalt, p.CreatedAt.UnixMilli()).Scan(&p.ID)
 		if err != nil {
@@ -65,7 +65,7 @@ func (db *DB) SetPartnerValidUntil(ctx context.Context, id int64, until custexpo
 // so that its id is never handed out again; its salt is wiped.
 func (db *DB) DeletePartner(ctx context.Context, id int64, by custexport.Principal) error {
 	return db.updatePartner(ctx, id, by, `UPDATE partner SET deleted_at = $1, link_salt = ''::bytea WHERE id = $2 AND deleted_at = 0`,
-		db.now().UnixMilli(), "partner %d %q deleted")
+		db.clock.Now().UnixMilli(), "partner %d %q deleted")
 }
 
 // TouchPartner records the partner's last use.

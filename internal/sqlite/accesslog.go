@@ -25,7 +25,7 @@ func (db *DB) AppendAccess(ctx context.Context, e *custexport.AccessEntry) error
 
 func (db *DB) appendAccessTx(ctx context.Context, tx *sql.Tx, e *custexport.AccessEntry) error {
 	if e.At.IsZero() {
-		e.At = db.now()
+		e.At = db.clock.Now()
 	}
 	e.At = e.At.UTC().Truncate(time.Millisecond)
 	err := tx.QueryRowContext(ctx, `SELECT hash FROM access_log ORDER BY id DESC LIMIT 1`).Scan(&e.PrevHash)

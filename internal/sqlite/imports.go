@@ -279,7 +279,7 @@ func (t *importTx) SeenInFile(ctx context.Context, key string) (bool, error) {
 
 // RecordImport writes an import to the log and sets its ID.
 func (db *DB) RecordImport(ctx context.Context, r *custexport.ImportRecord) error {
-	unknown, skipped := storerow.ImportLists(r, db.now())
+	unknown, skipped := storerow.ImportLists(r, db.clock.Now())
 	res, err := db.sql.ExecContext(ctx, `INSERT INTO import_log (at, principal_kind, principal_id, principal_name,
 		file, encoding, delimiter, dry_run, rows, created, updated, unchanged, skipped, unknown, skipped_rows, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
