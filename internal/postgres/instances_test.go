@@ -18,6 +18,7 @@ import (
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/pgtest"
 	"github.com/custexport/custexport/internal/postgres"
+	"github.com/custexport/custexport/internal/storetest"
 )
 
 // openInstances opens n instances of one new database, as n server processes would, each with
@@ -53,29 +54,9 @@ func TestLeaseRaceAcrossInstances(t *testing.T) {
 	ctx := context.Background()
 	var lastFence int64
 	for round := range 10 {
-		const racers = 16
-		won := make(chan custexport.Lease, racers)
-		var wg sync.WaitGroup
-		for i := range racers {
-			wg.Go(func() {
-				l, err := dbs[i%2].AcquireLease(ctx, "partner:7", fmt.Sprintf("racer %d", i), time.Minute)
-				if err == nil {
-					won <- l
-				} else if custexport.ErrorCode(err) != custexport.CodeBusy {
-					t.Errorf("round %d, racer %d: %v", round, i, err)
-				}
-			})
-		}
-		wg.Wait()
-		close(won)
-		var leases []custexport.Lease
-		for l := range won {
-			leases = append(leases, l)
-		}
-		if len(leases) != 1 {
-			t.Fatalf("round %d: %d racers got the slot, want exactly 1", round, len(leases))
-		}
-		l := leases[0]
+		l := storetest.RaceForLease(t, 16, func(i int) (custexport.Lease, error) {
+			return dbs[i%2].AcquireLease(ctx, "partner:7", fmt.Sprintf("racer %d", i), time.Minute)
+		})
 		if l.Fence <= lastFence {
 			t.Fatalf("round %d: fence %d after %d; it must grow with every acquisition", round, l.Fence, lastFence)
 		}

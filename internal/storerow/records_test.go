@@ -2,7 +2,6 @@ package storerow
 
 import (
 	"errors"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -21,7 +20,7 @@ type row struct {
 func (r *row) scan(dest ...any) error {
 	r.asked = len(dest)
 	if len(dest) != len(r.vals) {
-		return fmt.Errorf("scanned into %d destinations, the row has %d values", len(dest), len(r.vals))
+		return errors.New("the scanner's destinations do not match the row's values")
 	}
 	for i, d := range dest {
 		reflect.ValueOf(d).Elem().Set(reflect.ValueOf(r.vals[i]))
