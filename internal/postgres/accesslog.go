@@ -35,18 +35,18 @@ func (db *DB) AppendAccess(ctx context.Context, e *custexport.AccessEntry) error
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := appendAccessTx(ctx, tx, e); err != nil {
+	if err := db.appendAccessTx(ctx, tx, e); err != nil {
 		return err
 	}
 	return tx.Commit(ctx)
 }
 
-func appendAccessTx(ctx context.Context, tx pgx.Tx, e *custexport.AccessEntry) error {
+func (db *DB) appendAccessTx(ctx context.Context, tx pgx.Tx, e *custexport.AccessEntry) error {
 	if err := lockAccessLog(ctx, tx); err != nil {
 		return err
 	}
 	if e.At.IsZero() {
-		e.At = time.Now()
+		e.At = db.clock.Now()
 	}
 	e.At = e.At.UTC().Truncate(time.Millisecond)
 	err := tx.QueryRow(ctx, `SELECT hash FROM access_log ORDER BY id DESC LIMIT 1`).Scan(&e.PrevHash)

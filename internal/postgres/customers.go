@@ -36,7 +36,7 @@ func customerValues(c *custexport.Customer) ([]any, error) {
 		birth = string(c.BirthDate.AppendISO(nil))
 	}
 	return []any{
-		c.GUID, c.Email, storerow.EmailKey(c.Email), c.RegistrationDate.Unix(),
+		c.GUID, c.Email, custexport.EmailKey(c.Email), c.RegistrationDate.Unix(),
 		c.Billing.FullName, c.Billing.Company, c.Billing.Street, c.Billing.HouseNumber, c.Billing.City,
 		c.Billing.District, c.Billing.Additional, c.Billing.Zip, c.Billing.CountryCode,
 		c.CompanyID, c.VatID, c.TaxID, c.Phone,

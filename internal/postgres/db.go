@@ -19,7 +19,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/custexport/custexport"
-	"github.com/custexport/custexport/internal/storerow"
+	"github.com/custexport/custexport/internal/clock"
+	"github.com/custexport/custexport/internal/migration"
 )
 
 // DB is an open custexport PostgreSQL database.
@@ -34,7 +35,13 @@ type DB struct {
 	replica bool   // read is on another server (--db-read)
 	name    string // host and database, for logs; never the password
 	applied []int
+	clock   clock.Clock // the time stamped on what the store writes
 }
+
+// SetClock makes the store stamp times (creations, changes, heartbeats, log entries, leases)
+// from now instead of the system clock, so that tests control time. Call it before the store is
+// used; nil restores the system clock.
+func (db *DB) SetClock(now func() time.Time) { db.clock.Set(now) }
 
 // exportConns is how many exports one instance reads at once; one more waits up to
 // exportConnWait for a connection, then is refused as busy. With the control pool's 8, an
@@ -202,19 +209,8 @@ func (db *DB) Ping(ctx context.Context) error {
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// loadMigrations reads this store's migrations.
-func loadMigrations() ([]storerow.Migration, error) {
-	return storerow.LoadMigrations(migrationFiles, "migrations")
-}
-
 // LatestVersion is the schema version this program brings a database to.
-func LatestVersion() int {
-	ms, err := loadMigrations()
-	if err != nil {
-		return 0
-	}
-	return len(ms)
-}
+func LatestVersion() int { return migration.Latest(migrationFiles, "migrations") }
 
 // migrationLock is the advisory lock key under which instances apply migrations one at a time.
 const migrationLock = 0x637573746578 // "custex"
@@ -223,7 +219,7 @@ const migrationLock = 0x637573746578 // "custex"
 // lock: instances starting together wait for each other, and the second finds the schema
 // current. It returns the versions it applied.
 func (db *DB) Migrate(ctx context.Context) ([]int, error) {
-	ms, err := loadMigrations()
+	ms, err := migration.Load(migrationFiles, "migrations")
 	if err != nil {
 		return nil, err
 	}
@@ -243,18 +239,15 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return nil, err
 	}
-	if current > len(ms) {
-		return nil, storerow.NewerSchema(current, len(ms))
-	}
-	var applied []int
-	for _, m := range ms[current:] {
-		if _, err := tx.Exec(ctx, m.SQL); err != nil {
-			return nil, fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
-			return nil, err
-		}
-		applied = append(applied, m.Version)
+	applied, err := migration.Apply(ms, current, func(sql string) error {
+		_, err := tx.Exec(ctx, sql)
+		return err
+	}, func(m migration.Migration) error {
+		_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return applied, tx.Commit(ctx)
 }
@@ -266,7 +259,7 @@ func (db *DB) checkVersion(ctx context.Context, pool *pgxpool.Pool) error {
 		return fmt.Errorf("reading its schema version: %w", err)
 	}
 	if latest := LatestVersion(); current > latest {
-		return storerow.NewerSchema(current, latest)
+		return migration.NewerSchema(current, latest)
 	} else if current < latest {
 		return custexport.Errorf(custexport.CodeInvalid, "schema version %d is older than this custexport's %d; let the replica catch up with its primary", current, latest)
 	}

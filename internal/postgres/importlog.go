@@ -9,7 +9,7 @@ import (
 
 // RecordImport writes an import to the log and sets its ID.
 func (db *DB) RecordImport(ctx context.Context, r *custexport.ImportRecord) error {
-	unknown, skipped := storerow.ImportLists(r)
+	unknown, skipped := storerow.ImportLists(r, db.clock.Now())
 	return db.pool.QueryRow(ctx, `INSERT INTO import_log (at, principal_kind, principal_id, principal_name,
 		file, encoding, delimiter, dry_run, rows, created, updated, unchanged, skipped, unknown, skipped_rows, error)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,

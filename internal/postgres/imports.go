@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/importlookup"
 	"github.com/custexport/custexport/internal/storerow"
 )
 
@@ -136,7 +137,7 @@ type importTx struct {
 	conn         *pgxpool.Conn
 	cursor       *storedCursor
 	seed1, seed2 maphash.Seed
-	claimed      storerow.ClaimSet
+	claimed      importlookup.ClaimSet
 	seq          int64
 
 	// Rows staged but not yet copied, with their e-mail keys and guids: EmailOwner looks at
@@ -165,9 +166,7 @@ func (t *importTx) Customer(ctx context.Context, guid string) (*custexport.Custo
 			repeated, err := t.SeenInFile(ctx, "guid:"+guid)
 			return nil, repeated, err
 		}
-		if err := t.cursor.passed(ctx, c.RegistrationDate.Unix(), c.GUID); err != nil {
-			return nil, false, err
-		}
+		t.cursor.follow.Passed(c.RegistrationDate.Unix(), c.GUID)
 	}
 	t.lastGUID, t.lastExtra = c.GUID, extra
 	repeated, err := t.claim(ctx, id)
@@ -226,7 +225,7 @@ func cloneStrings(c *custexport.Customer) {
 }
 
 func (t *importTx) EmailOwner(ctx context.Context, email string) (string, error) {
-	key := storerow.EmailKey(email)
+	key := custexport.EmailKey(email)
 	if g, ok := t.pendingEmail[key]; ok {
 		return g, nil
 	}
@@ -290,7 +289,7 @@ func (t *importTx) stage(ctx context.Context, c *custexport.Customer, isNew bool
 	}
 	t.seq++
 	t.pending = append(t.pending, append([]any{t.seq, isNew}, row...))
-	t.pendingEmail[storerow.EmailKey(c.Email)] = c.GUID
+	t.pendingEmail[custexport.EmailKey(c.Email)] = c.GUID
 	t.pendingGUID[c.GUID] = struct{}{}
 	if len(t.pending) >= stageBatch {
 		return t.flush(ctx)
@@ -327,10 +326,11 @@ func (t *importTx) SeenInFile(ctx context.Context, key string) (bool, error) {
 // its own: a producer goroutine fetches batches from a server-side cursor while the import
 // works on the previous ones, so the two overlap instead of taking turns on one connection.
 // The connection's transaction imports the import's snapshot (pg_export_snapshot), taken under
-// the import's lock: it sees the customers exactly as the import found them. A row the head does
-// not match is looked up by guid, and passed moves the cursor on when the file skipped
-// customers. Should the cursor fail, it is disabled and lookups by guid carry on alone.
+// the import's lock: it sees the customers exactly as the import found them. Following the
+// file (matching the head, skipping ahead, restarting) is importlookup's Cursor, as in the
+// SQLite store. Should the cursor fail, it is disabled and lookups by guid carry on alone.
 type storedCursor struct {
+	ctx  context.Context // the import's
 	conn *pgxpool.Conn
 	tx   pgx.Tx
 
@@ -339,23 +339,20 @@ type storedCursor struct {
 	producing  bool
 
 	cur      *fetchedBatch // the batch holding the head
-	head     int
-	ended    bool // the last batch has arrived
+	ended    bool          // the last batch has arrived
 	disabled bool
 
-	hitsSinceSeek, lookupsSinceSeek int
-	taken                           custexport.Customer
+	follow *importlookup.Cursor
+	taken  custexport.Customer
 }
 
 const (
 	cursorBatch     = 1024
 	batchesInFlight = 3
-	// As in the SQLite store: the cursor restarts further on at most once per seekAfterLookups
-	// lookups by guid, unless the last restart paid off (seekPaidOff hits since), so that a file
-	// in random order does not cost a restart per row.
-	seekAfterLookups = 1024
-	seekPaidOff      = 16
 )
+
+// errCursorDisabled is what a cursor that could not be opened, or failed, answers.
+var errCursorDisabled = errors.New("the stored-customer cursor is not available")
 
 // snapshotID is the form of pg_export_snapshot's answer; SET TRANSACTION SNAPSHOT takes only a
 // literal, so the id is checked before it is quoted into the statement.
@@ -364,7 +361,8 @@ var snapshotID = regexp.MustCompile(`^[0-9A-F]+(-[0-9A-F]+)+$`)
 // openStoredCursor starts the cursor at the first customer; on any failure it returns a
 // disabled cursor.
 func openStoredCursor(ctx context.Context, db *DB, importTx pgx.Tx) *storedCursor {
-	s := &storedCursor{disabled: true, free: make(chan *fetchedBatch, batchesInFlight+1), full: make(chan *fetchedBatch, batchesInFlight)}
+	s := &storedCursor{ctx: ctx, disabled: true, free: make(chan *fetchedBatch, batchesInFlight+1), full: make(chan *fetchedBatch, batchesInFlight)}
+	s.follow = importlookup.New(s)
 	for range batchesInFlight + 1 {
 		s.free <- &fetchedBatch{}
 	}
@@ -386,7 +384,6 @@ func openStoredCursor(ctx context.Context, db *DB, importTx pgx.Tx) *storedCurso
 		return s
 	}
 	s.disabled = false
-	s.hitsSinceSeek = seekPaidOff // the first jump ahead (a filtered export's file) is free
 	return s
 }
 
@@ -398,7 +395,7 @@ func (s *storedCursor) start(ctx context.Context, date int64, guid string) error
 	if _, err := s.tx.Exec(ctx, storedCursorSQL, date, guid); err != nil {
 		return err
 	}
-	s.head, s.ended, s.hitsSinceSeek, s.lookupsSinceSeek = 0, false, 0, 0
+	s.ended = false
 	s.stop, s.done, s.producing = make(chan struct{}), make(chan struct{}), true
 	pg := s.conn.Conn().PgConn()
 	go func() {
@@ -454,29 +451,43 @@ func (s *storedCursor) close() {
 	}
 }
 
-// fill moves to the next batch when the one at hand is used up; it reports whether a head exists.
-func (s *storedCursor) fill() bool {
-	if s.disabled {
-		return false
-	}
-	if s.cur != nil && s.head < len(s.cur.rows) {
-		return true
-	}
-	if s.ended {
-		return false
-	}
+// Next gives the batch at hand back and takes the next one (importlookup.Batches).
+func (s *storedCursor) Next() (int, error) {
 	if s.cur != nil {
 		s.free <- s.cur // the caller is done with the customer taken from it (see take)
+		s.cur = nil
 	}
-	s.cur, s.head = <-s.full, 0
-	if s.cur.err != nil {
+	if s.disabled {
+		return 0, errCursorDisabled
+	}
+	if s.ended {
+		return 0, nil
+	}
+	s.cur = <-s.full
+	if err := s.cur.err; err != nil {
 		s.close()
-		return false
+		return 0, err
 	}
 	if len(s.cur.rows) < cursorBatch {
 		s.ended = true
 	}
-	return len(s.cur.rows) > 0
+	return len(s.cur.rows), nil
+}
+
+// Key is row's place in export order (importlookup.Batches).
+func (s *storedCursor) Key(row int) (int64, []byte) {
+	r := s.cur.rows[row]
+	return int64(binary.BigEndian.Uint64(r[0])), r[storerow.IntColumns]
+}
+
+// Restart declares the cursor again just after (date, guid) (importlookup.Batches).
+func (s *storedCursor) Restart(date int64, guid string) error {
+	s.halt()
+	if err := s.start(s.ctx, date, guid); err != nil {
+		s.close()
+		return err
+	}
+	return nil
 }
 
 // fetchedBatch is one FETCH's rows, copied out of the connection.
@@ -511,48 +522,16 @@ func (b *fetchedBatch) fetch(ctx context.Context, pg *pgconn.PgConn) {
 	}
 }
 
-// headKey is the head's position in export order.
-func (s *storedCursor) headKey() (int64, string) {
-	row := s.cur.rows[s.head]
-	return int64(binary.BigEndian.Uint64(row[0])), bytesString(row[storerow.IntColumns])
-}
-
 // take returns the head when it is the guid (nil otherwise), with its id and further addresses.
 func (s *storedCursor) take(guid string) (*custexport.Customer, int64, string, error) {
-	if !s.fill() {
-		return nil, 0, "", nil
-	}
-	if _, g := s.headKey(); g != guid {
+	row, ok := s.follow.Match(guid)
+	if !ok {
 		return nil, 0, "", nil
 	}
 	// c views the batch at hand, which stays until a later call reads the next one: as long
 	// as ImportTx promises. stage copies what it keeps.
 	c := &s.taken
-	id, extra, err := decodeStored(c, s.cur.rows[s.head], false)
-	s.head++
-	s.hitsSinceSeek++
+	id, extra, err := decodeStored(c, s.cur.rows[row], false)
+	s.follow.Advance()
 	return c, id, extra, err
-}
-
-// passed tells the cursor that a lookup found the customer at (date, guid): when that is ahead of
-// the head, the file skipped customers (a filtered export, rows deleted from the file) and the
-// cursor follows, within the batch for free, beyond it by a seek while seeking pays off.
-func (s *storedCursor) passed(ctx context.Context, date int64, guid string) error {
-	s.lookupsSinceSeek++
-	for s.fill() {
-		if d, g := s.headKey(); d > date || d == date && g > guid {
-			return nil // the head is after it already
-		}
-		if s.head == len(s.cur.rows)-1 {
-			if s.hitsSinceSeek >= seekPaidOff || s.lookupsSinceSeek >= seekAfterLookups {
-				s.halt()
-				if err := s.start(ctx, date, guid); err != nil {
-					s.close()
-				}
-			}
-			return nil
-		}
-		s.head++
-	}
-	return nil
 }

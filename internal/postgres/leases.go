@@ -19,7 +19,7 @@ import (
 // one: instances write and judge expiries with their own clocks, so their clocks must agree
 // (NTP) to well within the lease's time to live.
 func (db *DB) AcquireLease(ctx context.Context, principal, holder string, ttl time.Duration) (custexport.Lease, error) {
-	now := time.Now()
+	now := db.clock.Now()
 	l := custexport.Lease{Principal: principal, Holder: holder, Expires: now.Add(ttl)}
 	err := db.pool.QueryRow(ctx, `INSERT INTO export_lease (principal, holder, fence, expires_at)
 		VALUES ($1, $2, 1, $3)
@@ -35,7 +35,7 @@ func (db *DB) AcquireLease(ctx context.Context, principal, holder string, ttl ti
 
 // RenewLease extends a lease that is still this holder's (same fence).
 func (db *DB) RenewLease(ctx context.Context, l custexport.Lease, ttl time.Duration) (custexport.Lease, error) {
-	expires := time.Now().Add(ttl)
+	expires := db.clock.Now().Add(ttl)
 	tag, err := db.pool.Exec(ctx, `UPDATE export_lease SET expires_at = $1 WHERE principal = $2 AND fence = $3`,
 		expires.UnixMilli(), l.Principal, l.Fence)
 	if err != nil {

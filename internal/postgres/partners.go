@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -17,44 +15,18 @@ import (
 
 // CreatePartner stores a new partner and logs it, in one transaction.
 func (db *DB) CreatePartner(ctx context.Context, p *custexport.Partner, by custexport.Principal) error {
-	if p.Name == "" {
-		return custexport.FieldError("name", "a partner needs a name")
-	}
-	if err := checkText("name", p.Name); err != nil {
-		return err
-	}
-	if err := checkText("note", p.Note); err != nil {
+	if err := custexport.ValidatePartner(p.Name, p.Note); err != nil {
 		return err
 	}
 	return db.loggedChange(ctx, by, func(tx pgx.Tx) (string, error) {
-		p.CreatedAt = time.Now().UTC().Truncate(time.Millisecond)
+		p.CreatedAt = db.clock.Now().UTC().Truncate(time.Millisecond)
 		err := tx.QueryRow(ctx, `INSERT INTO partner (name, note, valid_until, link_salt, created_at) VALUES ($1, $2, $3, $4, $5)
 			RETURNING id`, p.Name, p.Note, p.ValidUntil.String(), p.LinkSalt, p.CreatedAt.UnixMilli()).Scan(&p.ID)
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("partner %d %q created (valid until %s)", p.ID, p.Name, validUntilText(p.ValidUntil)), nil
+		return custexport.PartnerCreatedEvent(p), nil
 	})
-}
-
-// checkText refuses what a PostgreSQL text column cannot hold and SQLite would have stored as
-// it came: invalid UTF-8 and NUL characters. Without it the insert fails as an internal error
-// instead of telling the admin which field is wrong.
-func checkText(field, s string) error {
-	if !utf8.ValidString(s) {
-		return custexport.FieldError(field, "the text is not valid UTF-8")
-	}
-	if strings.IndexByte(s, 0) >= 0 {
-		return custexport.FieldError(field, "the text contains a NUL character")
-	}
-	return nil
-}
-
-func validUntilText(d custexport.Date) string {
-	if d.IsZero() {
-		return "no expiry"
-	}
-	return d.String()
 }
 
 // Partner returns a live partner; CodeNotFound when it does not exist or was deleted.
@@ -86,14 +58,14 @@ func (db *DB) RegeneratePartner(ctx context.Context, id int64, salt []byte, by c
 // SetPartnerValidUntil changes the last day the partner's links work (zero: no expiry).
 func (db *DB) SetPartnerValidUntil(ctx context.Context, id int64, until custexport.Date, by custexport.Principal) error {
 	return db.updatePartner(ctx, id, by, `UPDATE partner SET valid_until = $1 WHERE id = $2 AND deleted_at = 0`, until.String(),
-		"partner %d %q valid until "+validUntilText(until))
+		"partner %d %q valid until "+custexport.PartnerExpiryText(until))
 }
 
 // DeletePartner deletes the partner: its links stop working. The row stays (marked deleted)
 // so that its id is never handed out again; its salt is wiped.
 func (db *DB) DeletePartner(ctx context.Context, id int64, by custexport.Principal) error {
 	return db.updatePartner(ctx, id, by, `UPDATE partner SET deleted_at = $1, link_salt = ''::bytea WHERE id = $2 AND deleted_at = 0`,
-		time.Now().UnixMilli(), "partner %d %q deleted")
+		db.clock.Now().UnixMilli(), "partner %d %q deleted")
 }
 
 // TouchPartner records the partner's last use.
@@ -140,7 +112,7 @@ func (db *DB) loggedChange(ctx context.Context, by custexport.Principal, change 
 		return err
 	}
 	e := &custexport.AccessEntry{Principal: by, Channel: channelOf(by), Outcome: custexport.OutcomeEvent, Reason: event}
-	if err := appendAccessTx(ctx, tx, e); err != nil {
+	if err := db.appendAccessTx(ctx, tx, e); err != nil {
 		return err
 	}
 	return tx.Commit(ctx)

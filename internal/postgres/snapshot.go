@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/sqlparam"
 	"github.com/custexport/custexport/internal/storerow"
 )
 
@@ -55,7 +56,7 @@ func (db *DB) OpenSnapshot(ctx context.Context, q custexport.SnapshotQuery) (cus
 		return nil, fmt.Errorf("export transaction: %w", err)
 	}
 	s := &snapshot{ctx: ctx, query: q, conn: conn, tx: tx}
-	s.from, s.until = storerow.RangeBounds(q.Range)
+	s.from, s.until = sqlparam.RegistrationBounds(q.Range)
 	if err := tx.QueryRow(ctx, exportCountSQL, s.from, s.until).Scan(&s.total); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("count customers: %w", err)

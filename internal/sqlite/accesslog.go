@@ -17,15 +17,15 @@ func (db *DB) AppendAccess(ctx context.Context, e *custexport.AccessEntry) error
 		return err
 	}
 	defer tx.Rollback()
-	if err := appendAccessTx(ctx, tx, e); err != nil {
+	if err := db.appendAccessTx(ctx, tx, e); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-func appendAccessTx(ctx context.Context, tx *sql.Tx, e *custexport.AccessEntry) error {
+func (db *DB) appendAccessTx(ctx context.Context, tx *sql.Tx, e *custexport.AccessEntry) error {
 	if e.At.IsZero() {
-		e.At = time.Now()
+		e.At = db.clock.Now()
 	}
 	e.At = e.At.UTC().Truncate(time.Millisecond)
 	err := tx.QueryRowContext(ctx, `SELECT hash FROM access_log ORDER BY id DESC LIMIT 1`).Scan(&e.PrevHash)

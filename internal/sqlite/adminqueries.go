@@ -2,12 +2,18 @@ package sqlite
 
 import (
 	"context"
-	"math"
-	"strings"
+	"strconv"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/sqlparam"
 	"github.com/custexport/custexport/internal/storerow"
 )
+
+// dialect is how this store's SQL writes parameters and ASCII-case-insensitive matches.
+var dialect = sqlparam.Dialect{
+	Param: func(n int) string { return "?" + strconv.Itoa(n) },
+	Like:  func(column, param string) string { return column + ` LIKE ` + param + ` ESCAPE '\'` },
+}
 
 // SearchCustomers returns one page of the customers matching s.Text in the name, e-mail,
 // company or company id, newest registrations first, and how many match in all. The match is
@@ -15,14 +21,7 @@ import (
 // form, so any letter case finds it.
 func (db *DB) SearchCustomers(ctx context.Context, s custexport.CustomerSearch) (custexport.CustomerPage, error) {
 	var page custexport.CustomerPage
-	text := strings.TrimSpace(s.Text)
-	where, args := "", []any{}
-	if text != "" {
-		p := storerow.LikePattern(text)
-		where = ` WHERE billing_full_name LIKE ?1 ESCAPE '\' OR email_key LIKE ?2 ESCAPE '\'
-			OR billing_company LIKE ?1 ESCAPE '\' OR company_id LIKE ?1 ESCAPE '\'`
-		args = append(args, p, strings.ToLower(p))
-	}
+	where, args := sqlparam.CustomerSearch(dialect, s.Text)
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return page, err
@@ -31,12 +30,9 @@ func (db *DB) SearchCustomers(ctx context.Context, s custexport.CustomerSearch) 
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM customer`+where, args...).Scan(&page.Total); err != nil {
 		return page, err
 	}
-	limit := s.Limit
-	if limit <= 0 {
-		limit = math.MaxInt32
-	}
+	limit, args := sqlparam.Page(dialect, args, s.Limit, s.Offset)
 	rows, err := tx.QueryContext(ctx, `SELECT `+storerow.SummaryColumns+` FROM customer`+where+`
-		ORDER BY registration_date DESC, guid DESC LIMIT `+"?"+` OFFSET ?`, append(args, limit, max(s.Offset, 0))...)
+		ORDER BY registration_date DESC, guid DESC`+limit, args...)
 	if err != nil {
 		return page, err
 	}
@@ -45,35 +41,9 @@ func (db *DB) SearchCustomers(ctx context.Context, s custexport.CustomerSearch) 
 	return page, err
 }
 
-// accessWhere turns an AccessQuery into a WHERE clause of fixed text with parameters.
-func accessWhere(q custexport.AccessQuery) (string, []any) {
-	var conds []string
-	var args []any
-	if p := strings.TrimSpace(q.Principal); p != "" {
-		conds = append(conds, `(principal_kind = ? OR principal_name LIKE ? ESCAPE '\')`)
-		args = append(args, p, storerow.LikePattern(p))
-	}
-	if q.Outcome != "" {
-		conds = append(conds, `outcome = ?`)
-		args = append(args, string(q.Outcome))
-	}
-	if !q.From.IsZero() {
-		conds = append(conds, `at >= ?`)
-		args = append(args, q.From.UnixMilli())
-	}
-	if !q.Before.IsZero() {
-		conds = append(conds, `at < ?`)
-		args = append(args, q.Before.UnixMilli())
-	}
-	if len(conds) == 0 {
-		return "", nil
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args
-}
-
 // CountAccess counts the entries q selects (ignoring its offset and limit).
 func (db *DB) CountAccess(ctx context.Context, q custexport.AccessQuery) (int64, error) {
-	where, args := accessWhere(q)
+	where, args := sqlparam.AccessWhere(dialect, q)
 	var n int64
 	err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM access_log`+where, args...).Scan(&n)
 	return n, err
@@ -81,13 +51,10 @@ func (db *DB) CountAccess(ctx context.Context, q custexport.AccessQuery) (int64,
 
 // QueryAccess calls fn for the entries q selects, newest first.
 func (db *DB) QueryAccess(ctx context.Context, q custexport.AccessQuery, fn func(*custexport.AccessEntry) error) error {
-	where, args := accessWhere(q)
-	limit := q.Limit
-	if limit <= 0 {
-		limit = math.MaxInt32
-	}
+	where, args := sqlparam.AccessWhere(dialect, q)
+	limit, args := sqlparam.Page(dialect, args, q.Limit, q.Offset)
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+storerow.AccessColumns+` FROM access_log`+where+`
-		ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, limit, max(q.Offset, 0))...)
+		ORDER BY id DESC`+limit, args...)
 	if err != nil {
 		return err
 	}

@@ -131,7 +131,7 @@ func (db *DB) CountCustomers(ctx context.Context) (int64, error) {
 // store (package storerow), so that a shop copied between the two exports the same bytes.
 type extraAddress = storerow.ExtraAddress
 
-func emailKey(email string) string { return storerow.EmailKey(email) }
+func emailKey(email string) string { return custexport.EmailKey(email) }
 
 func encodeExtraDelivery(all []custexport.Address) (string, error) {
 	return storerow.EncodeExtraDelivery(all)

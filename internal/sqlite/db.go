@@ -17,6 +17,7 @@ import (
 	"github.com/ncruces/go-sqlite3/driver"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/clock"
 )
 
 // busyTimeout is how long a statement waits for another connection's write lock before it
@@ -31,7 +32,13 @@ type DB struct {
 	// writeCacheKiB, when set, is the page cache InsertCustomers asks for (see
 	// UseBulkWriteCache).
 	writeCacheKiB int
+	clock         clock.Clock // the time stamped on what the store writes
 }
+
+// SetClock makes the store stamp times (creations, changes, heartbeats, log entries, leases)
+// from now instead of the system clock, so that tests control time. Call it before the store is
+// used; nil restores the system clock.
+func (db *DB) SetClock(now func() time.Time) { db.clock.Set(now) }
 
 // UseBulkWriteCache gives InsertCustomers a page cache of kib KiB. Inserting into the random
 // guid and e-mail indexes with SQLite's default 2 MB cache re-reads and re-writes pages for

@@ -11,6 +11,7 @@ import (
 	"github.com/ncruces/go-sqlite3/driver"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/importlookup"
 	"github.com/custexport/custexport/internal/storerow"
 )
 
@@ -120,7 +121,7 @@ type importTx struct {
 	stream                             *storedStream
 	// claimed marks the customer ids the import asked for: a second row with the same guid is a
 	// duplicate. Ids beyond the set's range go to the temporary key table instead.
-	claimed storerow.ClaimSet
+	claimed importlookup.ClaimSet
 }
 
 func (t *importTx) prepare() error {
@@ -164,7 +165,7 @@ func (t *importTx) Customer(ctx context.Context, guid string) (*custexport.Custo
 		return nil, repeated, err
 	}
 	if t.stream != nil {
-		t.stream.passed(c.RegistrationDate.Unix(), c.GUID)
+		t.stream.cursor.Passed(c.RegistrationDate.Unix(), c.GUID)
 	}
 	repeated, err := t.claim(ctx, id)
 	return c, repeated, err
@@ -278,7 +279,7 @@ func (t *importTx) SeenInFile(ctx context.Context, key string) (bool, error) {
 
 // RecordImport writes an import to the log and sets its ID.
 func (db *DB) RecordImport(ctx context.Context, r *custexport.ImportRecord) error {
-	unknown, skipped := storerow.ImportLists(r)
+	unknown, skipped := storerow.ImportLists(r, db.clock.Now())
 	res, err := db.sql.ExecContext(ctx, `INSERT INTO import_log (at, principal_kind, principal_id, principal_name,
 		file, encoding, delimiter, dry_run, rows, created, updated, unchanged, skipped, unknown, skipped_rows, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -8,6 +8,7 @@ import (
 	"github.com/ncruces/go-sqlite3"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/importlookup"
 )
 
 // An import's file is most often an export of the shop: its rows come in export order. Looking
@@ -22,17 +23,12 @@ import (
 // yet: the import asks for each guid once (a second time is a duplicate row, refused before any
 // write), and writes a customer only after asking for it.
 
+// streamSQL reads the stored customers after a position in export order: id first (the
+// duplicate check's key), then the columns of the export query.
 const (
-	// streamSQL reads the stored customers after a position in export order: id first (the
-	// duplicate check's key), then the columns of the export query.
 	streamSQL = `SELECT id, ` + exportColumns + ` FROM customer
 WHERE (registration_date, guid) > (?1, ?2) ORDER BY registration_date, guid`
 	streamInts = 1 + intColumns
-	// seekAfterLookups: the stream restarts further on (which reads a few batches ahead) at
-	// most once per this many lookups by guid, unless the last restart paid off. A file in
-	// random order then costs a few per cent more than lookups alone, not a restart per row.
-	seekAfterLookups = 1024
-	seekPaidOff      = 16
 )
 
 type storedStream struct {
@@ -46,14 +42,8 @@ type storedStream struct {
 	scanErr   chan error
 	producing bool
 
-	cur      *batch // the batch holding the head, nil when none is at hand
-	row      int    // the head's row in cur
-	textAt   uint32 // offset of the head's first text in cur.arena
-	ended    bool   // the stream has no more rows
-	disabled bool   // the stream failed; lookups carry on alone
-
-	hitsSinceSeek, lookupsSinceSeek int
-	hits                            int // rows matched at the head, for the tests
+	cur    *batch // the batch holding the head, nil when none is at hand
+	cursor *importlookup.Cursor
 
 	// The customer take returns, reused: it is valid until the next call, which the import's
 	// copy of it allows, and saves two allocations a row.
@@ -79,7 +69,7 @@ func openStoredStream(path string) (*storedStream, error) {
 		return nil, err
 	}
 	s := &storedStream{conn: conn, stmt: stmt, free: newFreeList(textColumns)}
-	s.hitsSinceSeek = seekPaidOff // the first jump ahead (a filtered export's file) is free
+	s.cursor = importlookup.New(s)
 	s.start(math.MinInt64, "")
 	return s, nil
 }
@@ -90,7 +80,7 @@ func (s *storedStream) start(date int64, guid string) {
 	s.stmt.BindInt64(1, date)
 	s.stmt.BindText(2, guid)
 	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel, s.producing, s.ended = cancel, true, false
+	s.cancel, s.producing = cancel, true
 	s.batches = make(chan *batch, batchesInFlight)
 	s.scanErr = make(chan error, 1)
 	go func(stmt *sqlite3.Stmt, batches chan<- *batch, scanErr chan<- error) {
@@ -146,52 +136,51 @@ func (s *storedStream) release() {
 	}
 }
 
-// head makes sure a row is at the head; false at the end of the stream.
-func (s *storedStream) head() bool {
-	if s.disabled || s.ended {
-		return false
-	}
-	if s.cur != nil && s.row < s.cur.rows {
-		return true
-	}
+// Next gives the head's batch back and receives the next one (importlookup.Batches).
+func (s *storedStream) Next() (int, error) {
 	s.release()
 	b, ok := <-s.batches
 	if !ok {
-		s.ended = true
 		s.producing = false
-		if err := <-s.scanErr; err != nil {
-			s.disabled = true // lookups by guid still answer every row
-		}
-		return false
+		return 0, <-s.scanErr
 	}
-	s.cur, s.row, s.textAt = b, 0, 0
-	return true
+	s.cur = b
+	return b.rows, nil
 }
 
-func (s *storedStream) headKey() (int64, []byte) {
-	start := s.textAt
-	return s.cur.ints[s.row*streamInts+1], s.cur.arena[start:s.cur.ends[s.row*textColumns]]
+// Key is row's place in export order (importlookup.Batches).
+func (s *storedStream) Key(row int) (int64, []byte) {
+	return s.cur.ints[row*streamInts+1], s.cur.arena[s.textStart(row):s.cur.ends[row*textColumns]]
 }
 
-// advance moves the head to the next row.
-func (s *storedStream) advance() {
-	s.textAt = s.cur.ends[(s.row+1)*textColumns-1]
-	s.row++
+// textStart is the offset of row's first text in cur.arena.
+func (s *storedStream) textStart(row int) uint32 {
+	if row == 0 {
+		return 0
+	}
+	return s.cur.ends[row*textColumns-1]
+}
+
+// Restart reads again from just after (date, guid) (importlookup.Batches).
+func (s *storedStream) Restart(date int64, guid string) error {
+	if err := s.stop(); err != nil {
+		return err
+	}
+	s.start(date, guid)
+	return nil
 }
 
 // take returns the head as a customer, with its id, if its guid is guid, and moves on.
 func (s *storedStream) take(guid string) (*custexport.Customer, int64, bool) {
-	if !s.head() {
+	row, ok := s.cursor.Match(guid)
+	if !ok {
 		return nil, 0, false
 	}
-	if _, g := s.headKey(); string(g) != guid {
-		return nil, 0, false
-	}
-	ints := s.cur.ints[s.row*streamInts : (s.row+1)*streamInts]
+	ints := s.cur.ints[row*streamInts : (row+1)*streamInts]
 	// One string holds the row's texts: a single allocation, and the customer stays valid
 	// after the batch goes back to the producer.
-	end := s.cur.ends[(s.row+1)*textColumns-1]
-	all := string(s.cur.arena[s.textAt:end])
+	start, end := s.textStart(row), s.cur.ends[(row+1)*textColumns-1]
+	all := string(s.cur.arena[start:end])
 	c := &s.taken
 	*c = custexport.Customer{
 		RegistrationDate: time.Unix(ints[1], 0).UTC(),
@@ -200,7 +189,7 @@ func (s *storedStream) take(guid string) (*custexport.Customer, int64, bool) {
 		ChangeTime:       time.Unix(ints[4], 0).UTC(),
 	}
 	var d custexport.Address
-	birth := setTexts(c, &d, all, s.textAt, s.textAt, s.cur.ends[s.row*textColumns:(s.row+1)*textColumns])
+	birth := setTexts(c, &d, all, start, start, s.cur.ends[row*textColumns:(row+1)*textColumns])
 	if !d.IsZero() {
 		s.takenDelivery[0] = d
 		c.Delivery = s.takenDelivery[:]
@@ -213,43 +202,8 @@ func (s *storedStream) take(guid string) (*custexport.Customer, int64, bool) {
 		c.BirthDate = date
 	}
 	id := ints[0]
-	s.advance()
-	s.hitsSinceSeek++
-	s.hits++
+	s.cursor.Advance()
 	return c, id, true
-}
-
-// passed tells the stream that a lookup found the customer at (date, guid): when that is ahead
-// of the head, the file skipped some customers (a filtered export, rows deleted from the file)
-// and the stream follows. Within the batch at hand that is free; further on it costs reading,
-// so it is done only while following pays off (see seekPaidOff): a file in random order must
-// not make the stream read ahead for every row.
-func (s *storedStream) passed(date int64, guid string) {
-	s.lookupsSinceSeek++
-	if s.disabled {
-		return
-	}
-	payingOff := s.hitsSinceSeek >= seekPaidOff || s.lookupsSinceSeek >= seekAfterLookups
-	for skipped := 0; s.head(); skipped++ {
-		if d, g := s.headKey(); d > date || d == date && string(g) > guid {
-			return // the head is after it already
-		}
-		lastInBatch := s.row == s.cur.rows-1
-		if lastInBatch && !payingOff || skipped == batchesInFlight*rowsPerBatch {
-			break
-		}
-		s.advance()
-	}
-	if !payingOff {
-		return
-	}
-	// Far ahead, or after the end: start again just after the customer found.
-	if err := s.stop(); err != nil {
-		s.disabled = true
-		return
-	}
-	s.hitsSinceSeek, s.lookupsSinceSeek = 0, 0
-	s.start(date, guid)
 }
 
 func (s *storedStream) close() {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/custexport/custexport"
-	"github.com/custexport/custexport/internal/storerow"
+	"github.com/custexport/custexport/internal/importlookup"
 	"github.com/custexport/custexport/internal/storetest"
 )
 
@@ -45,7 +45,7 @@ func TestImportStreamOrders(t *testing.T) {
 				if err := storetest.AskEach(t, context.Background(), tx, tc.GUIDs, byGUID); err != nil {
 					return err
 				}
-				if h := tx.stream.hits; h < want.min || h > want.max {
+				if h := tx.stream.cursor.Hits(); h < want.min || h > want.max {
 					t.Errorf("%d of %d calls answered by the stream, want %d to %d", h, len(tc.GUIDs), want.min, want.max)
 				}
 				return nil
@@ -116,7 +116,7 @@ func TestImportStreamAfterWrites(t *testing.T) {
 func TestImportRepeatedLargeID(t *testing.T) {
 	db, all := seeded(t, 3)
 	ctx := context.Background()
-	if _, err := db.sql.ExecContext(ctx, `UPDATE customer SET id = ? WHERE guid = ?`, int64(storerow.MaxClaimID)+6, all[1].GUID); err != nil {
+	if _, err := db.sql.ExecContext(ctx, `UPDATE customer SET id = ? WHERE guid = ?`, int64(importlookup.MaxClaimID)+6, all[1].GUID); err != nil {
 		t.Fatal(err)
 	}
 	err := db.Import(ctx, false, func(tx custexport.ImportTx) error {

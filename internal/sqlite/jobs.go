@@ -12,7 +12,7 @@ import (
 
 // CreateJob stores a new running job and sets its id and times.
 func (db *DB) CreateJob(ctx context.Context, j *custexport.ExportJob) error {
-	now := time.Now().UTC().Truncate(time.Millisecond)
+	now := db.clock.Now().UTC().Truncate(time.Millisecond)
 	j.State, j.CreatedAt, j.UpdatedAt = custexport.JobRunning, now, now
 	res, err := db.sql.ExecContext(ctx, `INSERT INTO export_job (user_id, format, encoding, guard, date_from, date_until,
 		state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -28,14 +28,14 @@ func (db *DB) CreateJob(ctx context.Context, j *custexport.ExportJob) error {
 // UpdateJobProgress records the rows of a running job.
 func (db *DB) UpdateJobProgress(ctx context.Context, id, done, total int64) error {
 	_, err := db.sql.ExecContext(ctx, `UPDATE export_job SET rows_done = ?, rows_total = ?, updated_at = ?
-		WHERE id = ? AND state = 'running'`, done, total, time.Now().UnixMilli(), id)
+		WHERE id = ? AND state = 'running'`, done, total, db.clock.Now().UnixMilli(), id)
 	return err
 }
 
 // FinishJob records how a running job ended. A job already finished (say, failed as stale by
 // another instance) is left as it is.
 func (db *DB) FinishJob(ctx context.Context, j *custexport.ExportJob) error {
-	now := time.Now().UTC().Truncate(time.Millisecond)
+	now := db.clock.Now().UTC().Truncate(time.Millisecond)
 	res, err := db.sql.ExecContext(ctx, `UPDATE export_job SET state = ?, rows_done = ?, rows_total = ?, bytes = ?,
 		replaced = ?, error = ?, file = ?, updated_at = ?, ended_at = ? WHERE id = ? AND state = 'running'`,
 		string(j.State), j.RowsDone, j.RowsTotal, j.Bytes, j.Replaced, j.Error, j.File, now.UnixMilli(), now.UnixMilli(), j.ID)
@@ -71,13 +71,13 @@ func (db *DB) LatestJob(ctx context.Context, userID int64) (*custexport.ExportJo
 // FailStaleJobs marks running jobs whose runner stopped reporting as failed.
 func (db *DB) FailStaleJobs(ctx context.Context, before time.Time, reason string) ([]custexport.ExportJob, error) {
 	return db.endJobs(ctx, `UPDATE export_job SET state = 'failed', error = ?2, ended_at = ?3, updated_at = ?3
-		WHERE state = 'running' AND updated_at < ?1 RETURNING `+storerow.JobColumns, before.UnixMilli(), reason, time.Now().UnixMilli())
+		WHERE state = 'running' AND updated_at < ?1 RETURNING `+storerow.JobColumns, before.UnixMilli(), reason, db.clock.Now().UnixMilli())
 }
 
 // ExpireJobs marks done jobs that ended before the time as expired.
 func (db *DB) ExpireJobs(ctx context.Context, endedBefore time.Time) ([]custexport.ExportJob, error) {
 	return db.endJobs(ctx, `UPDATE export_job SET state = 'expired', updated_at = ?2
-		WHERE state = 'done' AND ended_at < ?1 RETURNING `+storerow.JobColumns, endedBefore.UnixMilli(), time.Now().UnixMilli())
+		WHERE state = 'done' AND ended_at < ?1 RETURNING `+storerow.JobColumns, endedBefore.UnixMilli(), db.clock.Now().UnixMilli())
 }
 
 func (db *DB) endJobs(ctx context.Context, query string, args ...any) ([]custexport.ExportJob, error) {

@@ -12,7 +12,7 @@ import (
 // AcquireLease takes the principal's export slot: an insert, or a take-over of an expired lease,
 // in one statement, so two processes racing for it cannot both win.
 func (db *DB) AcquireLease(ctx context.Context, principal, holder string, ttl time.Duration) (custexport.Lease, error) {
-	now := time.Now()
+	now := db.clock.Now()
 	l := custexport.Lease{Principal: principal, Holder: holder, Expires: now.Add(ttl)}
 	err := db.sql.QueryRowContext(ctx, `INSERT INTO export_lease (principal, holder, fence, expires_at)
 		VALUES (?1, ?2, 1, ?3)
@@ -28,7 +28,7 @@ func (db *DB) AcquireLease(ctx context.Context, principal, holder string, ttl ti
 
 // RenewLease extends a lease that is still this holder's (same fence).
 func (db *DB) RenewLease(ctx context.Context, l custexport.Lease, ttl time.Duration) (custexport.Lease, error) {
-	expires := time.Now().Add(ttl)
+	expires := db.clock.Now().Add(ttl)
 	res, err := db.sql.ExecContext(ctx, `UPDATE export_lease SET expires_at = ? WHERE principal = ? AND fence = ?`,
 		expires.UnixMilli(), l.Principal, l.Fence)
 	if err != nil {

@@ -4,36 +4,24 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/custexport/custexport"
-	"github.com/custexport/custexport/internal/storerow"
+	"github.com/custexport/custexport/internal/migration"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// loadMigrations reads this store's migrations.
-func loadMigrations() ([]storerow.Migration, error) {
-	return storerow.LoadMigrations(migrationFiles, "migrations")
-}
-
 // LatestVersion is the schema version this program brings a database to.
-func LatestVersion() int {
-	ms, err := loadMigrations()
-	if err != nil {
-		return 0
-	}
-	return len(ms)
-}
+func LatestVersion() int { return migration.Latest(migrationFiles, "migrations") }
 
 // Migrate applies the migrations the database lacks, each in the same write transaction as the
 // version check, so that two processes starting at once cannot both apply one. It returns the
 // versions it applied.
 func (db *DB) Migrate(ctx context.Context) ([]int, error) {
-	ms, err := loadMigrations()
+	ms, err := migration.Load(migrationFiles, "migrations")
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +45,7 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 	return applied, nil
 }
 
-func migrateLocked(ctx context.Context, conn *sql.Conn, ms []storerow.Migration) ([]int, error) {
+func migrateLocked(ctx context.Context, conn *sql.Conn, ms []migration.Migration) ([]int, error) {
 	var tables int
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).Scan(&tables); err != nil {
 		return nil, describeOpenError(err)
@@ -78,20 +66,13 @@ func migrateLocked(ctx context.Context, conn *sql.Conn, ms []storerow.Migration)
 	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return nil, err
 	}
-	if current > len(ms) {
-		return nil, storerow.NewerSchema(current, len(ms))
-	}
-	var applied []int
-	for _, m := range ms[current:] {
-		if _, err := conn.ExecContext(ctx, m.SQL); err != nil {
-			return nil, fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
-		}
-		if _, err := conn.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.Version, m.Name, time.Now().Unix()); err != nil {
-			return nil, err
-		}
-		applied = append(applied, m.Version)
-	}
-	return applied, nil
+	return migration.Apply(ms, current, func(sql string) error {
+		_, err := conn.ExecContext(ctx, sql)
+		return err
+	}, func(m migration.Migration) error {
+		_, err := conn.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.Version, m.Name, time.Now().Unix())
+		return err
+	})
 }
 
 // describeOpenError turns SQLite's "file is not a database" into a message for the operator.

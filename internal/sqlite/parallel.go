@@ -8,7 +8,7 @@ import (
 	"github.com/ncruces/go-sqlite3"
 
 	"github.com/custexport/custexport"
-	"github.com/custexport/custexport/internal/storerow"
+	"github.com/custexport/custexport/internal/sqlparam"
 )
 
 // Reading a row costs the export more than writing it (SQLite decodes every column, and each
@@ -144,7 +144,7 @@ func (s *snapshot) walkChunks(ctx context.Context, chunks [2]chan chunkBounds) e
 		return err
 	}
 	defer stmt.Close()
-	_, until := storerow.RangeBounds(s.query.Range)
+	_, until := sqlparam.RegistrationBounds(s.query.Range)
 	var lo rowKey
 	n, i := 0, 0
 	for stmt.Step() {

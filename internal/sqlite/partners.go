@@ -13,11 +13,11 @@ import (
 
 // CreatePartner stores a new partner and logs it, in one transaction.
 func (db *DB) CreatePartner(ctx context.Context, p *custexport.Partner, by custexport.Principal) error {
-	if p.Name == "" {
-		return custexport.FieldError("name", "a partner needs a name")
+	if err := custexport.ValidatePartner(p.Name, p.Note); err != nil {
+		return err
 	}
 	return db.loggedChange(ctx, by, func(tx *sql.Tx) (string, error) {
-		p.CreatedAt = time.Now().UTC().Truncate(time.Millisecond)
+		p.CreatedAt = db.clock.Now().UTC().Truncate(time.Millisecond)
 		res, err := tx.ExecContext(ctx, `INSERT INTO partner (name, note, valid_until, link_salt, created_at) VALUES (?, ?, ?, ?, ?)`,
 			p.Name, p.Note, p.ValidUntil.String(), p.LinkSalt, p.CreatedAt.UnixMilli())
 		if err != nil {
@@ -26,15 +26,8 @@ func (db *DB) CreatePartner(ctx context.Context, p *custexport.Partner, by custe
 		if p.ID, err = res.LastInsertId(); err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("partner %d %q created (valid until %s)", p.ID, p.Name, validUntilText(p.ValidUntil)), nil
+		return custexport.PartnerCreatedEvent(p), nil
 	})
-}
-
-func validUntilText(d custexport.Date) string {
-	if d.IsZero() {
-		return "no expiry"
-	}
-	return d.String()
 }
 
 // Partner returns a live partner; CodeNotFound when it does not exist or was deleted.
@@ -68,14 +61,14 @@ func (db *DB) RegeneratePartner(ctx context.Context, id int64, salt []byte, by c
 // SetPartnerValidUntil changes the last day the partner's links work (zero: no expiry).
 func (db *DB) SetPartnerValidUntil(ctx context.Context, id int64, until custexport.Date, by custexport.Principal) error {
 	return db.updatePartner(ctx, id, by, `UPDATE partner SET valid_until = ? WHERE id = ? AND deleted_at = 0`, until.String(),
-		"partner %d %q valid until "+validUntilText(until))
+		"partner %d %q valid until "+custexport.PartnerExpiryText(until))
 }
 
 // DeletePartner deletes the partner: its links stop working. The row stays (marked deleted)
 // so that its id is never handed out again; its salt is wiped.
 func (db *DB) DeletePartner(ctx context.Context, id int64, by custexport.Principal) error {
 	return db.updatePartner(ctx, id, by, `UPDATE partner SET deleted_at = ?, link_salt = x'' WHERE id = ? AND deleted_at = 0`,
-		time.Now().UnixMilli(), "partner %d %q deleted")
+		db.clock.Now().UnixMilli(), "partner %d %q deleted")
 }
 
 // TouchPartner records the partner's last use.
@@ -114,7 +107,7 @@ func (db *DB) loggedChange(ctx context.Context, by custexport.Principal, change 
 		return err
 	}
 	e := &custexport.AccessEntry{Principal: by, Channel: channelOf(by), Outcome: custexport.OutcomeEvent, Reason: event}
-	if err := appendAccessTx(ctx, tx, e); err != nil {
+	if err := db.appendAccessTx(ctx, tx, e); err != nil {
 		return err
 	}
 	return tx.Commit()

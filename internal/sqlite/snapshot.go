@@ -11,6 +11,7 @@ import (
 	"github.com/ncruces/go-sqlite3"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/sqlparam"
 	"github.com/custexport/custexport/internal/storerow"
 )
 
@@ -115,7 +116,7 @@ func (s *snapshot) prepareInRange(conn *sqlite3.Conn, sqlText string) (*sqlite3.
 	if err != nil {
 		return nil, describeOpenError(err)
 	}
-	from, until := storerow.RangeBounds(s.query.Range)
+	from, until := sqlparam.RegistrationBounds(s.query.Range)
 	stmt.BindInt64(1, from)
 	stmt.BindInt64(2, until)
 	return stmt, nil

@@ -32,16 +32,16 @@ func (db *DB) AddUser(ctx context.Context, u *custexport.User, by custexport.Pri
 		var takenName string
 		err := tx.QueryRowContext(ctx, `SELECT id, name FROM admin_user WHERE name_key = ?`, custexport.UserNameKey(name)).Scan(&takenID, &takenName)
 		if err == nil {
-			return "", storerow.NameTaken(name, takenName, nil)
+			return "", custexport.UserNameTaken(name, takenName, nil)
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return "", err
 		}
-		now := time.Now().UTC().Truncate(time.Millisecond)
+		now := db.clock.Now().UTC().Truncate(time.Millisecond)
 		res, err := tx.ExecContext(ctx, `INSERT INTO admin_user (name, name_key, password_hash, created_at, password_changed_at)
 			VALUES (?, ?, ?, ?, ?)`, name, custexport.UserNameKey(name), u.PasswordHash, now.UnixMilli(), now.UnixMilli())
 		if errors.Is(err, sqlite3.CONSTRAINT_UNIQUE) {
-			return "", storerow.NameTaken(name, name, err)
+			return "", custexport.UserNameTaken(name, name, err)
 		}
 		if err != nil {
 			return "", err
@@ -97,7 +97,7 @@ func (db *DB) SetPasswordHash(ctx context.Context, id int64, hash string, by cus
 	}
 	return db.userChange(ctx, id, by, func(tx *sql.Tx) (string, error) {
 		_, err := tx.ExecContext(ctx, `UPDATE admin_user SET password_hash = ?, password_changed_at = ? WHERE id = ?`,
-			hash, time.Now().UnixMilli(), id)
+			hash, db.clock.Now().UnixMilli(), id)
 		return "password changed", err
 	})
 }
@@ -135,7 +135,7 @@ func (db *DB) userChange(ctx context.Context, id int64, by custexport.Principal,
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("user %d %q %s; %s ended", id, name, what, storerow.Plural(ended, "session")), nil
+		return custexport.UserChangedEvent(id, name, what, ended), nil
 	})
 }
 
@@ -147,7 +147,7 @@ func (db *DB) TouchLogin(ctx context.Context, id int64, at time.Time) error {
 
 // CreateSession stores s and fills its ID; CreatedAt and LastSeenAt default to now.
 func (db *DB) CreateSession(ctx context.Context, s *custexport.Session) error {
-	if err := storerow.PrepareSession(s); err != nil {
+	if err := storerow.PrepareSession(s, db.clock.Now()); err != nil {
 		return err
 	}
 	res, err := db.sql.ExecContext(ctx, `INSERT INTO admin_session (user_id, token_hash, created_at, last_seen_at) VALUES (?, ?, ?, ?)`,

@@ -1,8 +1,8 @@
 // Package storerow is the stored form of the records that both stores (SQLite and PostgreSQL)
 // share: the same columns holding the same values, so the copy command moves them as they are
-// and both stores export the same files. It has the customer's e-mail key and further delivery
-// addresses, the export's columns, the decoding of the other records' rows (they are scanned
-// alike through database/sql and pgx), and the loading of each store's migrations.
+// and both stores export the same files. It holds only row formats: the column lists, the
+// scanners that decode a row (alike through database/sql and pgx), and the encoding of the
+// values those rows hold (further delivery addresses, an import's lists, a session's times).
 package storerow
 
 import (
@@ -12,10 +12,6 @@ import (
 
 	"github.com/custexport/custexport"
 )
-
-// EmailKey is the form in which e-mails are unique: lower-cased with Unicode rules, which
-// SQLite's own lower() does not know.
-func EmailKey(email string) string { return strings.ToLower(email) }
 
 // ExtraAddress is the JSON shape of a non-default delivery address in customer.delivery_extra.
 type ExtraAddress struct {

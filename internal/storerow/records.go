@@ -3,8 +3,6 @@ package storerow
 import (
 	"encoding/json"
 	"fmt"
-	"math"
-	"strings"
 	"time"
 
 	"github.com/custexport/custexport"
@@ -88,12 +86,12 @@ func ScanSession(scan Scanner) (*custexport.Session, error) {
 
 // PrepareSession checks a new session's token hash and fills its times as stored: now when
 // unset, in milliseconds.
-func PrepareSession(s *custexport.Session) error {
+func PrepareSession(s *custexport.Session, now time.Time) error {
 	if len(s.TokenHash) != custexport.SessionTokenHashSize {
 		return custexport.FieldError("token_hash", "a session's token hash is %d bytes (SHA-256), not %d", custexport.SessionTokenHashSize, len(s.TokenHash))
 	}
 	if s.CreatedAt.IsZero() {
-		s.CreatedAt = time.Now()
+		s.CreatedAt = now
 	}
 	if s.LastSeenAt.IsZero() {
 		s.LastSeenAt = s.CreatedAt
@@ -101,24 +99,6 @@ func PrepareSession(s *custexport.Session) error {
 	s.CreatedAt = s.CreatedAt.UTC().Truncate(time.Millisecond)
 	s.LastSeenAt = s.LastSeenAt.UTC().Truncate(time.Millisecond)
 	return nil
-}
-
-// NameTaken is the refusal of a user name that differs from the taken one at most in letter
-// case.
-func NameTaken(name, taken string, cause error) error {
-	msg := fmt.Sprintf("the user name %q is taken", name)
-	if taken != name {
-		msg = fmt.Sprintf("the user name %q is taken by %q (names are unique regardless of letter case)", name, taken)
-	}
-	return &custexport.Error{Code: custexport.CodeConflict, Field: "name", Message: msg, Err: cause}
-}
-
-// Plural counts a noun for a log entry: "1 session", "3 sessions".
-func Plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // PartnerColumns are the columns ScanPartner reads, in its order.
@@ -221,12 +201,12 @@ func ScanImport(scan Scanner) (*custexport.ImportRecord, error) {
 }
 
 // ImportLists encodes an import's unknown header tags and skipped rows for their JSON columns
-// (empty arrays, never null), and stamps the record's time when it has none.
-func ImportLists(r *custexport.ImportRecord) (unknown, skipped string) {
+// (empty arrays, never null), and stamps the record's time with now when it has none.
+func ImportLists(r *custexport.ImportRecord, now time.Time) (unknown, skipped string) {
 	u, _ := json.Marshal(append([]string{}, r.Unknown...))
 	s, _ := json.Marshal(append([]custexport.SkippedRow{}, r.SkippedRows...))
 	if r.At.IsZero() {
-		r.At = time.Now().UTC().Truncate(time.Millisecond)
+		r.At = now.UTC().Truncate(time.Millisecond)
 	}
 	return string(u), string(s)
 }
@@ -243,46 +223,4 @@ func ScanSummary(scan Scanner) (*custexport.CustomerSummary, error) {
 	}
 	c.Registered = time.Unix(registered, 0).UTC()
 	return &c, nil
-}
-
-// LikePattern is a LIKE pattern matching text anywhere, with LIKE's own characters escaped
-// by a backslash (ESCAPE '\').
-func LikePattern(text string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(text) + "%"
-}
-
-// RangeBounds is a registration-date range as the stored unix seconds [from, until); an open end
-// is the smallest or largest number.
-func RangeBounds(r custexport.Range) (int64, int64) {
-	from, until := int64(math.MinInt64), int64(math.MaxInt64)
-	if !r.From.IsZero() {
-		from = r.From.Unix()
-	}
-	if !r.Until.IsZero() {
-		until = r.Until.Unix()
-	}
-	return from, until
-}
-
-// ClaimSet marks the customer ids an import asked for: a bit per customer, not a key per row,
-// keeps it small (1M customers: 125 KiB).
-type ClaimSet struct{ bits []uint64 }
-
-// MaxClaimID caps the set at 16 MiB; the caller keeps larger (and negative) ids elsewhere.
-const MaxClaimID = 1<<27 - 1
-
-// Claim marks id and reports whether it was marked before; ok is false, and nothing is marked,
-// for an id outside 0…MaxClaimID.
-func (c *ClaimSet) Claim(id int64) (was, ok bool) {
-	if id < 0 || id > MaxClaimID {
-		return false, false
-	}
-	word, bit := int(id/64), uint64(1)<<(id%64)
-	if word >= len(c.bits) {
-		c.bits = append(c.bits, make([]uint64, word+1-len(c.bits)+len(c.bits)/4)...)
-	}
-	was = c.bits[word]&bit != 0
-	c.bits[word] |= bit
-	return was, true
 }

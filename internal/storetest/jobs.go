@@ -14,6 +14,7 @@ var jobTests = []test{
 
 func testJobLifecycle(t *testing.T, db custexport.Database) {
 	ctx := t.Context()
+	clock := UseClock(t, db)
 	u := addUser(t, db, "eva")
 	other := addUser(t, db, "petr")
 	if j, err := db.LatestJob(ctx, u.ID); err != nil || j != nil {
@@ -25,12 +26,11 @@ func testJobLifecycle(t *testing.T, db custexport.Database) {
 		Format: custexport.FormatCSV, Encoding: custexport.EncodingWindows1250, FormulaGuard: true,
 		Filter: custexport.Filter{From: custexport.Date{Year: 2024, Month: 1, Day: 2}, Until: custexport.Date{Year: 2024, Month: 12, Day: 31}},
 	}
-	before := time.Now().Add(-time.Second)
 	j := &custexport.ExportJob{UserID: u.ID, Options: opts}
 	if err := db.CreateJob(ctx, j); err != nil {
 		t.Fatal(err)
 	}
-	if j.ID == 0 || j.State != custexport.JobRunning || j.CreatedAt.Before(before) || !j.UpdatedAt.Equal(j.CreatedAt) {
+	if j.ID == 0 || j.State != custexport.JobRunning || !j.CreatedAt.Equal(clock.Now()) || !j.UpdatedAt.Equal(j.CreatedAt) {
 		t.Fatalf("CreateJob filled %+v", j)
 	}
 	got, err := db.Job(ctx, j.ID)
@@ -46,7 +46,7 @@ func testJobLifecycle(t *testing.T, db custexport.Database) {
 		t.Fatalf("a job without filter or encoding read back as %+v, %v", got, err)
 	}
 
-	time.Sleep(2 * time.Millisecond)
+	clock.Advance(time.Millisecond)
 	if err := db.UpdateJobProgress(ctx, j.ID, 40, 100); err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +104,7 @@ func testJobLifecycle(t *testing.T, db custexport.Database) {
 // old enough is expired. Each is returned once, to the instance that changed it.
 func testStaleAndExpiredJobs(t *testing.T, db custexport.Database) {
 	ctx := t.Context()
+	clock := UseClock(t, db)
 	u := addUser(t, db, "eva")
 	mk := func() *custexport.ExportJob {
 		j := &custexport.ExportJob{UserID: u.ID, Options: custexport.ExportOptions{Format: custexport.FormatCSV}}
@@ -120,9 +121,9 @@ func testStaleAndExpiredJobs(t *testing.T, db custexport.Database) {
 	if failed, err := db.FailStaleJobs(ctx, stale.CreatedAt.Add(-time.Second), "x"); err != nil || len(failed) != 0 {
 		t.Fatalf("FailStaleJobs before any heartbeat went stale = %+v, %v", failed, err)
 	}
-	time.Sleep(5 * time.Millisecond)
-	cut := time.Now()
-	time.Sleep(5 * time.Millisecond)
+	clock.Advance(5 * time.Millisecond)
+	cut := clock.Now()
+	clock.Advance(5 * time.Millisecond)
 	if err := db.UpdateJobProgress(ctx, fresh.ID, 1, 10); err != nil {
 		t.Fatal(err)
 	}
@@ -146,14 +147,14 @@ func testStaleAndExpiredJobs(t *testing.T, db custexport.Database) {
 	if expired, err := db.ExpireJobs(ctx, done.EndedAt.Add(-time.Second)); err != nil || len(expired) != 0 {
 		t.Fatalf("ExpireJobs before the job ended = %+v, %v", expired, err)
 	}
-	expired, err := db.ExpireJobs(ctx, time.Now().Add(time.Second))
+	expired, err := db.ExpireJobs(ctx, clock.Now().Add(time.Second))
 	if err != nil || len(expired) != 1 || expired[0].ID != done.ID || expired[0].File != "done.csv" || expired[0].State != custexport.JobExpired {
 		t.Fatalf("ExpireJobs = %+v, %v; want the done job, with its file", expired, err)
 	}
 	if got, _ := db.Job(ctx, done.ID); got.State != custexport.JobExpired || got.Percent() != 100 {
 		t.Fatalf("the expired job reads as %+v", got)
 	}
-	if expired, _ := db.ExpireJobs(ctx, time.Now().Add(time.Second)); len(expired) != 0 {
+	if expired, _ := db.ExpireJobs(ctx, clock.Now().Add(time.Second)); len(expired) != 0 {
 		t.Fatalf("a second ExpireJobs returned %+v (failed and running jobs are not expired)", expired)
 	}
 	// Deleting the user deletes the user's jobs.

@@ -20,17 +20,20 @@ var securityTests = []test{
 	{"AccessEntriesSince", testAccessEntriesSince},
 	{"ConcurrentAppendsKeepOneChain", testConcurrentAppends},
 	{"PartnerLifecycle", testPartnerLifecycle},
+	{"PartnerBadTextRefused", testPartnerBadTextRefused},
 	{"RetentionKeepsTheRestVerifiable", testRetention},
 }
 
-func testLeaseOneHolderAtATime(t *testing.T, db custexport.Database) {
-	ctx := t.Context()
-	const racers = 8
+// RaceForLease runs racers calls of acquire at once (acquire gets the racer's number) and
+// returns the one lease won; it fails t unless exactly one racer won and every other was told
+// busy.
+func RaceForLease(t *testing.T, racers int, acquire func(racer int) (custexport.Lease, error)) custexport.Lease {
+	t.Helper()
 	var wg sync.WaitGroup
 	won := make(chan custexport.Lease, racers)
 	for i := range racers {
 		wg.Go(func() {
-			l, err := db.AcquireLease(ctx, "partner:7", "racer", time.Minute)
+			l, err := acquire(i)
 			if err == nil {
 				won <- l
 			} else if custexport.ErrorCode(err) != custexport.CodeBusy {
@@ -40,15 +43,19 @@ func testLeaseOneHolderAtATime(t *testing.T, db custexport.Database) {
 	}
 	wg.Wait()
 	close(won)
-	var leases []custexport.Lease
-	for l := range won {
-		leases = append(leases, l)
+	if len(won) != 1 {
+		t.Fatalf("%d racers got the slot, want exactly 1", len(won))
 	}
-	if len(leases) != 1 {
-		t.Fatalf("%d racers got the slot, want exactly 1", len(leases))
-	}
-	if l := leases[0]; l.Principal != "partner:7" || l.Holder != "racer" || l.Fence <= 0 || !l.Expires.After(time.Now()) {
-		t.Errorf("the lease won: %+v", l)
+	return <-won
+}
+
+func testLeaseOneHolderAtATime(t *testing.T, db custexport.Database) {
+	ctx := t.Context()
+	won := RaceForLease(t, 8, func(int) (custexport.Lease, error) {
+		return db.AcquireLease(ctx, "partner:7", "racer", time.Minute)
+	})
+	if won.Principal != "partner:7" || won.Holder != "racer" || won.Fence <= 0 || !won.Expires.After(time.Now()) {
+		t.Errorf("the lease won: %+v", won)
 	}
 	if _, err := db.AcquireLease(ctx, "partner:7", "late", time.Minute); custexport.ErrorCode(err) != custexport.CodeBusy {
 		t.Fatalf("a held slot was taken again: %v, want a busy error", err)
@@ -56,21 +63,21 @@ func testLeaseOneHolderAtATime(t *testing.T, db custexport.Database) {
 	if _, err := db.AcquireLease(ctx, "partner:8", "other", time.Minute); err != nil {
 		t.Fatalf("another principal must not be blocked: %v", err)
 	}
-	renewed, err := db.RenewLease(ctx, leases[0], time.Hour)
+	renewed, err := db.RenewLease(ctx, won, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if renewed.Fence != leases[0].Fence || !renewed.Expires.After(leases[0].Expires) {
-		t.Errorf("renewed %+v from %+v: want the same fence and a later expiry", renewed, leases[0])
+	if renewed.Fence != won.Fence || !renewed.Expires.After(won.Expires) {
+		t.Errorf("renewed %+v from %+v: want the same fence and a later expiry", renewed, won)
 	}
 	if err := db.ReleaseLease(ctx, renewed); err != nil {
 		t.Fatal(err)
 	}
 	again, err := db.AcquireLease(ctx, "partner:7", "next", time.Minute)
-	if err != nil || again.Fence <= leases[0].Fence {
-		t.Fatalf("after release: %v, fence %d (was %d)", err, again.Fence, leases[0].Fence)
+	if err != nil || again.Fence <= won.Fence {
+		t.Fatalf("after release: %v, fence %d (was %d)", err, again.Fence, won.Fence)
 	}
-	if _, err := db.RenewLease(ctx, leases[0], time.Minute); custexport.ErrorCode(err) != custexport.CodeBusy {
+	if _, err := db.RenewLease(ctx, won, time.Minute); custexport.ErrorCode(err) != custexport.CodeBusy {
 		t.Fatalf("renewing a released lease that another holder took: %v, want busy", err)
 	}
 }
@@ -399,6 +406,36 @@ func testPartnerLifecycle(t *testing.T, db custexport.Database) {
 	}
 	if strings.Contains(strings.Join(events, " "), "s2") {
 		t.Error("a link salt reached the access log")
+	}
+}
+
+// A partner name or note that custexport.ValidatePartner refuses is refused by the store with
+// that error (a control or invisible character named by its code point, an over-long or empty
+// name), and nothing is written: no partner, no access-log entry.
+func testPartnerBadTextRefused(t *testing.T, db custexport.Database) {
+	ctx := t.Context()
+	bad := []custexport.Partner{
+		{Name: "Sklad\x1b[31mBrno"}, {Name: "Sklad\rBrno"}, {Name: "Sklad\nBrno"}, {Name: "Sklad\aBrno"},
+		{Name: "Sklad\u202eonrB"}, {Name: "   "}, {Name: strings.Repeat("x", custexport.MaxPartnerNameLength+1)},
+		{Name: "Sklad", Note: "a\u200bb"}, {Name: "Sklad", Note: "a\tb"},
+	}
+	for _, p := range bad {
+		want := custexport.ValidatePartner(p.Name, p.Note)
+		if want == nil {
+			t.Fatalf("ValidatePartner accepts name %q, note %q", p.Name, p.Note)
+		}
+		p.LinkSalt = []byte("s")
+		err := db.CreatePartner(ctx, &p, operator)
+		got := wantCode(t, fmt.Sprintf("a partner named %q with note %q", p.Name, p.Note), err, custexport.CodeInvalid)
+		if got.Field != want.(*custexport.Error).Field || got.Message != want.(*custexport.Error).Message {
+			t.Errorf("a partner named %q with note %q: %v; want %v", p.Name, p.Note, err, want)
+		}
+	}
+	if ps, err := db.Partners(ctx); err != nil || len(ps) != 0 {
+		t.Errorf("refused partners were stored: %+v, %v", ps, err)
+	}
+	if log := accessLog(t, db); len(log) != 0 {
+		t.Errorf("refused partners were logged: %+v", log)
 	}
 }
 

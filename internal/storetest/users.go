@@ -59,12 +59,12 @@ func liveSessions(t *testing.T, db custexport.Database, sessions ...*custexport.
 
 func testUserLifecycle(t *testing.T, db custexport.Database) {
 	ctx := t.Context()
+	clock := UseClock(t, db)
 	if users, err := db.ListUsers(ctx); err != nil || len(users) != 0 {
 		t.Fatalf("a new store lists users %+v, %v", users, err)
 	}
-	before := time.Now().Add(-time.Second)
 	u := addUser(t, db, "  Šárka Nováková ")
-	if u.ID == 0 || u.Name != "Šárka Nováková" || u.CreatedAt.Before(before) || !u.PasswordChangedAt.Equal(u.CreatedAt) || !u.LastLoginAt.IsZero() {
+	if u.ID == 0 || u.Name != "Šárka Nováková" || !u.CreatedAt.Equal(clock.Now()) || !u.PasswordChangedAt.Equal(u.CreatedAt) || !u.LastLoginAt.IsZero() {
 		t.Fatalf("AddUser filled %+v", u)
 	}
 	other := addUser(t, db, "admin")
@@ -124,7 +124,7 @@ func testUserLifecycle(t *testing.T, db custexport.Database) {
 		s2, _ := addSession(t, db, u.ID)
 		s3, _ := addSession(t, db, other.ID)
 		otherSessions = append(otherSessions, s3)
-		time.Sleep(2 * time.Millisecond)
+		clock.Advance(time.Millisecond)
 		if err := db.SetPasswordHash(ctx, u.ID, "$argon2id$new", operator); err != nil {
 			t.Fatal(err)
 		}
