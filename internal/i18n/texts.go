@@ -113,6 +113,7 @@ var texts = map[string]text{
 	"account.changed":      {"Heslo bylo změněno; ostatní přihlášení byla ukončena.", "The password was changed; other sessions were signed out."},
 	"account.wrongcurrent": {"Současné heslo nesouhlasí.", "The current password is wrong."},
 	"account.policy":       {"Heslo musí mít alespoň %d znaků (a nejvýše 1024 bajtů).", "The password needs at least %d characters (and at most 1024 bytes)."},
+	"account.refused":      {"Heslo bylo odmítnuto: %s.", "The password is refused: %s."},
 	"account.mismatch":     {"Hesla se neshodují.", "The passwords do not match."},
 	"nav.import":           {"Import", "Import"},
 	"import.title":         {"Import zákazníků", "Customer import"},
