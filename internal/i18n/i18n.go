@@ -66,7 +66,8 @@ func (l Lang) T(key string, args ...any) string {
 	if l == EN {
 		s = m.en
 	}
-	if len(args) > 0 {
+	// A text may leave out what it is given (a field error need not quote the value).
+	if len(args) > 0 && strings.Contains(s, "%") {
 		return fmt.Sprintf(s, args...)
 	}
 	return s

@@ -42,6 +42,7 @@ func newAdminFixture(t *testing.T, n int, publicURL string) *adminFixture {
 		s.VerifyPassword, s.VerifyDummy, s.JobContext = password.Verify, password.VerifyDummy, jobCtx
 		s.CheckPassword, s.HashPassword, s.MinPasswordLength = password.Check, password.Hash, password.MinLength
 		s.LoginLimiter = &Limiter[string]{Max: 3, Window: time.Minute}
+		s.UploadDir = filepath.Join(t.TempDir(), "uploads")
 		af.admin = s
 	})
 	t.Cleanup(func() { cancel(); af.admin.Jobs.Wait(context.Background()) })
