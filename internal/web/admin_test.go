@@ -70,6 +70,12 @@ func (af *adminFixture) do(c *http.Client, method, path string, form url.Values,
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return af.send(c, req, header...)
+}
+
+// send sends the request with the headers (name, value, …) and reads the whole answer.
+func (af *adminFixture) send(c *http.Client, req *http.Request, header ...string) (*http.Response, string) {
+	af.t.Helper()
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}

@@ -80,17 +80,7 @@ func (af *adminFixture) upload(c *http.Client, name, content string, header ...s
 	mw.Close()
 	req, _ := http.NewRequest(http.MethodPost, af.srv.URL+"/customers/import", &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		af.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out bytes.Buffer
-	out.ReadFrom(resp.Body)
-	return resp, out.String()
+	return af.send(c, req, header...)
 }
 
 // Import skip reasons and refusals are Czech in the Czech UI (they were English), English in
