@@ -97,9 +97,9 @@ func (l Lang) Skip(s custexport.SkippedRow) string {
 }
 
 // LinkSentence says what anyone holding a permanent link can download: which customers, in
-// which format, as which partner, from where and until when. The admin UI shows it under a new
-// link and the CLI prints it (in English) after signing one. ip is the link's address list as
-// text, "" for any address.
+// which format (and whether without the formula guard), as which partner, from where and until
+// when. The admin UI shows it under a new link and the CLI prints it (in English) after signing
+// one. ip is the link's address list as text (clientip.List.String), "" for any address.
 func LinkSentence(l Lang, p *custexport.Partner, opts custexport.ExportOptions, ip string) string {
 	which := l.T("link.s.all")
 	switch from, until := opts.Filter.From, opts.Filter.Until; {
@@ -114,10 +114,13 @@ func LinkSentence(l Lang, p *custexport.Partner, opts custexport.ExportOptions, 
 	if opts.Format == custexport.FormatCSV {
 		format += " (" + string(opts.Encoding) + ")"
 	}
+	if !opts.FormulaGuard {
+		format += l.T("link.s.noguard")
+	}
 	var b strings.Builder
 	b.WriteString(l.T("link.s.main", which, format, p.Name))
 	if ip != "" {
-		b.WriteString(l.T("link.s.ip", ip))
+		b.WriteString(l.T("link.s.ip", strings.ReplaceAll(ip, ",", ", ")))
 	}
 	if !p.ValidUntil.IsZero() {
 		b.WriteString(l.T("link.s.validuntil", p.ValidUntil))

@@ -62,25 +62,26 @@ func TestFallbacks(t *testing.T) {
 	}
 }
 
-// The link sentence, as the admin UI showed it in both languages before it moved here.
+// The link sentence, as the admin UI showed it in both languages before it moved here, now
+// also saying when the formula guard is off (as the CLI's did) and spacing the address list.
 func TestLinkSentence(t *testing.T) {
 	from, _ := custexport.ParseDate("2025-01-01")
 	until, _ := custexport.ParseDate("2025-03-31")
 	p := &custexport.Partner{Name: "Účetní", ValidUntil: until}
-	opts := custexport.ExportOptions{Format: custexport.FormatCSV, Encoding: custexport.EncodingWindows1250, Filter: custexport.Filter{From: from, Until: until}}
+	opts := custexport.ExportOptions{Format: custexport.FormatCSV, Encoding: custexport.EncodingWindows1250, FormulaGuard: true, Filter: custexport.Filter{From: from, Until: until}}
 	for _, tc := range []struct {
 		l    Lang
 		want string
 	}{
-		{CS, "Kdokoli, kdo má tento odkaz, si může stáhnout zákazníky registrované od 2025-01-01 do 2025-03-31 jako CSV (windows-1250), včetně jmen, e-mailů, adres a telefonů, jménem partnera „Účetní“, ale jen z adres 10.0.0.0/8, a to do 2025-03-31. Přegenerováním tajného klíče partnera odkaz přestane fungovat."},
-		{EN, `Anyone holding this link can download the customers registered from 2025-01-01 to 2025-03-31 as CSV (windows-1250), with names, e-mails, addresses and phone numbers, as partner "Účetní", but only from 10.0.0.0/8, until 2025-03-31. Regenerating the partner's secret makes it stop working.`},
+		{CS, "Kdokoli, kdo má tento odkaz, si může stáhnout zákazníky registrované od 2025-01-01 do 2025-03-31 jako CSV (windows-1250), včetně jmen, e-mailů, adres a telefonů, jménem partnera „Účetní“, ale jen z adres 10.0.0.0/8, 192.0.2.1, a to do 2025-03-31. Přegenerováním tajného klíče partnera odkaz přestane fungovat."},
+		{EN, `Anyone holding this link can download the customers registered from 2025-01-01 to 2025-03-31 as CSV (windows-1250), with names, e-mails, addresses and phone numbers, as partner "Účetní", but only from 10.0.0.0/8, 192.0.2.1, until 2025-03-31. Regenerating the partner's secret makes it stop working.`},
 	} {
-		if got := LinkSentence(tc.l, p, opts, "10.0.0.0/8"); got != tc.want {
+		if got := LinkSentence(tc.l, p, opts, "10.0.0.0/8,192.0.2.1"); got != tc.want {
 			t.Errorf("%s:\n got %s\nwant %s", tc.l, got, tc.want)
 		}
 	}
 	got := LinkSentence(EN, &custexport.Partner{Name: "CRM"}, custexport.ExportOptions{Format: custexport.FormatXML, Encoding: custexport.EncodingUTF8}, "")
-	if want := `Anyone holding this link can download all registered customers as XML, with names, e-mails, addresses and phone numbers, as partner "CRM". Regenerating the partner's secret makes it stop working.`; got != want {
+	if want := `Anyone holding this link can download all registered customers as XML with the formula guard off, with names, e-mails, addresses and phone numbers, as partner "CRM". Regenerating the partner's secret makes it stop working.`; got != want {
 		t.Errorf("no limits:\n got %s\nwant %s", got, want)
 	}
 }

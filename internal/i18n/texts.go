@@ -177,6 +177,7 @@ var texts = map[string]text{
 	"link.s.from":       {"zákazníky registrované od %s", "the customers registered since %s"},
 	"link.s.until":      {"zákazníky registrované do %s", "the customers registered until %s"},
 	"link.s.main":       {"Kdokoli, kdo má tento odkaz, si může stáhnout %s jako %s, včetně jmen, e-mailů, adres a telefonů, jménem partnera „%s“", "Anyone holding this link can download %s as %s, with names, e-mails, addresses and phone numbers, as partner %q"},
+	"link.s.noguard":    {" s vypnutou ochranou proti vzorcům", " with the formula guard off"},
 	"link.s.ip":         {", ale jen z adres %s", ", but only from %s"},
 	"link.s.validuntil": {", a to do %s", ", until %s"},
 	"link.s.end":        {". Přegenerováním tajného klíče partnera odkaz přestane fungovat.", ". Regenerating the partner's secret makes it stop working."},
