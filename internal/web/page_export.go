@@ -113,8 +113,10 @@ func (s *Server) makeLink(l i18n.Lang, r *http.Request, partners []custexport.Pa
 	if partner == nil {
 		form.Errors["partner"] = l.T("err.partner")
 	}
+	// The list's errors name the field "ip", as the box does. They carry no reason key yet, so
+	// they are said in clientip's English.
 	allowed, err := clientip.ParseList(lf.IP)
-	if err != nil {
+	if err != nil && !form.Errors.addProblems(l, err) {
 		form.Errors["ip"] = err.Error()
 	}
 	if len(form.Errors) > 0 {
