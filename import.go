@@ -105,7 +105,12 @@ type ImportCounts struct {
 type SkippedRow struct {
 	Line   int    `json:"line"`             // the file's line where the row starts
 	Column string `json:"column,omitempty"` // the column's tag, when one field is at fault
-	Reason string `json:"reason"`
+	Reason string `json:"reason"`           // in English, as the CLI prints it
+	// Key names the kind of reason (e.g. "field_count") and Args are its values in order, so
+	// that a user interface can say it in its own language; rows logged before keys existed
+	// have none.
+	Key  string   `json:"key,omitempty"`
+	Args []string `json:"args,omitempty"`
 }
 
 // ImportRecord is one import as the Log tab shows it.

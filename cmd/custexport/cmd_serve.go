@@ -86,23 +86,15 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 	engine := newEngine(db, loc)
 	engine.Logger = logger
 	engine.LeaseTTL = *leaseTTL
-	server := &web.Server{
-		Engine:   engine,
-		Partners: db,
-		Signer:   signer,
-		Clients:  clientip.NewResolver(proxies),
-		Location: loc,
-		Logger:   logger,
-		Ready:    db.Ping,
-		Limiter:  &web.FailureLimiter{Max: 20, Window: time.Minute},
-	}
 	// Exports run on baseCtx, which outlives the stop signal by the shutdown timeout: running
 	// downloads and admin jobs may finish, and are cancelled (freeing their slots) only after
 	// that.
 	jobs := &exporter.Jobs{Engine: engine, Store: db, Files: fileStore, Logger: logger}
-	server.Admin = &web.Admin{
-		Store: db, Jobs: jobs, Engine: engine, Signer: signer, Clients: server.Clients, Location: loc,
-		Logger: logger, PublicURL: base, Lifetime: sessionLifetime,
+	server := &web.Server{
+		Engine: engine, Partners: db, Store: db, Jobs: jobs, Signer: signer,
+		Clients: clientip.NewResolver(proxies), Location: loc, Logger: logger, Ready: db.Ping,
+		Limiter:   &web.FailureLimiter{Max: 20, Window: time.Minute},
+		PublicURL: base, Lifetime: sessionLifetime,
 		VerifyPassword: password.Verify, VerifyDummy: password.VerifyDummy,
 		CheckPassword: password.Check, HashPassword: password.Hash, MinPasswordLength: password.MinLength,
 		JobContext:   baseCtx,

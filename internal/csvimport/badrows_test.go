@@ -2,6 +2,7 @@ package csvimport_test
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -175,10 +176,10 @@ func TestNewCustomerNeedsEmailColumn(t *testing.T) {
 	rec := mustImport(t, db, []byte(file), csvimport.Options{})
 	wantCounts(t, rec, 3, 0, 1, 0, 2)
 	for i, want := range []custexport.SkippedRow{
-		{Line: 2, Column: "email", Reason: "a new customer needs email, and the file has no such column"},
-		{Line: 4, Column: "email", Reason: "a new customer needs email, and the file has no such column"},
+		{Line: 2, Column: "email", Reason: "a new customer needs email, and the file has no such column", Key: "new_needs_column", Args: []string{"email"}},
+		{Line: 4, Column: "email", Reason: "a new customer needs email, and the file has no such column", Key: "new_needs_column", Args: []string{"email"}},
 	} {
-		if got := rec.SkippedRows[i]; got != want {
+		if got := rec.SkippedRows[i]; !reflect.DeepEqual(got, want) {
 			t.Errorf("skipped row %d: %+v, want %+v", i, got, want)
 		}
 	}

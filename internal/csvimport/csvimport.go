@@ -64,7 +64,7 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 	switch {
 	case bytes.HasPrefix(head, bom):
 		if opts.Encoding == custexport.EncodingWindows1250 {
-			return custexport.Errorf(custexport.CodeInvalid, "the file starts with a UTF-8 byte-order mark, but windows-1250 was asked for")
+			return refusal("import_bom_1250", "", "the file starts with a UTF-8 byte-order mark, but windows-1250 was asked for")
 		}
 		rec.Encoding = custexport.EncodingUTF8
 		br.Discard(len(bom))
@@ -89,7 +89,7 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 		return nil
 	}
 	if err != nil {
-		return custexport.Errorf(custexport.CodeInvalid, "the header row cannot be read as CSV: %v", err)
+		return refusal("import_header_csv", err.Error(), "the header row cannot be read as CSV: %v", err)
 	}
 	im := &importer{opts: opts, rec: rec,
 		regClock: custexport.NewShopClock(opts.Location), changeClock: custexport.NewShopClock(opts.Location), now: time.Now().UTC().Truncate(time.Second)}
@@ -111,7 +111,7 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 			}
 			rec.Rows++
 			if err != nil {
-				im.skip(bad.line, "", "not valid CSV: "+bad.reason)
+				im.skip(bad.line, "", bad.key, nil, "not valid CSV: "+bad.reason)
 				continue
 			}
 			if err := im.row(ctx, tx, fields, line, r.text()); err != nil {
@@ -137,7 +137,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	if c.limit > 0 && c.n > c.limit {
-		c.err = custexport.Errorf(custexport.CodeInvalid, "the file is larger than the limit of %d bytes", c.limit)
+		c.err = refusal("import_too_large", strconv.FormatInt(c.limit, 10), "the file is larger than the limit of %d bytes", c.limit)
 		return 0, c.err
 	}
 	if c.progress != nil {
@@ -151,11 +151,11 @@ func (c *countingReader) Read(p []byte) (int, error) {
 func notCSV(head []byte) error {
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
-		return custexport.Errorf(custexport.CodeInvalid, "this is a ZIP file (an XLSX export?), not a CSV; export as CSV to import")
+		return refusal("import_zip", "", "this is a ZIP file (an XLSX export?), not a CSV; export as CSV to import")
 	case bytes.HasPrefix(head, []byte("<?xml")):
-		return custexport.Errorf(custexport.CodeInvalid, "this is an XML file, not a CSV; export as CSV to import")
+		return refusal("import_xml", "", "this is an XML file, not a CSV; export as CSV to import")
 	case bytes.IndexByte(head, 0) >= 0:
-		return custexport.Errorf(custexport.CodeInvalid, "the file holds binary data (NUL bytes), not CSV text")
+		return refusal("import_binary", "", "the file holds binary data (NUL bytes), not CSV text")
 	}
 	return nil
 }
@@ -220,7 +220,7 @@ func (im *importer) readHeader(header []string) error {
 			continue
 		}
 		if im.present[col] {
-			return custexport.Errorf(custexport.CodeInvalid, "the header names column %s twice", col.Tag())
+			return refusal("import_header_twice", col.Tag(), "the header names column %s twice", col.Tag())
 		}
 		im.present[col] = true
 		im.columns[i] = int(col)
@@ -230,13 +230,23 @@ func (im *importer) readHeader(header []string) error {
 			return nil
 		}
 	}
-	return custexport.Errorf(custexport.CodeInvalid, "the header row has no known column (expected tags such as guid, email, billingFullName); is this a customer export?")
+	return refusal("import_header_none", "", "the header row has no known column (expected tags such as guid, email, billingFullName); is this a customer export?")
 }
 
-func (im *importer) skip(line int, col, reason string) {
+// refusal is the error that refuses the whole file: reason is its key for a user interface
+// (custexport.Error.Reason), value the text it quotes.
+func refusal(reason, value, format string, args ...any) *custexport.Error {
+	e := custexport.Errorf(custexport.CodeInvalid, format, args...)
+	e.Reason, e.Value = reason, value
+	return e
+}
+
+// skip records a skipped row: key and args say the reason for a user interface, reason says it
+// in English.
+func (im *importer) skip(line int, col, key string, args []string, reason string) {
 	im.rec.Skipped++
 	if len(im.rec.SkippedRows) < custexport.MaxReportedSkips {
-		im.rec.SkippedRows = append(im.rec.SkippedRows, custexport.SkippedRow{Line: line, Column: col, Reason: reason})
+		im.rec.SkippedRows = append(im.rec.SkippedRows, custexport.SkippedRow{Line: line, Column: col, Reason: reason, Key: key, Args: args})
 	}
 }
 
@@ -244,11 +254,19 @@ func (im *importer) skip(line int, col, reason string) {
 type rowError struct {
 	col    custexport.Column
 	hasCol bool
+	key    string
+	args   []string
 	reason string
 }
 
-func fieldErr(col custexport.Column, format string, args ...any) *rowError {
-	return &rowError{col: col, hasCol: true, reason: fmt.Sprintf(format, args...)}
+// fieldErr is a reason to skip a row for one field. key names the reason (custexport.SkippedRow
+// Key) and args fill both it and the English format.
+func fieldErr(col custexport.Column, key, format string, args ...any) *rowError {
+	texts := make([]string, len(args))
+	for i, a := range args {
+		texts[i] = fmt.Sprint(a)
+	}
+	return &rowError{col: col, hasCol: true, key: key, args: texts, reason: fmt.Sprintf(format, args...)}
 }
 
 // values puts a row's fields in column order, with the formula guard's quote removed; false
@@ -260,7 +278,8 @@ func (im *importer) values(fields []string, line int, text string) (values [cust
 		// A row may lack trailing empty fields only if they are ignored columns.
 		for i := len(fields); i < len(im.columns); i++ {
 			if im.columns[i] >= 0 {
-				im.skip(line, "", fmt.Sprintf("the row has %d fields, the header %d", len(fields), len(im.columns)))
+				im.skip(line, "", "field_count", []string{strconv.Itoa(len(fields)), strconv.Itoa(len(im.columns))},
+					fmt.Sprintf("the row has %d fields, the header %d", len(fields), len(im.columns)))
 				return values, false, nil
 			}
 		}
@@ -268,7 +287,8 @@ func (im *importer) values(fields []string, line int, text string) (values [cust
 	for i, f := range fields {
 		if i >= len(im.columns) {
 			if f != "" {
-				im.skip(line, "", fmt.Sprintf("the row has %d fields, the header %d", len(fields), len(im.columns)))
+				im.skip(line, "", "field_count", []string{strconv.Itoa(len(fields)), strconv.Itoa(len(im.columns))},
+					fmt.Sprintf("the row has %d fields, the header %d", len(fields), len(im.columns)))
 				return values, false, nil
 			}
 			continue
@@ -278,7 +298,8 @@ func (im *importer) values(fields []string, line int, text string) (values [cust
 			continue
 		}
 		if checkUTF8 && !utf8.ValidString(f) {
-			return values, false, custexport.Errorf(custexport.CodeInvalid, "line %d, column %s: invalid UTF-8 (is the file windows-1250? import with --encoding windows-1250)", line, custexport.Column(col).Tag())
+			where := fmt.Sprintf("line %d, column %s", line, custexport.Column(col).Tag())
+			return values, false, refusal("import_invalid_utf8", where, "%s: invalid UTF-8 (is the file windows-1250? import with --encoding windows-1250)", where)
 		}
 		// The formula guard's quote goes; a quote before anything else is the value's own.
 		if len(f) > 1 && f[0] == '\'' && custexport.NeedsFormulaGuard(f[1:]) {
@@ -305,7 +326,7 @@ func (im *importer) row(ctx context.Context, tx custexport.ImportTx, fields []st
 		if rerr.hasCol {
 			tag = rerr.col.Tag()
 		}
-		im.skip(line, tag, rerr.reason)
+		im.skip(line, tag, rerr.key, rerr.args, rerr.reason)
 		return nil
 	}
 	switch outcome {
@@ -333,7 +354,7 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 	if present[custexport.ColGUID] && values[custexport.ColGUID] != "" {
 		g, err := custexport.ParseGUID(strings.TrimSpace(values[custexport.ColGUID]))
 		if err != nil {
-			return 0, fieldErr(custexport.ColGUID, "malformed guid %q", values[custexport.ColGUID]), nil
+			return 0, fieldErr(custexport.ColGUID, "guid_malformed", "malformed guid %q", values[custexport.ColGUID]), nil
 		}
 		guid = g
 	}
@@ -345,7 +366,7 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 			return 0, nil, err
 		}
 		if repeated {
-			return 0, fieldErr(custexport.ColGUID, "guid %s appears on an earlier row of the file too", guid), nil
+			return 0, fieldErr(custexport.ColGUID, "guid_repeated", "guid %s appears on an earlier row of the file too", guid), nil
 		}
 		if stored != nil && im.asExported(stored, values) {
 			return unchanged, nil, nil
@@ -355,7 +376,7 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 	// one (PostgreSQL cannot store it at all), so the row is refused here, by either store.
 	for col := range custexport.Column(custexport.NumColumns) {
 		if present[col] && strings.IndexByte(values[col], 0) >= 0 {
-			return 0, fieldErr(col, "contains a NUL character"), nil
+			return 0, fieldErr(col, "nul", "contains a NUL character"), nil
 		}
 	}
 	var c custexport.Customer
@@ -379,9 +400,9 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 	for _, col := range []custexport.Column{custexport.ColEmail, custexport.ColBillingFullName} {
 		if strings.TrimSpace(c.Text(col)) == "" {
 			if stored == nil && !present[col] {
-				return 0, fieldErr(col, "a new customer needs %s, and the file has no such column", col.Tag()), nil
+				return 0, fieldErr(col, "new_needs_column", "a new customer needs %s, and the file has no such column", col.Tag()), nil
 			}
-			return 0, fieldErr(col, "%s is required", col.Tag()), nil
+			return 0, fieldErr(col, "required", "%s is required", col.Tag()), nil
 		}
 	}
 	// Only a new or changed e-mail can clash. An unchanged one is unique in the store, and a
@@ -394,7 +415,7 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 			return 0, nil, err
 		}
 		if seen {
-			return 0, fieldErr(custexport.ColEmail, "e-mail %s appears on an earlier row of the file too", c.Email), nil
+			return 0, fieldErr(custexport.ColEmail, "email_repeated", "e-mail %s appears on an earlier row of the file too", c.Email), nil
 		}
 		{
 			owner, err := tx.EmailOwner(ctx, c.Email)
@@ -402,7 +423,7 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 				return 0, nil, err
 			}
 			if owner != "" && owner != c.GUID {
-				return 0, fieldErr(custexport.ColEmail, "e-mail %s already registered (customer %s)", c.Email, owner), nil
+				return 0, fieldErr(custexport.ColEmail, "email_taken", "e-mail %s already registered (customer %s)", c.Email, owner), nil
 			}
 		}
 	}
@@ -482,18 +503,18 @@ func (im *importer) setField(c, stored *custexport.Customer, col custexport.Colu
 			v = strings.TrimSpace(v)
 			if v != "" {
 				if err := custexport.CheckEmail(v); err != nil {
-					return fieldErr(col, "%s", errorMessage(err))
+					return &rowError{col: col, hasCol: true, key: "email", args: []string{v}, reason: errorMessage(err)}
 				}
 			}
 		case custexport.ColBillingCountryCode, custexport.ColDeliveryCountryCode:
 			v = strings.ToUpper(strings.TrimSpace(v))
 			if v != "" && (len(v) != 2 || v[0] < 'A' || v[0] > 'Z' || v[1] < 'A' || v[1] > 'Z') {
-				return fieldErr(col, "%q is not a two-letter country code (CZ, SK, …)", v)
+				return fieldErr(col, "country", "%q is not a two-letter country code (CZ, SK, …)", v)
 			}
 		}
 		// The length counts after the trimming above: " cz " is a country code.
 		if max := col.MaxLen(); max > 0 && utf8.RuneCountInString(v) > max {
-			return fieldErr(col, "longer than %d characters (%d)", max, utf8.RuneCountInString(v))
+			return fieldErr(col, "too_long", "longer than %d characters (%d)", max, utf8.RuneCountInString(v))
 		}
 		c.SetText(col, v)
 	case custexport.KindDateTime:
@@ -506,7 +527,7 @@ func (im *importer) setField(c, stored *custexport.Customer, col custexport.Colu
 		}
 		parsed, err := parseDateTime(v, im.opts.Location)
 		if err != nil {
-			return fieldErr(col, "%q is not a date and time (YYYY-MM-DD HH:MM:SS)", v)
+			return fieldErr(col, "datetime", "%q is not a date and time (YYYY-MM-DD HH:MM:SS)", v)
 		}
 		*t = parsed
 	case custexport.KindDate:
@@ -516,7 +537,7 @@ func (im *importer) setField(c, stored *custexport.Customer, col custexport.Colu
 		}
 		d, err := custexport.ParseDate(strings.TrimSpace(v))
 		if err != nil {
-			return fieldErr(col, "%q is not a date (YYYY-MM-DD)", v)
+			return fieldErr(col, "date", "%q is not a date (YYYY-MM-DD)", v)
 		}
 		c.BirthDate = d
 	case custexport.KindDecimal:
@@ -526,13 +547,13 @@ func (im *importer) setField(c, stored *custexport.Customer, col custexport.Colu
 		}
 		r, err := parsePriceRatio(v)
 		if err != nil {
-			return fieldErr(col, "%q is not a number with at most 4 decimals (1,0000 or 0.85)", v)
+			return fieldErr(col, "decimal", "%q is not a number with at most 4 decimals (1,0000 or 0.85)", v)
 		}
 		c.PriceRatio = r
 	case custexport.KindBool:
 		b, err := parseBool(v)
 		if err != nil {
-			return fieldErr(col, "%q is not one of 0/1, true/false, ano/ne, yes/no", v)
+			return fieldErr(col, "bool", "%q is not one of 0/1, true/false, ano/ne, yes/no", v)
 		}
 		c.DisabledOrders = b
 	}

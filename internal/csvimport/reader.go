@@ -39,6 +39,7 @@ func newRecordReaderSize(r io.Reader, comma byte, size int) *recordReader {
 type badRecord struct {
 	line   int
 	reason string
+	key    string // the reason for a user interface (custexport.SkippedRow Key)
 }
 
 func (e *badRecord) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.reason) }
@@ -113,7 +114,7 @@ func (rr *recordReader) Read() ([]string, int, error) {
 		field := line[pos:i]
 		if i < len(line) && line[i] == '"' {
 			rr.skipRest(line)
-			return nil, start, &badRecord{line: start, reason: `a quote (") inside a field that does not start with one`}
+			return nil, start, &badRecord{line: start, key: "csv_quote", reason: `a quote (") inside a field that does not start with one`}
 		}
 		if i == len(line) || line[i] == '\n' {
 			if n := len(field); n > 0 && field[n-1] == '\r' {
@@ -161,7 +162,7 @@ func (rr *recordReader) quoted(line []byte, pos int) ([]byte, int, bool, error) 
 			}
 			next, err := rr.nextLine()
 			if err == io.EOF {
-				return nil, 0, false, &badRecord{reason: "a quoted field is not closed before the end of the file"}
+				return nil, 0, false, &badRecord{key: "csv_unclosed", reason: "a quoted field is not closed before the end of the file"}
 			}
 			if err != nil {
 				return nil, 0, false, err
@@ -191,7 +192,7 @@ func (rr *recordReader) quoted(line []byte, pos int) ([]byte, int, bool, error) 
 			return line, pos + 2, true, nil
 		}
 		rr.skipRest(line)
-		return nil, 0, false, &badRecord{reason: "a character follows the closing quote of a field"}
+		return nil, 0, false, &badRecord{key: "csv_after_quote", reason: "a character follows the closing quote of a field"}
 	}
 }
 

@@ -64,6 +64,21 @@ func (e *Engine) Run(ctx context.Context, req Request, w io.Writer, progress *Pr
 	return slot.Export(ctx, w, progress)
 }
 
+// OutcomeOf is the one rule for what became of an export that ended with err, its request's
+// context being ctx: served (no error), busy (another export of the principal was running),
+// aborted (the client went away or the export was cancelled) or failed (anything else).
+func OutcomeOf(ctx context.Context, err error) custexport.Outcome {
+	switch {
+	case err == nil:
+		return custexport.OutcomeServed
+	case custexport.ErrorCode(err) == custexport.CodeBusy:
+		return custexport.OutcomeBusy
+	case ctx.Err() != nil:
+		return custexport.OutcomeAborted
+	}
+	return custexport.OutcomeFailed
+}
+
 // Slot is a principal's export slot, taken by Begin and held until its export ends. The admin
 // UI takes the slot while answering the request (so that a second start is refused at once)
 // and exports in the background.
@@ -78,14 +93,7 @@ type Slot struct {
 func (e *Engine) Begin(ctx context.Context, req Request) (*Slot, error) {
 	lease, err := e.Leases.AcquireLease(ctx, req.Principal.Key(), e.Holder, e.leaseTTL())
 	if err != nil {
-		outcome := custexport.OutcomeFailed
-		switch {
-		case custexport.ErrorCode(err) == custexport.CodeBusy:
-			outcome = custexport.OutcomeBusy
-		case ctx.Err() != nil:
-			outcome = custexport.OutcomeAborted
-		}
-		e.logAttempt(ctx, req, outcome, err.Error(), Result{})
+		e.logAttempt(ctx, req, OutcomeOf(ctx, err), err.Error(), Result{})
 		return nil, err
 	}
 	return &Slot{e: e, req: req, lease: lease}, nil
@@ -121,13 +129,12 @@ func (s *Slot) Export(ctx context.Context, w io.Writer, progress *Progress) (res
 			failure = fmt.Errorf("export panicked: %v", p)
 			defer panic(p)
 		}
-		outcome, reason := custexport.OutcomeServed, ""
-		switch {
-		case failure == nil:
-		case ctx.Err() != nil:
-			outcome, reason = custexport.OutcomeAborted, "client disconnected or export cancelled: "+context.Cause(ctx).Error()
-		default:
-			outcome, reason = custexport.OutcomeFailed, failure.Error()
+		outcome, reason := OutcomeOf(ctx, failure), ""
+		switch outcome {
+		case custexport.OutcomeAborted:
+			reason = "client disconnected or export cancelled: " + context.Cause(ctx).Error()
+		case custexport.OutcomeFailed, custexport.OutcomeBusy:
+			reason = failure.Error()
 		}
 		e.logAttempt(releaseCtx, req, outcome, reason, res)
 	}()
@@ -158,7 +165,8 @@ func (e *Engine) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 			case ctx.Err() != nil:
 				return
 			case custexport.ErrorCode(err) == custexport.CodeBusy:
-				cancel(fmt.Errorf("export slot lost: %w", err))
+				// Not busy: the export had the slot and failed by losing it.
+				cancel(&custexport.Error{Code: custexport.CodeInternal, Message: "export slot lost: " + err.Error(), Err: err})
 				return
 			case !time.Now().Before(lease.Expires.Add(-ttl / 6)):
 				// A renewal can fail for a moment (the database busy with a long write); only

@@ -77,9 +77,15 @@ func (js *Jobs) Start(ctx, base context.Context, req Request, userID int64) (*cu
 
 // Wait waits for the running jobs to end, or ctx.
 func (js *Jobs) Wait(ctx context.Context) error {
+	return WaitGroup(ctx, &js.wg)
+}
+
+// WaitGroup waits until wg is done or ctx ends, whichever comes first: how a stopping server
+// waits for its running exports without waiting for ever.
+func WaitGroup(ctx context.Context, wg *sync.WaitGroup) error {
 	done := make(chan struct{})
 	go func() {
-		js.wg.Wait()
+		wg.Wait()
 		close(done)
 	}()
 	select {

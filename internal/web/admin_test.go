@@ -25,7 +25,7 @@ const adminPassword = "correct horse battery"
 
 type adminFixture struct {
 	*fixture
-	admin *Admin
+	admin *Server
 	user  *custexport.User
 }
 
@@ -36,15 +36,14 @@ func newAdminFixture(t *testing.T, n int, publicURL string) *adminFixture {
 	af := &adminFixture{}
 	jobCtx, cancel := context.WithCancel(context.Background())
 	f := startFixture(t, n, func(s *Server, db *sqlite.DB) {
-		af.admin = &Admin{
-			Store: db, Engine: s.Engine, Signer: s.Signer, Clients: s.Clients, Location: s.Location, Logger: s.Logger,
-			Jobs:      &exporter.Jobs{Engine: s.Engine, Store: db, Files: dirfiles.New(filepath.Join(t.TempDir(), "jobs"))},
-			PublicURL: publicURL, Lifetime: custexport.SessionLifetime{Idle: 30 * time.Minute, MaxAge: 12 * time.Hour},
-			VerifyPassword: password.Verify, VerifyDummy: password.VerifyDummy, JobContext: jobCtx,
-			CheckPassword: password.Check, HashPassword: password.Hash, MinPasswordLength: password.MinLength,
-			LoginLimiter: &Limiter[string]{Max: 3, Window: time.Minute},
-		}
-		s.Admin = af.admin
+		s.Store = db
+		s.Jobs = &exporter.Jobs{Engine: s.Engine, Store: db, Files: dirfiles.New(filepath.Join(t.TempDir(), "jobs"))}
+		s.PublicURL, s.Lifetime = publicURL, custexport.SessionLifetime{Idle: 30 * time.Minute, MaxAge: 12 * time.Hour}
+		s.VerifyPassword, s.VerifyDummy, s.JobContext = password.Verify, password.VerifyDummy, jobCtx
+		s.CheckPassword, s.HashPassword, s.MinPasswordLength = password.Check, password.Hash, password.MinLength
+		s.LoginLimiter = &Limiter[string]{Max: 3, Window: time.Minute}
+		s.UploadDir = filepath.Join(t.TempDir(), "uploads")
+		af.admin = s
 	})
 	t.Cleanup(func() { cancel(); af.admin.Jobs.Wait(context.Background()) })
 	af.fixture = f
@@ -71,6 +70,12 @@ func (af *adminFixture) do(c *http.Client, method, path string, form url.Values,
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return af.send(c, req, header...)
+}
+
+// send sends the request with the headers (name, value, …) and reads the whole answer.
+func (af *adminFixture) send(c *http.Client, req *http.Request, header ...string) (*http.Response, string) {
+	af.t.Helper()
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
@@ -224,8 +229,8 @@ func TestExportJobPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp, body = af.do(c, http.MethodPost, "/customers/export", url.Values{"format": {"csv"}})
-	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, `id="export-busy"`) {
-		t.Fatalf("start while exporting: %d, want 409 with the busy message", resp.StatusCode)
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, `id="export-busy"`) {
+		t.Fatalf("start while exporting: %d, want 429 with the busy message", resp.StatusCode)
 	}
 	slot.Release(ctx)
 

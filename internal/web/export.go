@@ -201,16 +201,9 @@ func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, req exporte
 	s.metrics.running.Add(1)
 	res, err := s.Engine.Run(r.Context(), req, body, nil)
 	s.metrics.running.Add(-1)
-	outcome := custexport.OutcomeServed
-	switch {
-	case err == nil:
+	outcome := exporter.OutcomeOf(r.Context(), err)
+	if err == nil {
 		err = body.Close()
-	case custexport.ErrorCode(err) == custexport.CodeBusy:
-		outcome = custexport.OutcomeBusy
-	case r.Context().Err() != nil:
-		outcome = custexport.OutcomeAborted
-	default:
-		outcome = custexport.OutcomeFailed
 	}
 	s.metrics.observe(format, outcome, res.Rows, res.Duration.Seconds())
 	if err == nil {
@@ -219,7 +212,7 @@ func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, req exporte
 	if !body.started {
 		if outcome == custexport.OutcomeBusy {
 			w.Header().Set("Retry-After", "30")
-			answer(w, r, http.StatusTooManyRequests, msgBusy)
+			answer(w, r, httpStatus(err), msgBusy)
 			return
 		}
 		answer(w, r, http.StatusInternalServerError, msgFailed)

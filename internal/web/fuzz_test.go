@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/i18n"
 )
 
 // FuzzLinkOptions feeds arbitrary query strings, as a genuine link could carry them, to the
@@ -55,7 +56,7 @@ func FuzzExportForm(f *testing.F) {
 	f.Add("", "1999-1-1", "pdf", "utf-16", "1")
 	f.Fuzz(func(t *testing.T, from, until, format, encoding, guard string) {
 		fields := map[string]string{"from": from, "until": until, "format": format, "encoding": encoding, "guard": guard}
-		for _, l := range []lang{langCS, langEN} {
+		for _, l := range []i18n.Lang{i18n.CS, i18n.EN} {
 			form, opts := readExportForm(l, func(k string) string { return fields[k] })
 			if len(form.Errors) > 0 {
 				for field, msg := range form.Errors {
@@ -67,6 +68,9 @@ func FuzzExportForm(f *testing.F) {
 			}
 			if _, err := custexport.ParseFormat(string(opts.Format)); err != nil {
 				t.Fatalf("accepted format %q", opts.Format)
+			}
+			if opts.Format != custexport.FormatCSV && opts.Encoding != custexport.EncodingUTF8 {
+				t.Fatalf("accepted encoding %s for %s", opts.Encoding, opts.Format)
 			}
 			if f, u := opts.Filter.From, opts.Filter.Until; !f.IsZero() && !u.IsZero() && u.Before(f) {
 				t.Fatalf("accepted a reversed range %s..%s", f, u)

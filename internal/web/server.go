@@ -1,9 +1,13 @@
-// Package web is the HTTP side of custexport: the partner download URLs, health and metrics.
-// Every route is listed in routes(); every response carries the security headers.
+// Package web is the HTTP side of custexport: the partner download URLs, health and metrics,
+// and the admin UI (SPEC section 8). One type, Server, serves all of it; every route is listed
+// in routes(); every response carries the security headers; every text a user reads goes
+// through internal/i18n.
 package web
 
 import (
 	"context"
+	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -15,42 +19,74 @@ import (
 	"github.com/custexport/custexport/internal/linksign"
 )
 
+// AdminStore is what the admin pages read and change.
+type AdminStore interface {
+	custexport.UserStore
+	custexport.SessionStore
+	custexport.PartnerStore
+	custexport.JobStore
+	custexport.ImportStore
+	SearchCustomers(ctx context.Context, s custexport.CustomerSearch) (custexport.CustomerPage, error)
+	CountAccess(ctx context.Context, q custexport.AccessQuery) (int64, error)
+	QueryAccess(ctx context.Context, q custexport.AccessQuery, fn func(*custexport.AccessEntry) error) error
+}
+
 // Server holds what the handlers need. Its fields are set once by main.
 type Server struct {
 	Engine   *exporter.Engine
-	Partners custexport.PartnerStore
+	Partners custexport.PartnerStore // what the partner URL reads
+	Store    AdminStore              // what the admin pages read and change
+	Jobs     *exporter.Jobs          // the admin UI's background exports
 	Signer   *linksign.Signer
 	Clients  *clientip.Resolver
 	Location *time.Location
 	Logger   *slog.Logger
 	Ready    func(context.Context) error // the database answers
-	Limiter  *FailureLimiter
-	Admin    *Admin // the admin UI; nil serves the partner URLs only
+	Limiter  *FailureLimiter             // failed partner-URL attempts per client address
 
+	// PublicURL is the server's address as users and partners reach it: the base of permanent
+	// links, and https there makes the session cookie Secure.
+	PublicURL string
+	Lifetime  custexport.SessionLifetime
+	// VerifyPassword checks a password against a stored hash; VerifyDummy spends the same time
+	// for an unknown user name, so that timing does not tell which names exist.
+	VerifyPassword func(password, hash string) (bool, error)
+	VerifyDummy    func(password string)
+	// CheckPassword applies the password policy (a CodeInvalid error naming the rule) and
+	// HashPassword hashes a new password, for the page where users change their own.
+	CheckPassword func(password string) error
+	HashPassword  func(password string) string
+	// MinPasswordLength is the policy's minimum, for the page's hint.
+	MinPasswordLength int
+	// JobContext is the context background jobs run on: it outlives requests and ends when
+	// the server stops.
+	JobContext context.Context
+	// UploadDir is where an uploaded CSV waits while it is imported.
+	UploadDir string
+	// LoginLimiter counts failed logins per address and per user name.
+	LoginLimiter *Limiter[string]
+
+	pages   map[string]*template.Template // the admin pages, parsed by Handler
 	metrics metrics
-	exports sync.WaitGroup // running exports, so that shutdown can wait for their slots to be freed
+	exports sync.WaitGroup // running URL exports, so that shutdown can wait for their slots to be freed
 }
 
-// WaitForExports waits until every running export has ended (and so released its slot and
+// WaitForExports waits until every running URL export has ended (and so released its slot and
 // written its log entry), or ctx ends. http.Server.Close does not wait for handlers; without
 // this a stopping process could exit while a cancelled export still held its lease.
 func (s *Server) WaitForExports(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		s.exports.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return exporter.WaitGroup(ctx, &s.exports)
 }
 
 // Handler returns the server's routes wrapped in the headers and request log every response
-// gets.
+// gets. It parses the embedded page templates; one that does not parse is a bug the tests
+// catch, so it panics.
 func (s *Server) Handler() http.Handler {
+	pages, err := s.parsePages()
+	if err != nil {
+		panic("admin templates: " + err.Error())
+	}
+	s.pages = pages
 	// Cross-origin protection refuses state-changing requests (POST) that a browser marks as
 	// coming from another site (Sec-Fetch-Site, or an Origin that is not this host): a page
 	// elsewhere cannot make a signed-in admin's browser start exports or delete partners.
@@ -63,80 +99,39 @@ func (s *Server) Handler() http.Handler {
 	return rearmRequestLine(s.logRequests(securityHeaders(cop.Handler(s.routes()))))
 }
 
+// routes lists every route the server answers.
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
+	// The partner URL, and what operators and load balancers ask.
 	mux.HandleFunc("/export/{file}", s.handleExport) // methods checked inside: 405 with Allow
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
-	if s.Admin != nil {
-		// The templates are embedded: one that does not parse is a bug the tests catch.
-		if err := s.Admin.register(mux); err != nil {
-			panic("admin templates: " + err.Error())
-		}
-	}
+
+	// The admin UI.
+	static, _ := fs.Sub(staticFiles, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/customers", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /login", s.handleLoginPage)
+	mux.HandleFunc("POST /login", s.handleLogin)
+	mux.HandleFunc("POST /logout", s.handleLogout)
+	mux.HandleFunc("POST /lang", s.handleLang)
+	mux.HandleFunc("GET /customers", s.authed(s.handleCustomers))
+	mux.HandleFunc("GET /customers/export", s.authed(s.handleExportPage))
+	mux.HandleFunc("POST /customers/export", s.authed(s.handleExportStart))
+	mux.HandleFunc("GET /customers/export/log", s.authed(s.handleLog))
+	mux.HandleFunc("GET /customers/import", s.authed(s.handleImportPage))
+	mux.HandleFunc("POST /customers/import", s.authed(s.handleImport))
+	mux.HandleFunc("GET /customers/import/log", s.authed(s.handleImportLog))
+	mux.HandleFunc("GET /jobs/{id}", s.authed(s.handleJobStatus))
+	mux.HandleFunc("GET /jobs/{id}/download", s.authed(s.handleJobDownload))
+	mux.HandleFunc("GET /account/password", s.authed(s.handlePasswordPage))
+	mux.HandleFunc("POST /account/password", s.authed(s.handlePasswordChange))
+	mux.HandleFunc("GET /settings/partners", s.authed(s.handlePartners))
+	mux.HandleFunc("POST /settings/partners", s.authed(s.handlePartnerCreate))
+	mux.HandleFunc("GET /settings/partners/{id}/{action}", s.authed(s.handlePartnerConfirm))
+	mux.HandleFunc("POST /settings/partners/{id}/{action}", s.authed(s.handlePartnerAction))
 	return mux
-}
-
-// securityHeaders sets what every answer carries: no sniffing, no framing, no referrer, and a
-// CSP that allows nothing but our own resources.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-		next.ServeHTTP(w, r)
-	})
-}
-
-// logRequests writes one JSON line per request. The query string is never logged: it holds
-// the partner's hash.
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		s.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"bytes", rec.bytes, "duration_ms", time.Since(start).Milliseconds())
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(p []byte) (int, error) {
-	n, err := r.ResponseWriter.Write(p)
-	r.bytes += int64(n)
-	return n, err
-}
-
-// Unwrap lets http.ResponseController reach the connection (write deadlines, flushing).
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte("ok\n"))
-}
-
-func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := s.Ready(ctx); err != nil {
-		s.Logger.Error("not ready", "err", err)
-		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte("database unreachable\n"))
-		return
-	}
-	w.Write([]byte("ready\n"))
 }

@@ -56,10 +56,29 @@ function copyButtons() {
   }
 }
 
+// csvOnlyEncoding disables each form's encoding select while its format is not CSV: XML and
+// XLSX are always UTF-8, and a disabled select is not sent, so a windows-1250 left selected
+// from an earlier CSV choice is not refused. Without JavaScript the select is sent as chosen,
+// and the server refuses windows-1250 with XML or XLSX beside the field.
+function csvOnlyEncoding() {
+  for (const encoding of document.querySelectorAll("select[data-csv-only]")) {
+    const format = encoding.form && encoding.form.elements.namedItem("format");
+    if (!format) {
+      continue;
+    }
+    const update = () => {
+      encoding.disabled = format.value !== "csv";
+    };
+    format.addEventListener("change", update);
+    update();
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const box = document.getElementById("job");
   if (box && box.dataset.state === "running") {
     pollJob(box);
   }
   copyButtons();
+  csvOnlyEncoding();
 });

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/csvimport"
@@ -15,6 +14,8 @@ import (
 // MaxUploadBytes is the largest CSV the Import page takes (the CLI's default limit too).
 const MaxUploadBytes = 2 << 30
 
+// The import page (Zákazníci → Import): the upload, its report, and the log of imports.
+
 type importData struct {
 	Encoding string
 	DryRun   bool
@@ -22,20 +23,20 @@ type importData struct {
 	Refused  string // why the file was refused as a whole
 }
 
-func (a *Admin) handleImportPage(w http.ResponseWriter, r *http.Request, u *custexport.User) {
+func (s *Server) handleImportPage(w http.ResponseWriter, r *http.Request, u *custexport.User) {
 	l := requestLang(r)
-	a.render(w, r, http.StatusOK, "import", &page{User: u, Title: l.T("import.title"), Nav: "import",
+	s.render(w, r, http.StatusOK, "import", &page{User: u, Title: l.T("import.title"), Nav: "import",
 		Data: importData{Encoding: "auto"}})
 }
 
 // handleImport takes the upload (the form's fields come before the file), spools it to a
 // temporary file, so that a slow upload never holds the database's write lock, and imports
 // it in one transaction.
-func (a *Admin) handleImport(w http.ResponseWriter, r *http.Request, u *custexport.User) {
+func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexport.User) {
 	l := requestLang(r)
 	d := importData{Encoding: "auto"}
 	render := func(status int) {
-		a.render(w, r, status, "import", &page{User: u, Title: l.T("import.title"), Nav: "import", Data: d})
+		s.render(w, r, status, "import", &page{User: u, Title: l.T("import.title"), Nav: "import", Data: d})
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxUploadBytes+1<<20)
 	mr, err := r.MultipartReader()
@@ -73,12 +74,12 @@ func (a *Admin) handleImport(w http.ResponseWriter, r *http.Request, u *custexpo
 				continue
 			}
 			name = filepath.Base(part.FileName())
-			if err := os.MkdirAll(a.UploadDir, 0o700); err != nil {
-				a.fail(w, r, u, err)
+			if err := os.MkdirAll(s.UploadDir, 0o700); err != nil {
+				s.fail(w, r, u, "import", err)
 				return
 			}
-			if spooled, err = os.CreateTemp(a.UploadDir, "import-*.csv"); err != nil {
-				a.fail(w, r, u, err)
+			if spooled, err = os.CreateTemp(s.UploadDir, "import-*.csv"); err != nil {
+				s.fail(w, r, u, "import", err)
 				return
 			}
 			n, err := io.Copy(spooled, io.LimitReader(part, MaxUploadBytes+1))
@@ -101,7 +102,7 @@ func (a *Admin) handleImport(w http.ResponseWriter, r *http.Request, u *custexpo
 		render(http.StatusBadRequest)
 		return
 	}
-	opts := csvimport.Options{Location: a.Location, DryRun: d.DryRun, MaxBytes: MaxUploadBytes}
+	opts := csvimport.Options{Location: s.Location, DryRun: d.DryRun, MaxBytes: MaxUploadBytes}
 	switch d.Encoding {
 	case "utf-8", "windows-1250":
 		opts.Encoding = custexport.Encoding(d.Encoding)
@@ -109,25 +110,26 @@ func (a *Admin) handleImport(w http.ResponseWriter, r *http.Request, u *custexpo
 		d.Encoding = "auto"
 	}
 	if _, err := spooled.Seek(0, io.SeekStart); err != nil {
-		a.fail(w, r, u, err)
+		s.fail(w, r, u, "import", err)
 		return
 	}
 	rec := &custexport.ImportRecord{Principal: u.Principal(), File: custexport.LogText(name)}
-	runErr := csvimport.Run(r.Context(), a.Store, spooled, opts, rec)
+	runErr := csvimport.Run(r.Context(), s.Store, spooled, opts, rec)
 	if runErr != nil {
 		rec.Error = runErr.Error()
-		if e, ok := errorsAs(runErr); ok && e.Code != custexport.CodeInternal {
-			d.Refused = e.Message
+		var e *custexport.Error
+		if errors.As(runErr, &e) && e.Code != custexport.CodeInternal {
+			d.Refused = l.Problem(e)
 		} else {
-			a.Logger.Error("import failed", "file", name, "err", runErr)
+			s.Logger.Error("import failed", "file", name, "err", runErr)
 			d.Refused = l.T("error")
 		}
 	}
-	if err := a.Store.RecordImport(r.Context(), rec); err != nil {
-		a.Logger.Error("writing the import log", "err", err)
+	if err := s.Store.RecordImport(r.Context(), rec); err != nil {
+		s.Logger.Error("writing the import log", "err", err)
 	}
 	d.Report = rec
-	a.Logger.Info("import", "user", u.ID, "rows", rec.Rows, "created", rec.Created, "updated", rec.Updated,
+	s.Logger.Info("import", "user", u.ID, "rows", rec.Rows, "created", rec.Created, "updated", rec.Updated,
 		"unchanged", rec.Unchanged, "skipped", rec.Skipped, "dry_run", rec.DryRun, "refused", runErr != nil)
 	status := http.StatusOK
 	if runErr != nil {
@@ -142,24 +144,19 @@ type importLogData struct {
 	Pager   pager
 }
 
-func (a *Admin) handleImportLog(w http.ResponseWriter, r *http.Request, u *custexport.User) {
+func (s *Server) handleImportLog(w http.ResponseWriter, r *http.Request, u *custexport.User) {
 	l := requestLang(r)
-	_, total, err := a.Store.Imports(r.Context(), 0, 0)
+	_, total, err := s.Store.Imports(r.Context(), 0, 0)
 	if err != nil {
-		a.fail(w, r, u, err)
+		s.fail(w, r, u, "import", err)
 		return
 	}
 	pg, offset := newPager(r, total)
-	list, _, err := a.Store.Imports(r.Context(), offset, pageSize)
+	list, _, err := s.Store.Imports(r.Context(), offset, pageSize)
 	if err != nil {
-		a.fail(w, r, u, err)
+		s.fail(w, r, u, "import", err)
 		return
 	}
-	a.render(w, r, http.StatusOK, "importlog", &page{User: u, Title: l.T("import.logtitle"), Nav: "import",
+	s.render(w, r, http.StatusOK, "importlog", &page{User: u, Title: l.T("import.logtitle"), Nav: "import",
 		Data: importLogData{Imports: list, Total: total, Pager: pg}})
-}
-
-// principalText shows who imported: "user: Jana", "operator: root".
-func principalText(p custexport.Principal) string {
-	return strings.TrimSpace(string(p.Kind) + ": " + p.Name)
 }

@@ -1,55 +1,10 @@
-package web
+package i18n
 
-import (
-	"fmt"
-	"net/http"
-)
+import "github.com/custexport/custexport"
 
-// lang is the admin UI's language: "cs" (the default, the shop's language) or "en".
-type lang string
-
-const (
-	langCS lang = "cs"
-	langEN lang = "en"
-)
-
-// langCookie remembers the language chosen with the switch.
-const langCookie = "custexport_lang"
-
-// requestLang is the language of a page: the remembered choice, else Accept-Language, else
-// Czech.
-func requestLang(r *http.Request) lang {
-	if c, err := r.Cookie(langCookie); err == nil {
-		switch lang(c.Value) {
-		case langCS, langEN:
-			return lang(c.Value)
-		}
-	}
-	if prefersEnglish(r) {
-		return langEN
-	}
-	return langCS
-}
-
-// T translates a key of uiText, formatting args into it. A missing key shows itself, so a
-// forgotten translation is visible rather than blank.
-func (l lang) T(key string, args ...any) string {
-	m, ok := uiText[key]
-	if !ok {
-		return key
-	}
-	text := m.cs
-	if l == langEN {
-		text = m.en
-	}
-	if len(args) > 0 {
-		return fmt.Sprintf(text, args...)
-	}
-	return text
-}
-
-// uiText is every text of the admin pages. The Czech labels are the shop's (SPEC section 8).
-var uiText = map[string]message{
+// texts is every text a user reads. The Czech labels of the admin pages are the shop's (SPEC
+// section 8).
+var texts = map[string]text{
 	"app":                  {"Export zákazníků", "Customer export"},
 	"nav.customers":        {"Zákazníci", "Customers"},
 	"nav.export":           {"Export", "Export"},
@@ -158,6 +113,7 @@ var uiText = map[string]message{
 	"account.changed":      {"Heslo bylo změněno; ostatní přihlášení byla ukončena.", "The password was changed; other sessions were signed out."},
 	"account.wrongcurrent": {"Současné heslo nesouhlasí.", "The current password is wrong."},
 	"account.policy":       {"Heslo musí mít alespoň %d znaků (a nejvýše 1024 bajtů).", "The password needs at least %d characters (and at most 1024 bytes)."},
+	"account.refused":      {"Heslo bylo odmítnuto: %s.", "The password is refused: %s."},
 	"account.mismatch":     {"Hesla se neshodují.", "The passwords do not match."},
 	"nav.import":           {"Import", "Import"},
 	"import.title":         {"Import zákazníků", "Customer import"},
@@ -203,4 +159,67 @@ var uiText = map[string]message{
 	"error":                {"Něco se pokazilo; podrobnosti jsou v logu serveru.", "Something went wrong; the server log has the details."},
 	"yes":                  {"ano", "yes"},
 	"no":                   {"ne", "no"},
+
+	// The partner URL's answers (plain text).
+	"url.denied":      {"Přístup odepřen.", "Access denied."},
+	"url.busy":        {"Export pro tohoto partnera již probíhá. Zkuste to znovu po jeho dokončení.", "An export for this partner is already running. Try again when it has finished."},
+	"url.ratelimited": {"Příliš mnoho neúspěšných pokusů z této adresy. Zkuste to později.", "Too many failed attempts from this address. Try again later."},
+	"url.method":      {"Metoda není povolena; použijte GET.", "Method not allowed; use GET."},
+	"url.notfound":    {"Stránka nenalezena.", "Not found."},
+	"url.toolong":     {"Adresa je příliš dlouhá.", "The address is too long."},
+	"url.crossorigin": {"Požadavek z jiného webu byl odmítnut.", "A request from another site was refused."},
+	"url.failed":      {"Export se nepodařil. Zkuste to prosím znovu.", "The export failed. Please try again."},
+	"url.badparam":    {"Neplatný parametr %s: %s", "Invalid parameter %s: %s"},
+
+	// What a permanent link gives (LinkSentence).
+	"link.s.all":        {"všechny registrované zákazníky", "all registered customers"},
+	"link.s.fromuntil":  {"zákazníky registrované od %s do %s", "the customers registered from %s to %s"},
+	"link.s.from":       {"zákazníky registrované od %s", "the customers registered since %s"},
+	"link.s.until":      {"zákazníky registrované do %s", "the customers registered until %s"},
+	"link.s.main":       {"Kdokoli, kdo má tento odkaz, si může stáhnout %s jako %s, včetně jmen, e-mailů, adres a telefonů, jménem partnera „%s“", "Anyone holding this link can download %s as %s, with names, e-mails, addresses and phone numbers, as partner %q"},
+	"link.s.noguard":    {" s vypnutou ochranou proti vzorcům", " with the formula guard off"},
+	"link.s.ip":         {", ale jen z adres %s", ", but only from %s"},
+	"link.s.validuntil": {", a to do %s", ", until %s"},
+	"link.s.end":        {". Přegenerováním tajného klíče partnera odkaz přestane fungovat.", ". Regenerating the partner's secret makes it stop working."},
+	"job.all":           {"všichni zákazníci", "all customers"},
+
+	// Field errors, by custexport.Error.Reason; %[1]s is the offending value.
+	"reason." + custexport.ReasonRequired:      {"Vyplňte toto pole.", "This field is required."},
+	"reason." + custexport.ReasonFormat:        {"„%s“ není csv, xml ani xlsx.", "%q is not one of csv, xml, xlsx."},
+	"reason." + custexport.ReasonDate:          {"Datum musí být ve tvaru RRRR-MM-DD.", "The date must be YYYY-MM-DD."},
+	"reason." + custexport.ReasonRangeReversed: {"Datum „od“ je po datu „do“.", "The “from” date is after the “until” date."},
+	"reason." + custexport.ReasonEncoding:      {"„%s“ není utf-8 ani windows-1250.", "%q is not one of utf-8, windows-1250."},
+	"reason." + custexport.ReasonEncodingCSV:   {"Kódování %s je jen pro CSV; XML a XLSX jsou vždy v UTF-8.", "%s applies to CSV only; XML and XLSX are always UTF-8."},
+	"reason." + custexport.ReasonGuard:         {"„%s“ není 0 ani 1.", "%q is not 0 or 1."},
+
+	// Why an import refused a whole file (custexport.Error.Reason set by csvimport).
+	"reason.import_bom_1250":     {"Soubor začíná značkou UTF-8 (BOM), ale bylo zvoleno kódování windows-1250.", "The file starts with a UTF-8 byte-order mark, but windows-1250 was asked for."},
+	"reason.import_header_csv":   {"Řádek záhlaví nelze přečíst jako CSV: %s", "The header row cannot be read as CSV: %s"},
+	"reason.import_too_large":    {"Soubor je větší než limit %s bajtů.", "The file is larger than the limit of %s bytes."},
+	"reason.import_zip":          {"Toto je soubor ZIP (export XLSX?), ne CSV; pro import exportujte CSV.", "This is a ZIP file (an XLSX export?), not a CSV; export as CSV to import."},
+	"reason.import_xml":          {"Toto je soubor XML, ne CSV; pro import exportujte CSV.", "This is an XML file, not a CSV; export as CSV to import."},
+	"reason.import_binary":       {"Soubor obsahuje binární data (bajty NUL), ne text CSV.", "The file holds binary data (NUL bytes), not CSV text."},
+	"reason.import_header_twice": {"Záhlaví uvádí sloupec %s dvakrát.", "The header names column %s twice."},
+	"reason.import_header_none":  {"Řádek záhlaví nemá žádný známý sloupec (čekají se názvy jako guid, email, billingFullName); je to export zákazníků?", "The header row has no known column (expected tags such as guid, email, billingFullName); is this a customer export?"},
+	"reason.import_invalid_utf8": {"Soubor není platné UTF-8 (%s); není ve windows-1250? Zvolte kódování windows-1250.", "The file is not valid UTF-8 (%s); is it windows-1250? Choose the windows-1250 encoding."},
+
+	// Why an import skipped a row (custexport.SkippedRow.Key and Args, set by csvimport).
+	"skip.csv_quote":        {"neplatné CSV: uvozovka (\") uvnitř pole, které jí nezačíná", "not valid CSV: a quote (\") inside a field that does not start with one"},
+	"skip.csv_unclosed":     {"neplatné CSV: pole v uvozovkách není uzavřeno do konce souboru", "not valid CSV: a quoted field is not closed before the end of the file"},
+	"skip.csv_after_quote":  {"neplatné CSV: za uzavírací uvozovkou pole následuje znak", "not valid CSV: a character follows the closing quote of a field"},
+	"skip.field_count":      {"řádek má %s polí, záhlaví %s", "the row has %s fields, the header %s"},
+	"skip.guid_malformed":   {"chybné guid „%s“", "malformed guid %q"},
+	"skip.guid_repeated":    {"guid %s je už na dřívějším řádku souboru", "guid %s appears on an earlier row of the file too"},
+	"skip.nul":              {"obsahuje znak NUL", "contains a NUL character"},
+	"skip.new_needs_column": {"nový zákazník potřebuje %[1]s, ale soubor takový sloupec nemá", "a new customer needs %[1]s, and the file has no such column"},
+	"skip.required":         {"%s je povinné", "%s is required"},
+	"skip.email_repeated":   {"e-mail %s je už na dřívějším řádku souboru", "e-mail %s appears on an earlier row of the file too"},
+	"skip.email_taken":      {"e-mail %s už je registrován (zákazník %s)", "e-mail %s already registered (customer %s)"},
+	"skip.email":            {"„%s“ není e-mailová adresa (jeden znak @ se jménem před ním, tečka v doméně, bez mezer)", "%q is not an e-mail address (one @ with a name before it, a dot in the domain, no spaces)"},
+	"skip.country":          {"„%s“ není dvoupísmenný kód země (CZ, SK, …)", "%q is not a two-letter country code (CZ, SK, …)"},
+	"skip.too_long":         {"delší než %s znaků (%s)", "longer than %s characters (%s)"},
+	"skip.datetime":         {"„%s“ není datum a čas (RRRR-MM-DD HH:MM:SS)", "%q is not a date and time (YYYY-MM-DD HH:MM:SS)"},
+	"skip.date":             {"„%s“ není datum (RRRR-MM-DD)", "%q is not a date (YYYY-MM-DD)"},
+	"skip.decimal":          {"„%s“ není číslo s nejvýše 4 desetinnými místy (1,0000 nebo 0.85)", "%q is not a number with at most 4 decimals (1,0000 or 0.85)"},
+	"skip.bool":             {"„%s“ není 0/1, true/false, ano/ne, yes/no", "%q is not one of 0/1, true/false, ano/ne, yes/no"},
 }

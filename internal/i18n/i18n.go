@@ -1,0 +1,130 @@
+// Package i18n is the one place where text a user reads is put into a language: the admin
+// pages, the partner URL's refusals, field errors, import skip reasons and refusals, and the
+// sentence that says what a permanent link gives. Czech is the default (the shop's language);
+// English is the other. Texts are looked up by key; a domain error is said through its stable
+// Reason key, never by reading its English message.
+package i18n
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/custexport/custexport"
+)
+
+// Lang is a language of the user interface.
+type Lang string
+
+// The languages.
+const (
+	CS Lang = "cs"
+	EN Lang = "en"
+)
+
+// Parse returns the language a code names, and whether it names one.
+func Parse(code string) (Lang, bool) {
+	switch l := Lang(code); l {
+	case CS, EN:
+		return l, true
+	}
+	return CS, false
+}
+
+// FromAcceptLanguage reads an Accept-Language header: English when an English tag comes before
+// any Czech or Slovak one; Czech otherwise.
+func FromAcceptLanguage(header string) Lang {
+	for _, part := range strings.Split(header, ",") {
+		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		tag = strings.ToLower(tag)
+		switch {
+		case strings.HasPrefix(tag, "en"):
+			return EN
+		case strings.HasPrefix(tag, "cs"), strings.HasPrefix(tag, "sk"):
+			return CS
+		}
+	}
+	return CS
+}
+
+// text is one text in both languages.
+type text struct{ cs, en string }
+
+// Has reports whether key is a known text.
+func Has(key string) bool {
+	_, ok := texts[key]
+	return ok
+}
+
+// T translates a key, formatting args into it. A missing key shows itself, so that a
+// forgotten translation is visible rather than blank.
+func (l Lang) T(key string, args ...any) string {
+	m, ok := texts[key]
+	if !ok {
+		return key
+	}
+	s := m.cs
+	if l == EN {
+		s = m.en
+	}
+	// A text may leave out what it is given (a field error need not quote the value).
+	if len(args) > 0 && strings.Contains(s, "%") {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// Problem says a domain error about the user's input: its Reason translated with its Value,
+// or, for a reason without a text, its own message.
+func (l Lang) Problem(e *custexport.Error) string {
+	if key := "reason." + e.Reason; e.Reason != "" && Has(key) {
+		return l.T(key, e.Value)
+	}
+	return e.Message
+}
+
+// Skip says why an import left a row out. Rows recorded before skip reasons had keys carry
+// only the English text, which is shown as it is.
+func (l Lang) Skip(s custexport.SkippedRow) string {
+	key := "skip." + s.Key
+	if s.Key == "" || !Has(key) {
+		return s.Reason
+	}
+	args := make([]any, len(s.Args))
+	for i, a := range s.Args {
+		args[i] = a
+	}
+	return l.T(key, args...)
+}
+
+// LinkSentence says what anyone holding a permanent link can download: which customers, in
+// which format (and whether without the formula guard), as which partner, from where and until
+// when. The admin UI shows it under a new link and the CLI prints it (in English) after signing
+// one. ip is the link's address list as text (clientip.List.String), "" for any address.
+func LinkSentence(l Lang, p *custexport.Partner, opts custexport.ExportOptions, ip string) string {
+	which := l.T("link.s.all")
+	switch from, until := opts.Filter.From, opts.Filter.Until; {
+	case !from.IsZero() && !until.IsZero():
+		which = l.T("link.s.fromuntil", from, until)
+	case !from.IsZero():
+		which = l.T("link.s.from", from)
+	case !until.IsZero():
+		which = l.T("link.s.until", until)
+	}
+	format := strings.ToUpper(string(opts.Format))
+	if opts.Format == custexport.FormatCSV {
+		format += " (" + string(opts.Encoding) + ")"
+	}
+	if !opts.FormulaGuard {
+		format += l.T("link.s.noguard")
+	}
+	var b strings.Builder
+	b.WriteString(l.T("link.s.main", which, format, p.Name))
+	if ip != "" {
+		b.WriteString(l.T("link.s.ip", strings.ReplaceAll(ip, ",", ", ")))
+	}
+	if !p.ValidUntil.IsZero() {
+		b.WriteString(l.T("link.s.validuntil", p.ValidUntil))
+	}
+	b.WriteString(l.T("link.s.end"))
+	return b.String()
+}

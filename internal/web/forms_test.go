@@ -1,0 +1,137 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// The export form and the link box follow the domain's one rule: XML or XLSX with
+// windows-1250 is refused beside the encoding field (the form used to switch it to UTF-8
+// quietly), while XML without an encoding, as the page sends it once its script has disabled
+// the CSV-only select, is UTF-8.
+func TestExportFormRefusesXMLWithWindows1250(t *testing.T) {
+	af := newAdminFixture(t, 20, "http://127.0.0.1")
+	c := af.client()
+	af.login(c, "Jana", adminPassword)
+	ctx := context.Background()
+
+	for _, format := range []string{"xml", "xlsx"} {
+		resp, body := af.do(c, http.MethodPost, "/customers/export", url.Values{"format": {format}, "encoding": {"windows-1250"}, "guard": {"1"}})
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="export-encoding-error"`) || !strings.Contains(body, "jen pro CSV") {
+			t.Fatalf("%s with windows-1250: %d, want 400 with the Czech error beside the encoding", format, resp.StatusCode)
+		}
+	}
+	if j, _ := af.db.LatestJob(ctx, af.user.ID); j != nil {
+		t.Fatal("a refused form started a job")
+	}
+
+	resp, _ := af.do(c, http.MethodPost, "/customers/export", url.Values{"format": {"xml"}, "guard": {"1"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("XML without an encoding: %d, want 303 (started)", resp.StatusCode)
+	}
+	af.admin.Jobs.Wait(ctx)
+	j, _ := af.db.LatestJob(ctx, af.user.ID)
+	if j == nil || j.Options.Format != "xml" || j.Options.Encoding != "utf-8" {
+		t.Fatalf("XML without an encoding made job %+v, want an XML job in UTF-8", j)
+	}
+
+	id := itoa(af.partner.ID)
+	resp, body := af.do(c, http.MethodGet, "/customers/export?link=1&partner="+id+"&format=xml&encoding=windows-1250&guard=1", nil,
+		"Accept-Language", "en")
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="link-encoding-error"`) ||
+		!strings.Contains(body, "windows-1250 applies to CSV only") || strings.Contains(body, `id="link-url"`) {
+		t.Fatalf("link box, XML with windows-1250: %d, want 400 with the English error beside the encoding", resp.StatusCode)
+	}
+}
+
+// Field errors are said from the error's reason in the page's language, beside the field the
+// error names: a reversed range of the access log stands beside "from".
+func TestAccessLogFilterErrors(t *testing.T) {
+	af := newAdminFixture(t, 5, "http://127.0.0.1")
+	c := af.client()
+	af.login(c, "Jana", adminPassword)
+	for _, tc := range []struct{ query, lang, want string }{
+		{"from=2024-05-01&until=2024-04-01", "cs", "Datum „od“ je po datu „do“."},
+		{"from=2024-05-01&until=2024-04-01", "en", "The “from” date is after the “until” date."},
+		{"from=2024-02-30", "cs", "Datum musí být ve tvaru RRRR-MM-DD."},
+		{"until=1.4.2024", "en", "The date must be YYYY-MM-DD."},
+	} {
+		resp, body := af.do(c, http.MethodGet, "/customers/export/log?"+tc.query, nil, "Accept-Language", tc.lang)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `<p class="field-error">`+tc.want+`</p>`) {
+			t.Errorf("log filter %s (%s): %d, want 400 saying %q", tc.query, tc.lang, resp.StatusCode, tc.want)
+		}
+	}
+}
+
+// upload posts a CSV to the Import page.
+func (af *adminFixture) upload(c *http.Client, name, content string, header ...string) (*http.Response, string) {
+	af.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("encoding", "auto")
+	mw.WriteField("dry_run", "1")
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write([]byte(content))
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, af.srv.URL+"/customers/import", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return af.send(c, req, header...)
+}
+
+// Import skip reasons and refusals are Czech in the Czech UI (they were English), English in
+// the English one; the CLI's English text stays in the report.
+func TestImportReasonsTranslated(t *testing.T) {
+	af := newAdminFixture(t, 5, "http://127.0.0.1")
+	c := af.client()
+	af.login(c, "Jana", adminPassword)
+	file := "email;billingFullName;birthDate;billingCountryCode;priceRatio;disabledOrders\n" +
+		"no-at-sign.example.cz;Jana Nová;;CZ;1;0\n" +
+		"ok@example.cz;Petr Starý;1990-02-30;CZ;1;0\n" +
+		"ok2@example.cz;Eva Malá;;CZE;1;0\n" +
+		"ok3@example.cz;Ota Velký;;CZ;1,23456;0\n" +
+		"ok4@example.cz;Iva Tichá;;CZ;1;snad\n" +
+		"ok5@example.cz;;;CZ;1;0\n" +
+		"ok6@example.cz;Jan Krátký;;CZ\n" +
+		"ok7@example.cz;\"Ne\"uzavřeno;;CZ;1;0\n"
+	czech := []string{
+		"„no-at-sign.example.cz“ není e-mailová adresa",
+		"„1990-02-30“ není datum (RRRR-MM-DD)",
+		"„CZE“ není dvoupísmenný kód země",
+		"„1,23456“ není číslo s nejvýše 4 desetinnými místy",
+		"„snad“ není 0/1, true/false, ano/ne, yes/no",
+		"billingFullName je povinné",
+		"řádek má 4 polí, záhlaví 6",
+		"neplatné CSV: za uzavírací uvozovkou",
+	}
+	resp, body := af.upload(c, "zakaznici.csv", file)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("import: %d", resp.StatusCode)
+	}
+	for _, want := range czech {
+		if !strings.Contains(body, want) {
+			t.Errorf("the Czech report lacks %q", want)
+		}
+	}
+	for _, english := range []string{"is not an e-mail address", "is not a date", "is required", "not valid CSV", "skip."} {
+		if strings.Contains(body, english) {
+			t.Errorf("the Czech report says %q", english)
+		}
+	}
+	// The log of imports keeps the keys, so it is Czech too.
+	if _, body := af.do(c, http.MethodGet, "/customers/import/log", nil); !strings.Contains(body, "„CZE“ není dvoupísmenný kód země") {
+		t.Error("the import log's skip reasons are not Czech")
+	}
+	if _, body := af.upload(c, "zakaznici.csv", file, "Accept-Language", "en"); !strings.Contains(body, "&#34;CZE&#34; is not a two-letter country code") {
+		t.Error("the English report lacks the English reason")
+	}
+
+	resp, body = af.upload(c, "export.xml", "<?xml version=\"1.0\"?><customers/>")
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Toto je soubor XML, ne CSV") {
+		t.Fatalf("an XML file: %d, want 400 refused in Czech", resp.StatusCode)
+	}
+}

@@ -1,0 +1,140 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/clientip"
+	"github.com/custexport/custexport/internal/i18n"
+	"github.com/custexport/custexport/internal/linksign"
+)
+
+// The export page (Zákazníci → Export): the export form, the running or last job, and the
+// permanent-link box.
+
+// exportForm is the export form's fields as typed, and the errors found in them.
+type exportForm struct {
+	From, Until, Format, Encoding string
+	Guard                         bool
+	Errors                        fieldErrors
+}
+
+// exportFieldNames are the form's names of the export options, which field errors carry.
+var exportFieldNames = custexport.ExportFieldNames{Format: "format", From: "from", Until: "until", Encoding: "encoding", Guard: "guard"}
+
+// linkForm is the permanent-link box.
+type linkForm struct {
+	Form     exportForm
+	Partner  string
+	IP       string
+	URL      string // the signed link, once made
+	Sentence string // what anyone holding it can download
+}
+
+type exportData struct {
+	Form     exportForm
+	Link     linkForm
+	Partners []custexport.Partner
+	Job      *jobView
+	Busy     bool
+	HTTPWarn bool
+}
+
+// readExportForm reads the fields shared by the export form and the link box, by the domain's
+// one rule for export options. The guard is a checkbox: absent means off. An encoding the
+// form did not send (the page's script disables the select for XML and XLSX) is UTF-8; one it
+// did send is checked, so windows-1250 with XML is refused beside the encoding field.
+func readExportForm(l i18n.Lang, get func(string) string) (exportForm, custexport.ExportOptions) {
+	f := exportForm{From: strings.TrimSpace(get("from")), Until: strings.TrimSpace(get("until")),
+		Format: get("format"), Encoding: get("encoding"), Guard: get("guard") != "", Errors: fieldErrors{}}
+	in := custexport.ExportInput{Format: f.Format, From: f.From, Until: f.Until, Encoding: f.Encoding, Guard: "0"}
+	if f.Guard {
+		in.Guard = "1"
+	}
+	opts, err := custexport.ParseExportOptions(in, exportFieldNames)
+	f.Errors.addProblems(l, err)
+	if f.Encoding == "" {
+		f.Encoding = string(custexport.EncodingUTF8)
+	}
+	return f, opts
+}
+
+func defaultExportForm() exportForm {
+	return exportForm{Format: "csv", Encoding: "utf-8", Guard: true}
+}
+
+func (s *Server) exportData(r *http.Request, u *custexport.User) (*exportData, error) {
+	d := &exportData{Form: defaultExportForm(), Link: linkForm{Form: defaultExportForm()},
+		HTTPWarn: strings.HasPrefix(s.PublicURL, "http://") && !isLoopbackURL(s.PublicURL)}
+	var err error
+	if d.Partners, err = s.Store.Partners(r.Context()); err != nil {
+		return nil, err
+	}
+	job, err := s.Store.LatestJob(r.Context(), u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if job != nil {
+		d.Job = s.jobView(requestLang(r), job)
+	}
+	return d, nil
+}
+
+func (s *Server) handleExportPage(w http.ResponseWriter, r *http.Request, u *custexport.User) {
+	l := requestLang(r)
+	d, err := s.exportData(r, u)
+	if err != nil {
+		s.fail(w, r, u, "export", err)
+		return
+	}
+	status := http.StatusOK
+	if r.URL.Query().Has("link") {
+		d.Link = s.makeLink(l, r, d.Partners)
+		if len(d.Link.Form.Errors) > 0 {
+			status = http.StatusBadRequest
+		}
+	}
+	s.render(w, r, status, "export", &page{User: u, Title: l.T("export.title"), Nav: "export", Data: d})
+}
+
+// makeLink validates the link box and signs the link.
+func (s *Server) makeLink(l i18n.Lang, r *http.Request, partners []custexport.Partner) linkForm {
+	q := r.URL.Query()
+	form, opts := readExportForm(l, q.Get)
+	lf := linkForm{Form: form, Partner: q.Get("partner"), IP: strings.TrimSpace(q.Get("ip"))}
+	var partner *custexport.Partner
+	for i := range partners {
+		if strconv.FormatInt(partners[i].ID, 10) == lf.Partner {
+			partner = &partners[i]
+		}
+	}
+	if partner == nil {
+		form.Errors["partner"] = l.T("err.partner")
+	}
+	// The list's errors name the field "ip", as the box does. They carry no reason key yet, so
+	// they are said in clientip's English.
+	allowed, err := clientip.ParseList(lf.IP)
+	if err != nil && !form.Errors.addProblems(l, err) {
+		form.Errors["ip"] = err.Error()
+	}
+	if len(form.Errors) > 0 {
+		return lf
+	}
+	ipText := ""
+	if allowed.Len() > 0 {
+		ipText = allowed.String()
+		lf.IP = ipText
+	}
+	lf.URL = s.Signer.SignedURL(strings.TrimSuffix(s.PublicURL, "/"), partner.ID, partner.LinkSalt,
+		"/export/customers."+string(opts.Format), linksign.LinkParams(opts, ipText))
+	lf.Sentence = i18n.LinkSentence(l, partner, opts, ipText)
+	return lf
+}
+
+func isLoopbackURL(raw string) bool {
+	host := strings.TrimPrefix(strings.TrimPrefix(raw, "http://"), "https://")
+	host, _, _ = strings.Cut(host, "/")
+	return strings.HasPrefix(host, "localhost") || strings.HasPrefix(host, "127.") || strings.HasPrefix(host, "[::1]")
+}

@@ -1,0 +1,97 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/i18n"
+)
+
+// The sign-in page, signing in and out, and the language switch.
+
+type loginData struct {
+	User, Next string
+	Expired    bool
+}
+
+func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p := &page{Title: requestLang(r).T("login.title"), Data: loginData{Next: localPath(q.Get("next")), Expired: q.Get("expired") == "1"}}
+	s.render(w, r, http.StatusOK, "login", p)
+}
+
+// localPath keeps a "come back to" address only when it is a path on this server: anything
+// else would make the login page an open redirect.
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/customers"
+	}
+	return next
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	l := requestLang(r)
+	name, pw := strings.TrimSpace(r.PostFormValue("user")), r.PostFormValue("password")
+	next := localPath(r.PostFormValue("next"))
+	data := loginData{User: name, Next: next}
+	now := time.Now()
+	addr := s.clientAddr(r)
+	userKey := "user:" + custexport.UserNameKey(name)
+	for _, key := range []string{"addr:" + addr.String(), userKey} {
+		if blocked, wait := s.LoginLimiter.Blocked(key, now); blocked {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			s.render(w, r, http.StatusTooManyRequests, "login", &page{Title: l.T("login.title"),
+				Error: l.T("login.limited", int(wait.Seconds())+1), Data: data})
+			return
+		}
+	}
+	u, err := s.Store.UserByName(r.Context(), name)
+	ok := false
+	switch {
+	case err == nil:
+		ok, err = s.VerifyPassword(pw, u.PasswordHash)
+		if err != nil {
+			s.Logger.Error("verifying a password", "user", u.ID, "err", err)
+			ok = false
+		}
+	case custexport.ErrorCode(err) == custexport.CodeNotFound:
+		s.VerifyDummy(pw)
+	default:
+		s.fail(w, r, nil, "", err)
+		return
+	}
+	if !ok {
+		s.LoginLimiter.Fail("addr:"+addr.String(), now)
+		s.LoginLimiter.Fail(userKey, now)
+		s.Logger.Info("login failed", "client", addr.String())
+		s.render(w, r, http.StatusUnauthorized, "login", &page{Title: l.T("login.title"), Error: l.T("login.wrong"), Data: data})
+		return
+	}
+	if err := s.startSession(w, r, u); err != nil {
+		s.fail(w, r, nil, "", err)
+		return
+	}
+	s.Store.TouchLogin(r.Context(), u.ID, now)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if sess, err := s.Store.SessionByTokenHash(r.Context(), custexport.HashSessionToken(c.Value)); err == nil {
+			s.Store.DeleteSession(r.Context(), sess.ID)
+		}
+	}
+	s.clearSessionCookie(w)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// handleLang remembers the chosen language for a year and goes back to the page.
+func (s *Server) handleLang(w http.ResponseWriter, r *http.Request) {
+	l, _ := i18n.Parse(r.PostFormValue("lang"))
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, localPath(r.PostFormValue("back")), http.StatusSeeOther)
+}
