@@ -99,7 +99,9 @@ func TestAuthorize(t *testing.T) {
 	tooLong := good + "&x=" + strings.Repeat("a", MaxQueryLength)
 	a := f.active.Principal()
 	unknown := custexport.Principal{Kind: custexport.PrincipalPartner}
-	withID := func(id int64) custexport.Principal { return custexport.Principal{Kind: custexport.PrincipalPartner, ID: id} }
+	withID := func(id int64) custexport.Principal {
+		return custexport.Principal{Kind: custexport.PrincipalPartner, ID: id}
+	}
 
 	cases := []struct {
 		name      string
