@@ -115,6 +115,11 @@ type Denial struct {
 // The checks run in an order that tells an outsider nothing: every refusal before the link is
 // proven genuine is the same denial to the caller; only a genuine link learns which parameter
 // is malformed. The hash is compared in constant time (Signer.Verify).
+//
+// Every parameter is signed and partnerId is required. The exceptions SPEC section 5 allows
+// (a caller's dates on a link signed without a range; the hash alone) change only which
+// parameters are verified and how the partner is found, so they belong here, between reading the
+// query and granting; callers need not change.
 func (a *Authorizer) Authorize(ctx context.Context, req LinkRequest) (*Grant, *Denial) {
 	d := &Denial{
 		Principal: custexport.Principal{Kind: custexport.PrincipalPartner},
