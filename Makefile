@@ -15,7 +15,7 @@ FUZZ_TARGETS := \
 	./internal/csvimport:FuzzImport \
 	./internal/csvimport:FuzzRoundTrip \
 	./internal/csvimport:FuzzRecordReader \
-	./internal/web:FuzzLinkOptions \
+	./internal/linksign:FuzzLinkOptions \
 	./internal/web:FuzzExportForm \
 	.:FuzzParseDate
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/logformat"
 	"github.com/custexport/custexport/internal/password"
 )
 
@@ -232,7 +233,7 @@ func TestUserLifecycle(t *testing.T) {
 		out, _ := c.mustRun("log", "--format", "json")
 		var events []string
 		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-			var e logJSONEntry
+			var e logformat.JSONEntry
 			if err := json.Unmarshal([]byte(line), &e); err != nil {
 				t.Fatal(err)
 			}

@@ -1,11 +1,8 @@
 package web
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -13,13 +10,9 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/custexport/custexport"
-	"github.com/custexport/custexport/internal/clientip"
 	"github.com/custexport/custexport/internal/exporter"
+	"github.com/custexport/custexport/internal/linksign"
 )
-
-// maxQueryLength bounds the query string; a real link is a few hundred bytes. The HTTP
-// server's MaxHeaderBytes stops far longer request lines before they are read whole.
-const maxQueryLength = 4096
 
 // fileFormats maps the download names to formats; anything else is 404.
 var fileFormats = map[string]custexport.Format{
@@ -28,12 +21,9 @@ var fileFormats = map[string]custexport.Format{
 	"customers.xlsx": custexport.FormatXLSX,
 }
 
-// knownParams are the parameters a link may carry besides hash.
-var knownParams = map[string]bool{"partnerId": true, "dateFrom": true, "dateUntil": true, "encoding": true, "guard": true, "ip": true}
-
-// handleExport serves GET /export/customers.{csv,xml,xlsx}. The checks run in an order that
-// tells an outsider nothing: every refusal before the link is proven genuine is the same 403;
-// only a genuine link learns which parameter is malformed (400) or that its export is busy.
+// handleExport serves GET /export/customers.{csv,xml,xlsx}. Whether the link may be served is
+// linksign's decision; this handler only answers it in HTTP, consults the failure limiter and
+// writes the access-log entry of a refusal.
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	format, ok := fileFormats[r.PathValue("file")]
 	if !ok {
@@ -72,110 +62,26 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusTooManyRequests, custexport.OutcomeRateLimited, msgRateLimited, "too many failed attempts from "+client.String())
 		return
 	}
-	if len(r.URL.RawQuery) > maxQueryLength {
-		refuse(http.StatusRequestURITooLong, custexport.OutcomeBadRequest, msgTooLong, fmt.Sprintf("query of %d bytes", len(r.URL.RawQuery)))
-		return
-	}
 
-	// r.URL.Query() would drop malformed pairs silently; a link must be exactly what was signed.
-	params, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		refuse(http.StatusForbidden, custexport.OutcomeDenied, msgDenied, "malformed query string")
-		return
-	}
-	ids := params["partnerId"]
-	id, err := strconv.ParseInt(strings.Join(ids, ","), 10, 64)
-	if len(ids) != 1 || err != nil || id <= 0 {
-		refuse(http.StatusForbidden, custexport.OutcomeDenied, msgDenied, "partnerId missing or malformed")
-		return
-	}
-	req.Principal.ID = id
-	partner, err := s.Partners.Partner(r.Context(), id)
-	if err != nil {
-		reason := fmt.Sprintf("unknown or deleted partner %d", id)
-		if custexport.ErrorCode(err) != custexport.CodeNotFound {
-			reason = "partner lookup failed: " + err.Error()
+	auth := linksign.Authorizer{Signer: s.Signer, Partners: s.Partners, Location: s.Location}
+	grant, denial := auth.Authorize(r.Context(), linksign.LinkRequest{
+		Path: r.URL.Path, Format: format, RawQuery: r.URL.RawQuery, Client: client, Now: now,
+	})
+	if denial != nil {
+		req.Principal, req.Options = denial.Principal, denial.Options
+		status, m := http.StatusForbidden, msgDenied
+		switch denial.Kind {
+		case linksign.DeniedQueryTooLong:
+			status, m = http.StatusRequestURITooLong, msgTooLong
+		case linksign.DeniedBadParameter:
+			status, m = http.StatusBadRequest, badParameter(denial.Problem.Field, denial.Problem.Message)
 		}
-		refuse(http.StatusForbidden, custexport.OutcomeDenied, msgDenied, reason)
+		refuse(status, denial.Kind.Outcome(), m, denial.Reason)
 		return
 	}
-	req.Principal = partner.Principal()
-	hashes := params["hash"]
-	if len(hashes) != 1 || !s.Signer.Verify(id, partner.LinkSalt, r.URL.Path, params, hashes[0]) {
-		refuse(http.StatusForbidden, custexport.OutcomeDenied, msgDenied, "hash missing, malformed or wrong (changed link, or regenerated secret)")
-		return
-	}
-	if !partner.ActiveAt(now, s.Location) {
-		refuse(http.StatusForbidden, custexport.OutcomeDenied, msgDenied, "partner expired on "+partner.ValidUntil.String())
-		return
-	}
-
-	// The link is genuine; from here on a malformed parameter is the link maker's mistake.
-	opts, bad := linkOptions(format, params)
-	req.Options = opts
-	if bad != nil {
-		refuse(http.StatusBadRequest, custexport.OutcomeBadRequest, badParameter(bad.Field, bad.Message), bad.Error())
-		return
-	}
-	if ip := params.Get("ip"); ip != "" {
-		allowed, err := clientip.ParseList(ip)
-		if err != nil {
-			refuse(http.StatusBadRequest, custexport.OutcomeBadRequest, badParameter("ip", err.Error()), err.Error())
-			return
-		}
-		if !allowed.Contains(client) {
-			refuse(http.StatusForbidden, custexport.OutcomeDenied, msgDenied, "client address "+client.String()+" not in the link's ip list")
-			return
-		}
-	}
-	s.Partners.TouchPartner(r.Context(), id, now)
+	req.Principal, req.Options = grant.Partner.Principal(), grant.Options
+	s.Partners.TouchPartner(r.Context(), grant.Partner.ID, now)
 	s.serveExport(w, r, req)
-}
-
-// linkOptions reads the export choices of a genuine link.
-func linkOptions(format custexport.Format, params url.Values) (custexport.ExportOptions, *custexport.Error) {
-	opts := custexport.ExportOptions{Format: format, Encoding: custexport.EncodingUTF8, FormulaGuard: true}
-	for name, values := range params {
-		if name == "hash" {
-			continue
-		}
-		if !knownParams[name] {
-			if name == "" {
-				name = `""` // "=x": a parameter without a name
-			}
-			return opts, custexport.FieldError(name, "unknown parameter (known: partnerId, dateFrom, dateUntil, encoding, guard, ip)")
-		}
-		if len(values) != 1 {
-			return opts, custexport.FieldError(name, "given %d times", len(values))
-		}
-	}
-	filter, err := custexport.ParseFilter(params.Get("dateFrom"), params.Get("dateUntil"), "dateFrom", "dateUntil")
-	if err != nil {
-		var e *custexport.Error
-		if !errors.As(err, &e) {
-			e = custexport.FieldError("dateFrom", "%v", err)
-		}
-		return opts, e
-	}
-	opts.Filter = filter
-	if enc := params.Get("encoding"); enc != "" {
-		e, err := custexport.ParseEncoding(enc)
-		if err != nil {
-			return opts, custexport.FieldError("encoding", "%q is not one of utf-8, windows-1250", enc)
-		}
-		if format != custexport.FormatCSV && e != custexport.EncodingUTF8 {
-			return opts, custexport.FieldError("encoding", "%s applies to CSV only", e)
-		}
-		opts.Encoding = e
-	}
-	switch params.Get("guard") {
-	case "", "1":
-	case "0":
-		opts.FormulaGuard = false
-	default:
-		return opts, custexport.FieldError("guard", "%q is not 0 or 1", params.Get("guard"))
-	}
-	return opts, nil
 }
 
 // serveExport streams the file. Headers go out with the first bytes, so that an export refused
