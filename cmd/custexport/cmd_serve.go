@@ -91,7 +91,7 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 	// that.
 	jobs := &exporter.Jobs{Engine: engine, Store: db, Files: fileStore, Logger: logger}
 	server := &web.Server{
-		Engine: engine, Partners: db, Store: db, Jobs: jobs, Signer: signer,
+		Engine: engine, Store: db, Jobs: jobs, Signer: signer,
 		Clients: clientip.NewResolver(proxies), Location: loc, Logger: logger, Ready: db.Ping,
 		Limiter:   &web.FailureLimiter{Max: 20, Window: time.Minute},
 		PublicURL: base, Lifetime: sessionLifetime,

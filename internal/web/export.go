@@ -63,7 +63,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	auth := linksign.Authorizer{Signer: s.Signer, Partners: s.Partners, Location: s.Location}
+	auth := linksign.Authorizer{Signer: s.Signer, Partners: s.Store, Location: s.Location}
 	grant, denial := auth.Authorize(r.Context(), linksign.LinkRequest{
 		Path: r.URL.Path, Format: format, RawQuery: r.URL.RawQuery, Client: client, Now: now,
 	})
@@ -80,7 +80,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Principal, req.Options = grant.Partner.Principal(), grant.Options
-	s.Partners.TouchPartner(r.Context(), grant.Partner.ID, now)
+	s.Store.TouchPartner(r.Context(), grant.Partner.ID, now)
 	s.serveExport(w, r, req)
 }
 

@@ -72,7 +72,7 @@ func startFixture(t *testing.T, n int, setup func(*Server, *sqlite.DB)) *fixture
 				return xlsxfile.New(w, xlsxfile.Options{EncodeOptions: o})
 			},
 		}}
-	s := &Server{Engine: engine, Partners: db, Signer: signer, Clients: clientip.NewResolver(trusted),
+	s := &Server{Engine: engine, Store: db, Signer: signer, Clients: clientip.NewResolver(trusted),
 		Location: sample.Prague, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ready: db.Ping,
 		Limiter: &FailureLimiter{Max: 5, Window: time.Minute}}
 	if setup != nil {

@@ -34,9 +34,8 @@ type AdminStore interface {
 // Server holds what the handlers need. Its fields are set once by main.
 type Server struct {
 	Engine   *exporter.Engine
-	Partners custexport.PartnerStore // what the partner URL reads
-	Store    AdminStore              // what the admin pages read and change
-	Jobs     *exporter.Jobs          // the admin UI's background exports
+	Store    AdminStore     // what the partner URL and the admin pages read and change
+	Jobs     *exporter.Jobs // the admin UI's background exports
 	Signer   *linksign.Signer
 	Clients  *clientip.Resolver
 	Location *time.Location
