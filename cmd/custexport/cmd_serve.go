@@ -25,10 +25,8 @@ import (
 // demoCustomers is how many customers serve --demo seeds into an empty database.
 const demoCustomers = 10_000
 
-func runServe(ctx context.Context, args []string, io *stdio, getenv func(string) string) error {
-	fs := newFlagSet("serve", "serve [--addr :8080] [--public-url URL] [--trusted-proxies LIST] [--demo]", io.err)
-	var cfg storeConfig
-	cfg.register(fs, getenv)
+func runServe(ctx context.Context, c *commandLine, args []string) error {
+	fs, io, getenv, cfg := c.flags, c.io, c.getenv, &c.store
 	addr := fs.String("addr", envOr(getenv, "CUSTEXPORT_ADDR", ":8080"), "listen address (env CUSTEXPORT_ADDR)")
 	publicURL := fs.String("public-url", getenv("CUSTEXPORT_PUBLIC_URL"), "the address partners use, for printed links (env CUSTEXPORT_PUBLIC_URL; default http://localhost:PORT)")
 	trusted := fs.String("trusted-proxies", getenv("CUSTEXPORT_TRUSTED_PROXIES"), "proxies whose X-Forwarded-For is believed: addresses and CIDR ranges (env CUSTEXPORT_TRUSTED_PROXIES)")
@@ -37,25 +35,22 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 	retention := fs.Duration("log-retention", envDuration(getenv, "CUSTEXPORT_LOG_RETENTION", 400*24*time.Hour), "how long access-log entries are kept (env CUSTEXPORT_LOG_RETENTION)")
 	files := registerFileFlags(fs, getenv)
 	leaseTTL := fs.Duration("lease-ttl", envDuration(getenv, "CUSTEXPORT_LEASE_TTL", 0), "how long a crashed instance's export slot stays taken (env CUSTEXPORT_LEASE_TTL; default 30s)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := c.parse(args); err != nil {
 		return err
 	}
-	loc, err := cfg.location()
-	if err != nil {
-		return err
-	}
+	loc := c.loc
 	proxies, err := clientip.ParseList(*trusted)
 	if err != nil {
 		return usagef("--trusted-proxies: %v", err)
 	}
 	logger := slog.New(slog.NewJSONHandler(io.err, nil))
 
-	db, err := cfg.open(ctx)
+	db, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	signer, err := loadSigner(&cfg, getenv)
+	signer, err := loadSigner(cfg, getenv)
 	if err != nil {
 		return err
 	}
@@ -296,8 +291,4 @@ func prepareDemo(ctx context.Context, io *stdio, db database, signer *linksign.S
 	fmt.Fprintf(io.out, "\nCSV of the customers registered since %s, in windows-1250:\n  %s\n\n", demoSince,
 		sign(custexport.FormatCSV, url.Values{"dateFrom": {demoSince}, "encoding": {"windows-1250"}}))
 	return nil
-}
-
-func init() {
-	commands["serve"] = command{"run the HTTP server: partner download links, health and metrics", runServe}
 }

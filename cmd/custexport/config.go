@@ -113,37 +113,6 @@ func (c *storeConfig) open(ctx context.Context) (database, error) {
 	return sqlite.Open(ctx, path)
 }
 
-// newFlagSet makes a flag set whose errors are returned, not printed and exited on.
-func newFlagSet(name, usage string, w io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fmt.Fprintf(w, "Usage: custexport %s\n\nFlags:\n", usage)
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
-	return fs
-}
-
-// parseFlags parses args; -h shows the usage once, any other mistake is a usage error whose
-// message (not the whole usage) is printed. The flag package would call Usage itself in both
-// cases, so it is silenced while parsing.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	usage := fs.Usage
-	fs.Usage = func() {}
-	err := fs.Parse(args)
-	fs.Usage = usage
-	if errors.Is(err, flag.ErrHelp) {
-		usage()
-		return errHelpShown
-	}
-	if err != nil {
-		return usagef("%v", err)
-	}
-	return nil
-}
-
 // newEngine wires the export engine to the store.
 func newEngine(db database, loc *time.Location) *exporter.Engine {
 	host, _ := os.Hostname()
