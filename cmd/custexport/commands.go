@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,9 +17,10 @@ import (
 // table drives the dispatch and the help at every level.
 type command struct {
 	name     string
-	synopsis string // the arguments after the command's path, for the help
-	summary  string // one line, in the help of the table it stands in
-	help     string // more text for the command's own --help
+	aliases  []string // other names, e.g. --version for version
+	synopsis string   // the arguments after the command's path, for the help
+	summary  string   // one line, in the help of the table it stands in
+	help     string   // more text for the command's own --help
 	store    storeUse
 	run      func(ctx context.Context, c *commandLine, args []string) error
 	sub      []command
@@ -77,7 +79,7 @@ func (cmd *command) refuse(path string, args []string, io *stdio) error {
 
 func (cmd *command) find(name string) *command {
 	for i := range cmd.sub {
-		if cmd.sub[i].name == name {
+		if cmd.sub[i].name == name || slices.Contains(cmd.sub[i].aliases, name) {
 			return &cmd.sub[i]
 		}
 	}
@@ -208,6 +210,9 @@ func (c *commandLine) parseArgs(args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+	if err := checkSettings(c.flags); err != nil {
+		return nil, err
+	}
 	if c.use != storeNone {
 		loc, err := c.store.location()
 		if err != nil {
@@ -225,8 +230,14 @@ func (c *commandLine) given(name string) bool {
 	return given
 }
 
-// open opens the store as the command's table entry says.
+// open opens the store as the command's table entry says: a command that reads a shop refuses
+// one that does not exist, and creates nothing.
 func (c *commandLine) open(ctx context.Context) (database, error) {
+	if c.use == storeExisting {
+		if err := c.store.requireShop(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return c.store.open(ctx)
 }
 

@@ -77,6 +77,7 @@ var commands = command{sub: []command{
 	{name: "seed", summary: "fill an empty database with realistic, deterministic demo customers", store: storeCreate, run: runSeed,
 		synopsis: "--customers N [--seed S]"},
 	{name: "migrate", summary: "bring the database schema up to date", store: storeCreate, run: runMigrate},
+	{name: "version", aliases: []string{"--version"}, summary: "print the version, the revision it was built from and the Go version", run: runVersion},
 	{name: "copy", summary: "copy a SQLite shop into an empty PostgreSQL database (scaling out)", store: storeExisting, run: runCopy,
 		synopsis: "--to postgres://… [--data-dir DIR] [--db FILE]"},
 }}
