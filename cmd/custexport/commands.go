@@ -131,7 +131,6 @@ func joinPath(path, name string) string {
 // registered when the command uses the store, the parsing of its arguments and the opening of
 // the store. A command adds its own flags, parses, and opens.
 type commandLine struct {
-	path   string
 	io     *stdio
 	getenv func(string) string
 	flags  *flag.FlagSet
@@ -141,7 +140,7 @@ type commandLine struct {
 }
 
 func newCommandLine(path string, cmd *command, std *stdio, getenv func(string) string) *commandLine {
-	c := &commandLine{path: path, io: std, getenv: getenv, use: cmd.store}
+	c := &commandLine{io: std, getenv: getenv, use: cmd.store}
 	c.flags = flag.NewFlagSet(path, flag.ContinueOnError)
 	c.flags.SetOutput(io.Discard)
 	c.flags.Usage = func() {
