@@ -44,6 +44,7 @@ import (
 
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/linksign"
+	"github.com/custexport/custexport/internal/sqlite"
 )
 
 // chromiumPath is Debian's Chromium, the browser of these tests.
@@ -562,7 +563,17 @@ func TestBrowser(t *testing.T) {
 	start := time.Now()
 	bin := custexportBinary(t)
 	dir := t.TempDir()
-	// serve --demo seeds only an empty database: seeded first, the demo customers are these.
+	// serve --demo seeds only an empty database: made a demo shop (as serve --demo starts) and
+	// seeded first, the demo customers are these.
+	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "custexport.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = claimDemoShop(context.Background(), store)
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if out, err := exec.Command(bin, "seed", "--customers", strconv.Itoa(browserCustomers), "--data-dir", dir).CombinedOutput(); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out)
 	}

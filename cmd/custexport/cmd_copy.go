@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/custexport/custexport/internal/postgres"
@@ -12,25 +11,18 @@ import (
 
 // runCopy moves a SQLite shop into an empty PostgreSQL database: the way a shop that outgrew
 // one machine changes stores (docs/scaling.md).
-func runCopy(ctx context.Context, args []string, io *stdio, getenv func(string) string) error {
-	fs := newFlagSet("copy", "copy --to postgres://… [--data-dir DIR] [--db FILE]", io.err)
-	var cfg storeConfig
-	cfg.register(fs, getenv)
-	to := fs.String("to", "", "the PostgreSQL database to fill (postgres://…); it must hold no shop yet")
-	if err := parseFlags(fs, args); err != nil {
+func runCopy(ctx context.Context, c *commandLine, args []string) error {
+	to := c.flags.String("to", "", "the PostgreSQL database to fill (postgres://…); it must hold no shop yet")
+	if err := c.parse(args); err != nil {
 		return err
 	}
 	if !postgres.IsDSN(*to) {
 		return usagef("--to: expected a postgres:// URL of the database to copy the shop into")
 	}
-	if postgres.IsDSN(cfg.database()) {
+	if postgres.IsDSN(c.store.database()) {
 		return usagef("--db: copy reads a SQLite shop, not a PostgreSQL one")
 	}
-	// A mistyped --data-dir must not "copy" the empty database that opening would create.
-	if _, err := os.Stat(cfg.dbPath()); err != nil {
-		return fmt.Errorf("no SQLite shop to copy at %s: %w", cfg.dbPath(), err)
-	}
-	source, err := cfg.open(ctx)
+	source, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -49,9 +41,9 @@ func runCopy(ctx context.Context, args []string, io *stdio, getenv func(string) 
 		return fmt.Errorf("copy into %s: %w (nothing was written)", target.Describe(), err)
 	}
 	for _, table := range sqlite.ShopTables {
-		fmt.Fprintf(io.out, "%-14s %d rows\n", table, counts[table])
+		fmt.Fprintf(c.io.out, "%-14s %d rows\n", table, counts[table])
 	}
-	fmt.Fprintf(io.err, "copied the shop from %s to %s in %s; export jobs' files are not copied\n",
+	fmt.Fprintf(c.io.err, "copied the shop from %s to %s in %s; export jobs' files are not copied\n",
 		lite.Describe(), target.Describe(), time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -13,10 +13,8 @@ import (
 	"github.com/custexport/custexport/internal/exporter"
 )
 
-func runExport(ctx context.Context, args []string, io *stdio, getenv func(string) string) error {
-	fs := newFlagSet("export", "export --format csv|xml|xlsx [--from YYYY-MM-DD] [--until YYYY-MM-DD] [--encoding utf-8|windows-1250] [--no-guard] [-o FILE [--no-sync]]", io.err)
-	var cfg storeConfig
-	cfg.register(fs, getenv)
+func runExport(ctx context.Context, c *commandLine, args []string) error {
+	fs, io := c.flags, c.io
 	format := fs.String("format", "", "file format: csv, xml or xlsx (required)")
 	from := fs.String("from", "", "first registration day, YYYY-MM-DD (shop time; default: no limit)")
 	until := fs.String("until", "", "last registration day, YYYY-MM-DD, inclusive (default: no limit)")
@@ -24,11 +22,8 @@ func runExport(ctx context.Context, args []string, io *stdio, getenv func(string
 	noGuard := fs.Bool("no-guard", false, "turn the formula guard off (values starting with = + - @ are not protected)")
 	output := fs.String("o", "", "output file (default: standard output)")
 	noSync := fs.Bool("no-sync", false, "with -o: do not wait for the file to be written to disk before finishing (faster; an operating system crash soon after may leave it incomplete)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := c.parse(args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if *noSync && *output == "" {
 		return usagef("--no-sync needs -o FILE (standard output is never synced)")
@@ -37,15 +32,12 @@ func runExport(ctx context.Context, args []string, io *stdio, getenv func(string
 	if err != nil {
 		return err
 	}
-	loc, err := cfg.location()
-	if err != nil {
-		return err
-	}
+	loc := c.loc
 	if *output == "" && isTerminal(io.out) && opts.Format == custexport.FormatXLSX {
 		return usagef("refusing to write an XLSX file to the terminal; give -o FILE or redirect the output")
 	}
 
-	db, err := cfg.open(ctx)
+	db, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -61,7 +53,7 @@ func runExport(ctx context.Context, args []string, io *stdio, getenv func(string
 	var progress exporter.Progress
 	stopBar := startProgressBar(io.err, &progress)
 	res, err := engine.Run(ctx, exporter.Request{
-		Principal: operatorPrincipal(getenv),
+		Principal: operatorPrincipal(c.getenv),
 		Channel:   custexport.ChannelCLI,
 		ClientIP:  "local",
 		UserAgent: "custexport-cli",

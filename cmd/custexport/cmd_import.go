@@ -20,14 +20,12 @@ import (
 // (about 350 MB), far below what would fill a disk by mistake.
 const maxImportBytes = 2 << 30
 
-func runImport(ctx context.Context, args []string, io *stdio, getenv func(string) string) error {
-	fs := newFlagSet("import", "import FILE [--encoding auto|utf-8|windows-1250] [--dry-run] [--max-size N]", io.err)
-	var cfg storeConfig
-	cfg.register(fs, getenv)
+func runImport(ctx context.Context, c *commandLine, args []string) error {
+	fs, io := c.flags, c.io
 	encoding := fs.String("encoding", "auto", "the file's encoding: auto (a BOM or valid UTF-8 means UTF-8, else windows-1250), utf-8 or windows-1250")
 	dryRun := fs.Bool("dry-run", false, "check the file and report what would change, without writing anything")
 	maxSize := fs.Int64("max-size", maxImportBytes, "refuse files larger than this many bytes")
-	pos, err := parseArgsAndFlags(fs, args)
+	pos, err := c.parseArgs(args)
 	if err != nil {
 		return err
 	}
@@ -44,9 +42,7 @@ func runImport(ctx context.Context, args []string, io *stdio, getenv func(string
 		}
 		opts.Encoding = enc
 	}
-	if opts.Location, err = cfg.location(); err != nil {
-		return err
-	}
+	opts.Location = c.loc
 	f, err := os.Open(pos[0])
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
@@ -59,7 +55,7 @@ func runImport(ctx context.Context, args []string, io *stdio, getenv func(string
 	if info.IsDir() {
 		return fmt.Errorf("import: %s is a directory, not a CSV file", pos[0])
 	}
-	db, err := cfg.open(ctx)
+	db, err := c.open(ctx)
 	if errors.Is(err, sqlite3.BUSY) {
 		// Opening waits for the write lock as long as an import waits for it: another
 		// import (or seed) holds it. Refused as the import itself would be: CodeBusy, exit 3.
@@ -75,7 +71,7 @@ func runImport(ctx context.Context, args []string, io *stdio, getenv func(string
 		var bar byteBar
 		opts.Progress, stopBar = bar.start(io.err, info.Size())
 	}
-	rec := &custexport.ImportRecord{Principal: operatorPrincipal(getenv), File: custexport.LogText(filepath.Base(pos[0]))}
+	rec := &custexport.ImportRecord{Principal: operatorPrincipal(c.getenv), File: custexport.LogText(filepath.Base(pos[0]))}
 	start := time.Now()
 	runErr := csvimport.Run(ctx, db, f, opts, rec)
 	stopBar()

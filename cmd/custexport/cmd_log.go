@@ -13,22 +13,20 @@ import (
 	"github.com/custexport/custexport/internal/logformat"
 )
 
-func init() {
-	commands["log"] = command{"show the access log (Přístupový log) or verify that it is intact", runLog}
+// logHelp and logCommands complete the log entry of the command table: log shows the log unless
+// a subcommand is named.
+const logHelp = "The log is shown oldest entry first. In csv, text that a spreadsheet would read as a formula gets a leading ' (as in exports)."
+
+var logCommands = []command{
+	{name: "verify", summary: "check the log's hash chain and name the first altered or removed entry", store: storeExisting, run: runLogVerify,
+		help: "The oldest entry left by retention anchors the chain."},
 }
 
-func runLog(ctx context.Context, args []string, io *stdio, getenv func(string) string) error {
-	if len(args) > 0 && args[0] == "verify" {
-		return runLogVerify(ctx, args[1:], io, getenv)
-	}
-	fs := newFlagSet("log", "log [--since YYYY-MM-DD] [--format table|csv|json]\n       custexport log verify\n\n"+
-		"Shows the access log, oldest first; 'log verify' checks its hash chain and names the first altered or removed entry.\n"+
-		"In csv, text that a spreadsheet would read as a formula gets a leading ' (as in exports).", io.err)
-	var cfg storeConfig
-	cfg.register(fs, getenv)
+func runLog(ctx context.Context, c *commandLine, args []string) error {
+	fs, io := c.flags, c.io
 	since := fs.String("since", "", "first day to show, YYYY-MM-DD in shop time (default: the whole log)")
 	format := fs.String("format", "table", "output: table, csv or json (one object per line)")
-	pos, err := parseArgsAndFlags(fs, args)
+	pos, err := c.parseArgs(args)
 	if err != nil {
 		return err
 	}
@@ -38,10 +36,7 @@ func runLog(ctx context.Context, args []string, io *stdio, getenv func(string) s
 	if !slices.Contains(logformat.Formats, *format) {
 		return usagef("--format: unknown output %s (valid: %s)", strconv.Quote(*format), strings.Join(logformat.Formats, ", "))
 	}
-	loc, err := cfg.location()
-	if err != nil {
-		return err
-	}
+	loc := c.loc
 	var from time.Time
 	if *since != "" {
 		d, err := custexport.ParseDate(*since)
@@ -50,7 +45,7 @@ func runLog(ctx context.Context, args []string, io *stdio, getenv func(string) s
 		}
 		from = d.Start(loc)
 	}
-	db, err := cfg.open(ctx)
+	db, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -79,19 +74,11 @@ func runLog(ctx context.Context, args []string, io *stdio, getenv func(string) s
 // errChainBroken stops the walk at the first break.
 var errChainBroken = errors.New("access log chain broken")
 
-func runLogVerify(ctx context.Context, args []string, io *stdio, getenv func(string) string) error {
-	fs := newFlagSet("log verify", "log verify\n\nChecks the access log's hash chain, oldest entry first, and names the first entry that was altered or\n"+
-		"follows a removed one. The oldest entry left by retention anchors the chain.", io.err)
-	var cfg storeConfig
-	cfg.register(fs, getenv)
-	pos, err := parseArgsAndFlags(fs, args)
-	if err != nil {
+func runLogVerify(ctx context.Context, c *commandLine, args []string) error {
+	if err := c.parse(args); err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("verify: unexpected argument %s", strconv.Quote(pos[0]))
-	}
-	db, err := cfg.open(ctx)
+	db, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -116,9 +103,9 @@ func runLogVerify(ctx context.Context, args []string, io *stdio, getenv func(str
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(io.out, "access log intact: %d entries verified\n", v.Checked)
+	fmt.Fprintf(c.io.out, "access log intact: %d entries verified\n", v.Checked)
 	if first != nil && first.PrevHash != "" {
-		fmt.Fprintf(io.err, "note: the oldest entry, %d, follows entries removed by retention; the chain is verified from there\n", first.ID)
+		fmt.Fprintf(c.io.err, "note: the oldest entry, %d, follows entries removed by retention; the chain is verified from there\n", first.ID)
 	}
 	return nil
 }

@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -21,10 +17,6 @@ import (
 	"github.com/custexport/custexport/internal/linksign"
 )
 
-func init() {
-	commands["partner"] = command{"manage partners and their signed download links", runPartner}
-}
-
 // defaultPublicURL is the link base when neither --public-url nor CUSTEXPORT_PUBLIC_URL is set:
 // the address `custexport serve` listens on by default, as seen from this machine.
 const defaultPublicURL = "http://localhost:8080"
@@ -33,72 +25,22 @@ const defaultPublicURL = "http://localhost:8080"
 // printing a longer link would only hand the partner a link that never works.
 const maxLinkQuery = 4096
 
-// partnerSynopses are the partner subcommands' command lines, for the help texts.
-var partnerSynopses = map[string]string{
-	"add":        "add NAME [--valid-until YYYY-MM-DD] [--note TEXT]",
-	"list":       "list [--format table|json]",
-	"url":        "url ID --format csv|xml|xlsx [--from D] [--until D] [--encoding E] [--no-guard] [--ip LIST] [--public-url URL]",
-	"regenerate": "regenerate ID",
-	"expire":     "expire ID --valid-until YYYY-MM-DD|none",
-	"delete":     "delete ID",
+// partnerCommands are the partner subcommands in help order.
+var partnerCommands = []command{
+	{name: "add", synopsis: "NAME [--valid-until YYYY-MM-DD] [--note TEXT]", summary: "create a partner; prints its id", store: storeExisting, run: runPartnerAdd},
+	{name: "list", synopsis: "[--format table|json]", summary: "list the partners with their validity and last use", store: storeExisting, run: runPartnerList},
+	{name: "url", synopsis: "ID --format csv|xml|xlsx [--from D] [--until D] [--encoding E] [--no-guard] [--ip LIST] [--public-url URL]",
+		summary: "print a signed download link for the partner", store: storeExisting, run: runPartnerURL},
+	{name: "regenerate", synopsis: "ID", summary: "replace the partner's secret: every link issued for it stops working", store: storeExisting, run: runPartnerRegenerate},
+	{name: "expire", synopsis: "ID --valid-until YYYY-MM-DD|none", summary: "set or clear the last day the partner's links work", store: storeExisting, run: runPartnerExpire},
+	{name: "delete", synopsis: "ID", summary: "delete the partner: its links stop working", store: storeExisting, run: runPartnerDelete},
 }
 
-// partnerSubcommands are the partner subcommands in help order.
-var partnerSubcommands = []struct {
-	name, summary string
-	run           func(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error
-}{
-	{"add", "create a partner; prints its id", runPartnerAdd},
-	{"list", "list the partners with their validity and last use", runPartnerList},
-	{"url", "print a signed download link for the partner", runPartnerURL},
-	{"regenerate", "replace the partner's secret: every link issued for it stops working", runPartnerRegenerate},
-	{"expire", "set or clear the last day the partner's links work", runPartnerExpire},
-	{"delete", "delete the partner: its links stop working", runPartnerDelete},
-}
-
-func runPartner(ctx context.Context, args []string, io *stdio, getenv func(string) string) error {
-	if len(args) == 0 {
-		printPartnerUsage(io.err)
-		return usagef("a partner command is required")
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		printPartnerUsage(io.err)
-		return errHelpShown
-	}
-	for _, sub := range partnerSubcommands {
-		if sub.name == args[0] {
-			err := sub.run(ctx, sub.name, args[1:], io, getenv)
-			var ue *usageError
-			if errors.As(err, &ue) {
-				return usagef("%s: %s", sub.name, ue.msg)
-			}
-			return err
-		}
-	}
-	return usagef("unknown partner command %q (valid: add, list, url, regenerate, expire, delete)", args[0])
-}
-
-func printPartnerUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: custexport partner COMMAND [flags]\n\nCommands:")
-	for _, sub := range partnerSubcommands {
-		fmt.Fprintf(w, "  %s\n      %s\n", partnerSynopses[sub.name], sub.summary)
-	}
-	fmt.Fprintln(w, "\nRun 'custexport partner COMMAND --help' for the flags of a command.")
-}
-
-func partnerFlagSet(name string, io *stdio, getenv func(string) string) (*flag.FlagSet, *storeConfig) {
-	fs := newFlagSet("partner "+name, "partner "+partnerSynopses[name], io.err)
-	cfg := new(storeConfig)
-	cfg.register(fs, getenv)
-	return fs, cfg
-}
-
-func runPartnerAdd(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error {
-	fs, cfg := partnerFlagSet(name, io, getenv)
+func runPartnerAdd(ctx context.Context, c *commandLine, args []string) error {
+	fs, io, getenv := c.flags, c.io, c.getenv
 	validUntil := fs.String("valid-until", "", "last day the partner's links work, YYYY-MM-DD in shop time (default: no expiry)")
 	note := fs.String("note", "", "a note for the shop's staff, e.g. who the partner is")
-	pos, err := parseArgsAndFlags(fs, args)
+	pos, err := c.parseArgs(args)
 	if err != nil {
 		return err
 	}
@@ -119,15 +61,12 @@ func runPartnerAdd(ctx context.Context, name string, args []string, io *stdio, g
 	if err != nil {
 		return err
 	}
-	loc, err := cfg.location()
-	if err != nil {
-		return err
-	}
+	loc := c.loc
 	salt, err := linksign.NewSalt()
 	if err != nil {
 		return err
 	}
-	db, err := cfg.open(ctx)
+	db, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -145,62 +84,26 @@ func runPartnerAdd(ctx context.Context, name string, args []string, io *stdio, g
 	return nil
 }
 
-func runPartnerList(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error {
-	fs, cfg := partnerFlagSet(name, io, getenv)
-	format := fs.String("format", "table", "output: table (aligned columns) or json (one object per line)")
-	pos, err := parseArgsAndFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %s", strconv.Quote(pos[0]))
-	}
-	if *format != "table" && *format != "json" {
-		return usagef("--format: unknown output %s (valid: table, json)", strconv.Quote(*format))
-	}
-	loc, err := cfg.location()
-	if err != nil {
-		return err
-	}
-	db, err := cfg.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	partners, err := db.Partners(ctx)
-	if err != nil {
-		return err
-	}
+func runPartnerList(ctx context.Context, c *commandLine, args []string) error {
 	now := time.Now()
-	if *format == "json" {
-		enc := json.NewEncoder(io.out)
-		for i := range partners {
-			if err := enc.Encode(partnerJSON(&partners[i], now, loc)); err != nil {
-				return err
+	return listing[custexport.Partner]{
+		load:   func(ctx context.Context, db database) ([]custexport.Partner, error) { return db.Partners(ctx) },
+		json:   func(p *custexport.Partner, loc *time.Location) any { return partnerJSON(p, now, loc) },
+		header: "ID\tNAME\tVALID UNTIL\tSTATE\tLAST USE\tNOTE",
+		row: func(p *custexport.Partner, loc *time.Location) string {
+			validUntil := "—"
+			if !p.ValidUntil.IsZero() {
+				validUntil = p.ValidUntil.String()
 			}
-		}
-		return nil
-	}
-	if len(partners) == 0 {
-		fmt.Fprintln(io.err, "no partners yet; create one with: custexport partner add NAME")
-		return nil
-	}
-	tw := tabwriter.NewWriter(io.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tVALID UNTIL\tSTATE\tLAST USE\tNOTE")
-	for i := range partners {
-		p := &partners[i]
-		validUntil := "—"
-		if !p.ValidUntil.IsZero() {
-			validUntil = p.ValidUntil.String()
-		}
-		lastUse := "never"
-		if !p.LastUsedAt.IsZero() {
-			lastUse = p.LastUsedAt.In(loc).Format("2006-01-02 15:04")
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", p.ID, displayText(p.Name), validUntil, partnerState(p, now, loc),
-			lastUse, displayText(p.Note))
-	}
-	return tw.Flush()
+			lastUse := "never"
+			if !p.LastUsedAt.IsZero() {
+				lastUse = p.LastUsedAt.In(loc).Format("2006-01-02 15:04")
+			}
+			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s", p.ID, displayText(p.Name), validUntil, partnerState(p, now, loc),
+				lastUse, displayText(p.Note))
+		},
+		empty: "no partners yet; create one with: custexport partner add NAME",
+	}.run(ctx, c, args)
 }
 
 func partnerState(p *custexport.Partner, now time.Time, loc *time.Location) string {
@@ -232,8 +135,8 @@ func partnerJSON(p *custexport.Partner, now time.Time, loc *time.Location) any {
 	}{p.ID, p.Name, p.Note, validUntil, partnerState(p, now, loc), p.CreatedAt.In(loc).Format(time.RFC3339), lastUsed}
 }
 
-func runPartnerURL(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error {
-	fs, cfg := partnerFlagSet(name, io, getenv)
+func runPartnerURL(ctx context.Context, c *commandLine, args []string) error {
+	fs, io, getenv := c.flags, c.io, c.getenv
 	format := fs.String("format", "", "file format: csv, xml or xlsx (required)")
 	from := fs.String("from", "", "first registration day, YYYY-MM-DD (shop time; default: no limit)")
 	until := fs.String("until", "", "last registration day, YYYY-MM-DD, inclusive (default: no limit)")
@@ -241,11 +144,7 @@ func runPartnerURL(ctx context.Context, name string, args []string, io *stdio, g
 	noGuard := fs.Bool("no-guard", false, "turn the formula guard off in the downloaded file")
 	ipList := fs.String("ip", "", "allow the link only from these addresses: a comma list of IPs and CIDR ranges (default: any address)")
 	publicURL := fs.String("public-url", getenv("CUSTEXPORT_PUBLIC_URL"), "the server's address as partners reach it (env CUSTEXPORT_PUBLIC_URL; default "+defaultPublicURL+")")
-	pos, err := parseArgsAndFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	id, err := onePartnerID(pos)
+	id, err := parsePartnerID(c, args)
 	if err != nil {
 		return err
 	}
@@ -278,7 +177,7 @@ func runPartnerURL(ctx context.Context, name string, args []string, io *stdio, g
 		return usagef("--ip: %v", err)
 	}
 	source, raw := "--public-url", *publicURL
-	if !flagGiven(fs, "public-url") {
+	if !c.given("public-url") {
 		source = "CUSTEXPORT_PUBLIC_URL"
 	}
 	if raw == "" {
@@ -288,12 +187,9 @@ func runPartnerURL(ctx context.Context, name string, args []string, io *stdio, g
 	if err != nil {
 		return err
 	}
-	loc, err := cfg.location()
-	if err != nil {
-		return err
-	}
+	loc := c.loc
 
-	db, err := cfg.open(ctx)
+	db, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -302,7 +198,7 @@ func runPartnerURL(ctx context.Context, name string, args []string, io *stdio, g
 	if err != nil {
 		return err
 	}
-	signer, err := loadSigner(cfg, getenv)
+	signer, err := loadSigner(&c.store, getenv)
 	if err != nil {
 		return err
 	}
@@ -382,13 +278,9 @@ func isLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func runPartnerRegenerate(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error {
-	fs, cfg := partnerFlagSet(name, io, getenv)
-	pos, err := parseArgsAndFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	id, err := onePartnerID(pos)
+func runPartnerRegenerate(ctx context.Context, c *commandLine, args []string) error {
+	io, getenv := c.io, c.getenv
+	id, err := parsePartnerID(c, args)
 	if err != nil {
 		return err
 	}
@@ -396,7 +288,7 @@ func runPartnerRegenerate(ctx context.Context, name string, args []string, io *s
 	if err != nil {
 		return err
 	}
-	return withPartner(ctx, cfg, id, func(db database, p *custexport.Partner) error {
+	return withPartner(ctx, c, id, func(db database, p *custexport.Partner) error {
 		if err := db.RegeneratePartner(ctx, id, salt, operatorPrincipal(getenv)); err != nil {
 			return err
 		}
@@ -406,17 +298,13 @@ func runPartnerRegenerate(ctx context.Context, name string, args []string, io *s
 	})
 }
 
-func runPartnerDelete(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error {
-	fs, cfg := partnerFlagSet(name, io, getenv)
-	pos, err := parseArgsAndFlags(fs, args)
+func runPartnerDelete(ctx context.Context, c *commandLine, args []string) error {
+	io, getenv := c.io, c.getenv
+	id, err := parsePartnerID(c, args)
 	if err != nil {
 		return err
 	}
-	id, err := onePartnerID(pos)
-	if err != nil {
-		return err
-	}
-	return withPartner(ctx, cfg, id, func(db database, p *custexport.Partner) error {
+	return withPartner(ctx, c, id, func(db database, p *custexport.Partner) error {
 		if err := db.DeletePartner(ctx, id, operatorPrincipal(getenv)); err != nil {
 			return err
 		}
@@ -425,29 +313,22 @@ func runPartnerDelete(ctx context.Context, name string, args []string, io *stdio
 	})
 }
 
-func runPartnerExpire(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error {
-	fs, cfg := partnerFlagSet(name, io, getenv)
+func runPartnerExpire(ctx context.Context, c *commandLine, args []string) error {
+	fs, io, getenv := c.flags, c.io, c.getenv
 	validUntil := fs.String("valid-until", "", "last day the partner's links work, YYYY-MM-DD in shop time, or none for no expiry (required)")
-	pos, err := parseArgsAndFlags(fs, args)
+	id, err := parsePartnerID(c, args)
 	if err != nil {
 		return err
 	}
-	id, err := onePartnerID(pos)
-	if err != nil {
-		return err
-	}
-	if !flagGiven(fs, "valid-until") {
+	if !c.given("valid-until") {
 		return usagef("--valid-until is required (a date YYYY-MM-DD, or none to remove the expiry)")
 	}
 	until, err := parseValidUntil(*validUntil, true)
 	if err != nil {
 		return err
 	}
-	loc, err := cfg.location()
-	if err != nil {
-		return err
-	}
-	return withPartner(ctx, cfg, id, func(db database, p *custexport.Partner) error {
+	loc := c.loc
+	return withPartner(ctx, c, id, func(db database, p *custexport.Partner) error {
 		if err := db.SetPartnerValidUntil(ctx, id, until, operatorPrincipal(getenv)); err != nil {
 			return err
 		}
@@ -467,8 +348,8 @@ func runPartnerExpire(ctx context.Context, name string, args []string, io *stdio
 
 // withPartner opens the store, loads the live partner id (exit 1, "partner N does not exist",
 // when there is none) and runs fn.
-func withPartner(ctx context.Context, cfg *storeConfig, id int64, fn func(database, *custexport.Partner) error) error {
-	db, err := cfg.open(ctx)
+func withPartner(ctx context.Context, c *commandLine, id int64, fn func(database, *custexport.Partner) error) error {
+	db, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -506,8 +387,13 @@ func validityText(d custexport.Date) string {
 	return "valid until " + d.String()
 }
 
-// onePartnerID takes the single positional ID argument.
-func onePartnerID(pos []string) (int64, error) {
+// parsePartnerID parses the command line of a command on one partner: its flags and the single
+// positional ID argument.
+func parsePartnerID(c *commandLine, args []string) (int64, error) {
+	pos, err := c.parseArgs(args)
+	if err != nil {
+		return 0, err
+	}
 	if len(pos) == 0 {
 		return 0, usagef("the partner ID is required (see 'custexport partner list')")
 	}
@@ -519,34 +405,6 @@ func onePartnerID(pos []string) (int64, error) {
 		return 0, usagef("partner ID must be a positive whole number, not %s", strconv.Quote(pos[0]))
 	}
 	return id, nil
-}
-
-// parseArgsAndFlags parses flags given before, between or after the positional arguments
-// (`partner url 7 --format csv`), which the flag package alone stops at, and returns the
-// positional ones. Everything after "--" is positional.
-func parseArgsAndFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
-// flagGiven reports whether the flag was set on the command line.
-func flagGiven(fs *flag.FlagSet, name string) bool {
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
-	return given
 }
 
 func hasControl(s string) bool {

@@ -101,7 +101,7 @@ func mustParseLink(t *testing.T, link string) (*url.URL, url.Values) {
 }
 
 func TestPartnerLifecycle(t *testing.T) {
-	c := newCLI(t)
+	c := newShop(t)
 	id := c.addPartner("Účetní Novák", "--note", "daily sync\nby cron", "--valid-until", "2099-12-31")
 	other := c.addPartner("--valid-until", "2099-1-1", "Sklad") // flags before the name work too
 
@@ -382,7 +382,7 @@ func rowOf(table, id string) string {
 }
 
 func TestPartnerMasterKeyFromEnvironment(t *testing.T) {
-	c := newCLI(t)
+	c := newShop(t)
 	id := c.addPartner("Env")
 	key := bytes.Repeat([]byte{0x5a}, linksign.MasterKeySize)
 	env := map[string]string{"CUSTEXPORT_MASTER_KEY": hex.EncodeToString(key)}
@@ -406,7 +406,7 @@ func TestPartnerMasterKeyFromEnvironment(t *testing.T) {
 
 // A key file others can read is refused: the link it would sign may already be forged.
 func TestPartnerURLRefusesOpenKeyFile(t *testing.T) {
-	c := newCLI(t)
+	c := newShop(t)
 	id := c.addPartner("Open")
 	path := filepath.Join(c.dataDir, "master.key")
 	if err := os.WriteFile(path, []byte(strings.Repeat("ab", 32)+"\n"), 0o644); err != nil {

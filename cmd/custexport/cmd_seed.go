@@ -21,19 +21,16 @@ var seedReference = time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC)
 // only hold more customers in memory.
 const seedBatch = 50000
 
-func runSeed(ctx context.Context, args []string, io *stdio, getenv func(string) string) error {
-	fs := newFlagSet("seed", "seed --customers N [--seed S]", io.err)
-	var cfg storeConfig
-	cfg.register(fs, getenv)
-	count := fs.Int("customers", 0, "how many customers to create (required)")
-	seedValue := fs.Uint64("seed", 1, "random seed: the same seed gives the same customers")
-	if err := parseFlags(fs, args); err != nil {
+func runSeed(ctx context.Context, c *commandLine, args []string) error {
+	count := c.flags.Int("customers", 0, "how many customers to create (required)")
+	seedValue := c.flags.Uint64("seed", 1, "random seed: the same seed gives the same customers")
+	if err := c.parse(args); err != nil {
 		return err
 	}
 	if *count <= 0 {
 		return usagef("--customers must be a positive number")
 	}
-	db, err := cfg.open(ctx)
+	db, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -59,7 +56,7 @@ func runSeed(ctx context.Context, args []string, io *stdio, getenv func(string) 
 			return err
 		}
 	}
-	fmt.Fprintf(io.err, "seeded %d customers (seed %d) into %s in %s\n", *count, *seedValue, db.Describe(), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(c.io.err, "seeded %d customers (seed %d) into %s in %s\n", *count, *seedValue, db.Describe(), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -25,37 +25,39 @@ import (
 // demoCustomers is how many customers serve --demo seeds into an empty database.
 const demoCustomers = 10_000
 
-func runServe(ctx context.Context, args []string, io *stdio, getenv func(string) string) error {
-	fs := newFlagSet("serve", "serve [--addr :8080] [--public-url URL] [--trusted-proxies LIST] [--demo]", io.err)
-	var cfg storeConfig
-	cfg.register(fs, getenv)
-	addr := fs.String("addr", envOr(getenv, "CUSTEXPORT_ADDR", ":8080"), "listen address (env CUSTEXPORT_ADDR)")
+func runServe(ctx context.Context, c *commandLine, args []string) error {
+	fs, io, getenv, cfg := c.flags, c.io, c.getenv, &c.store
+	addr := fs.String("addr", envOr(getenv, "CUSTEXPORT_ADDR", ":8080"), "listen address (env CUSTEXPORT_ADDR; with --demo the default is "+demoAddr+")")
 	publicURL := fs.String("public-url", getenv("CUSTEXPORT_PUBLIC_URL"), "the address partners use, for printed links (env CUSTEXPORT_PUBLIC_URL; default http://localhost:PORT)")
 	trusted := fs.String("trusted-proxies", getenv("CUSTEXPORT_TRUSTED_PROXIES"), "proxies whose X-Forwarded-For is believed: addresses and CIDR ranges (env CUSTEXPORT_TRUSTED_PROXIES)")
-	demo := fs.Bool("demo", false, "on an empty database: seed demo customers and a demo partner, and print sample links")
-	shutdownWait := fs.Duration("shutdown-timeout", 30*time.Second, "how long running exports may finish after a stop signal")
-	retention := fs.Duration("log-retention", envDuration(getenv, "CUSTEXPORT_LOG_RETENTION", 400*24*time.Hour), "how long access-log entries are kept (env CUSTEXPORT_LOG_RETENTION)")
+	demo := fs.Bool("demo", false, "make an empty database a demo shop (demo customers, an admin user, a demo partner) and print sample links; refuses a database that holds a shop of its own")
+	shutdownWait := registerDuration(fs, getenv, "shutdown-timeout", "CUSTEXPORT_SHUTDOWN_TIMEOUT", 30*time.Second, 0, "how long running exports may finish after a stop signal")
+	retention := registerDuration(fs, getenv, "log-retention", "CUSTEXPORT_LOG_RETENTION", 400*24*time.Hour, 1, "how long access-log entries are kept")
 	files := registerFileFlags(fs, getenv)
-	leaseTTL := fs.Duration("lease-ttl", envDuration(getenv, "CUSTEXPORT_LEASE_TTL", 0), "how long a crashed instance's export slot stays taken (env CUSTEXPORT_LEASE_TTL; default 30s)")
-	if err := parseFlags(fs, args); err != nil {
+	leaseTTL := registerDuration(fs, getenv, "lease-ttl", "CUSTEXPORT_LEASE_TTL", exporter.DefaultLeaseTTL, time.Second, "how long a crashed instance's export slot stays taken")
+	if err := c.parse(args); err != nil {
 		return err
 	}
-	loc, err := cfg.location()
-	if err != nil {
-		return err
-	}
+	loc := c.loc
 	proxies, err := clientip.ParseList(*trusted)
 	if err != nil {
 		return usagef("--trusted-proxies: %v", err)
 	}
+	*addr = listenAddr(c, *addr, *demo)
 	logger := slog.New(slog.NewJSONHandler(io.err, nil))
 
-	db, err := cfg.open(ctx)
+	db, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	signer, err := loadSigner(&cfg, getenv)
+	var demoPartner *custexport.Partner
+	if *demo {
+		if demoPartner, err = claimDemoShop(ctx, db); err != nil {
+			return err
+		}
+	}
+	signer, err := loadSigner(cfg, getenv)
 	if err != nil {
 		return err
 	}
@@ -75,7 +77,7 @@ func runServe(ctx context.Context, args []string, io *stdio, getenv func(string)
 		base = "http://" + localAddress(listener.Addr())
 	}
 	if *demo {
-		if err := prepareDemo(ctx, io, db, signer, base); err != nil {
+		if err := prepareDemo(ctx, io, db, signer, base, demoPartner); err != nil {
 			listener.Close()
 			return err
 		}
@@ -194,13 +196,6 @@ func pruneAccessLog(ctx context.Context, db database, retention time.Duration, l
 	}
 }
 
-func envDuration(getenv func(string) string, name string, fallback time.Duration) time.Duration {
-	if d, err := time.ParseDuration(getenv(name)); err == nil {
-		return d
-	}
-	return fallback
-}
-
 // localAddress turns a listen address such as [::]:8080 into one a browser on this machine
 // can open.
 func localAddress(a net.Addr) string {
@@ -240,9 +235,66 @@ func prepareDemoAdmin(ctx context.Context, io *stdio, db database, base string) 
 // customers, whose registrations end on the seed's fixed reference date.
 const demoSince = "2025-01-01"
 
-// prepareDemo seeds an empty database, makes sure a demo partner exists, and prints a working
-// link for each format.
-func prepareDemo(ctx context.Context, io *stdio, db database, signer *linksign.Signer, base string) error {
+// listenAddr is the address serve listens on: --addr or CUSTEXPORT_ADDR when either is set;
+// otherwise :8080, or for the demo 127.0.0.1:8080, because the demo prints links and an admin
+// password for anyone who reaches it to use.
+func listenAddr(c *commandLine, addr string, demo bool) string {
+	if demo && !c.given("addr") && c.getenv("CUSTEXPORT_ADDR") == "" {
+		return demoAddr
+	}
+	return addr
+}
+
+// demoAddr is where serve --demo listens unless --addr or CUSTEXPORT_ADDR says otherwise.
+const demoAddr = "127.0.0.1:8080"
+
+// The demo partner is also the mark of a demo shop: serve --demo creates it first, in an empty
+// database, and works on a database with customers, users or partners only when it finds it.
+const (
+	demoPartnerName = "Demo partner"
+	demoShopMark    = "demo shop: made by serve --demo in an empty database; its customers are generated"
+)
+
+// claimDemoShop returns the demo partner of the demo shop db is, making db one when it is empty.
+// A database that holds anything else is a real shop: --demo would add an admin user and a
+// partner whose printed links download its customers, so it is refused (exit 2).
+func claimDemoShop(ctx context.Context, db database) (*custexport.Partner, error) {
+	partners, err := db.Partners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range partners {
+		if partners[i].Name == demoPartnerName && partners[i].Note == demoShopMark {
+			return &partners[i], nil
+		}
+	}
+	customers, err := db.CountCustomers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	users, err := db.ListUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if customers > 0 || len(users) > 0 || len(partners) > 0 {
+		return nil, usagef("--demo: %s holds a shop that serve --demo did not make (%d customers, %d users, %d partners); "+
+			"the demo would add an admin user and a partner whose links download all of its customers. "+
+			"Run serve without --demo, or give the demo a directory of its own: --data-dir DIR", db.Describe(), customers, len(users), len(partners))
+	}
+	salt, err := linksign.NewSalt()
+	if err != nil {
+		return nil, err
+	}
+	partner := &custexport.Partner{Name: demoPartnerName, Note: demoShopMark, LinkSalt: salt}
+	if err := db.CreatePartner(ctx, partner, custexport.Principal{Kind: custexport.PrincipalOperator, Name: "demo"}); err != nil {
+		return nil, err
+	}
+	return partner, nil
+}
+
+// prepareDemo seeds the demo shop's customers when it has none yet, makes sure its admin user
+// exists, and prints a working link for each format.
+func prepareDemo(ctx context.Context, io *stdio, db database, signer *linksign.Signer, base string, partner *custexport.Partner) error {
 	n, err := db.CountCustomers(ctx)
 	if err != nil {
 		return err
@@ -250,26 +302,6 @@ func prepareDemo(ctx context.Context, io *stdio, db database, signer *linksign.S
 	if n == 0 {
 		fmt.Fprintf(io.out, "demo: seeding %d customers…\n", demoCustomers)
 		if err := seedCustomers(ctx, db, demoCustomers, 1); err != nil {
-			return err
-		}
-	}
-	partners, err := db.Partners(ctx)
-	if err != nil {
-		return err
-	}
-	var partner *custexport.Partner
-	for i := range partners {
-		if partners[i].Name == "Demo partner" {
-			partner = &partners[i]
-		}
-	}
-	if partner == nil {
-		salt, err := linksign.NewSalt()
-		if err != nil {
-			return err
-		}
-		partner = &custexport.Partner{Name: "Demo partner", Note: "created by serve --demo", LinkSalt: salt}
-		if err := db.CreatePartner(ctx, partner, custexport.Principal{Kind: custexport.PrincipalOperator, Name: "demo"}); err != nil {
 			return err
 		}
 	}
@@ -288,8 +320,4 @@ func prepareDemo(ctx context.Context, io *stdio, db database, signer *linksign.S
 	fmt.Fprintf(io.out, "\nCSV of the customers registered since %s, in windows-1250:\n  %s\n\n", demoSince,
 		sign(custexport.FormatCSV, url.Values{"dateFrom": {demoSince}, "encoding": {"windows-1250"}}))
 	return nil
-}
-
-func init() {
-	commands["serve"] = command{"run the HTTP server: partner download links, health and metrics", runServe}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"golang.org/x/term"
@@ -20,65 +18,18 @@ import (
 	"github.com/custexport/custexport/internal/password"
 )
 
-// userSynopses are the user subcommands' command lines, for the help texts.
-var userSynopses = map[string]string{
-	"add":    "add NAME [--generate | --password-stdin]",
-	"passwd": "passwd NAME [--generate | --password-stdin]",
-	"list":   "list [--format table|json]",
-	"delete": "delete NAME",
+// userCommands are the user subcommands in help order.
+var userCommands = []command{
+	{name: "add", synopsis: "NAME [--generate | --password-stdin]", summary: "create an admin user of the admin UI; asks for the password twice", store: storeExisting, run: runUserAdd},
+	{name: "passwd", synopsis: "NAME [--generate | --password-stdin]", summary: "set a user's password; every session of the user ends", store: storeExisting, run: runUserPasswd},
+	{name: "list", synopsis: "[--format table|json]", summary: "list the admin users with their last login", store: storeExisting, run: runUserList},
+	{name: "delete", synopsis: "NAME", summary: "delete a user; every session of the user ends", store: storeExisting, run: runUserDelete},
 }
 
-// userSubcommands are the user subcommands in help order.
-var userSubcommands = []struct {
-	name, summary string
-	run           func(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error
-}{
-	{"add", "create an admin user of the admin UI; asks for the password twice", runUserAdd},
-	{"passwd", "set a user's password; every session of the user ends", runUserPasswd},
-	{"list", "list the admin users with their last login", runUserList},
-	{"delete", "delete a user; every session of the user ends", runUserDelete},
-}
-
-func runUser(ctx context.Context, args []string, io *stdio, getenv func(string) string) error {
-	if len(args) == 0 {
-		printUserUsage(io.err)
-		return usagef("a user command is required")
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		printUserUsage(io.err)
-		return errHelpShown
-	}
-	for _, sub := range userSubcommands {
-		if sub.name == args[0] {
-			err := sub.run(ctx, sub.name, args[1:], io, getenv)
-			var ue *usageError
-			if errors.As(err, &ue) {
-				return usagef("%s: %s", sub.name, ue.msg)
-			}
-			return err
-		}
-	}
-	return usagef("unknown user command %q (valid: add, passwd, list, delete)", args[0])
-}
-
-func printUserUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: custexport user COMMAND [flags]\n\nCommands:")
-	for _, sub := range userSubcommands {
-		fmt.Fprintf(w, "  %s\n      %s\n", userSynopses[sub.name], sub.summary)
-	}
-	fmt.Fprintf(w, "\nA new password is asked for twice on the terminal, without echo. --password-stdin reads it from the\n"+
-		"first line of standard input instead; --generate makes one and prints it once on standard output.\n"+
-		"A password needs at least %d characters.\n", password.MinLength)
-	fmt.Fprintln(w, "\nRun 'custexport user COMMAND --help' for the flags of a command.")
-}
-
-func userFlagSet(name string, io *stdio, getenv func(string) string) (*flag.FlagSet, *storeConfig) {
-	fs := newFlagSet("user "+name, "user "+userSynopses[name], io.err)
-	cfg := new(storeConfig)
-	cfg.register(fs, getenv)
-	return fs, cfg
-}
+// userHelpFooter ends the help of the user commands.
+var userHelpFooter = fmt.Sprintf("A new password is asked for twice on the terminal, without echo. --password-stdin reads it from the\n"+
+	"first line of standard input instead; --generate makes one and prints it once on standard output.\n"+
+	"A password needs at least %d characters.", password.MinLength)
 
 // passwordFlags are the choices of where a new password comes from.
 type passwordFlags struct {
@@ -99,11 +50,23 @@ func (p *passwordFlags) printGenerated(io *stdio, pw string) {
 	}
 }
 
-func (p *passwordFlags) check() error {
-	if p.generate && p.stdin {
-		return usagef("--generate and --password-stdin exclude each other")
+// parsePasswordCommand parses the command line of a command that sets a password (add, passwd):
+// one NAME and where the password comes from.
+func parsePasswordCommand(c *commandLine, args []string) (*passwordFlags, string, error) {
+	var p passwordFlags
+	p.register(c.flags)
+	pos, err := c.parseArgs(args)
+	if err != nil {
+		return nil, "", err
 	}
-	return nil
+	name, err := oneUserName(pos)
+	if err != nil {
+		return nil, "", err
+	}
+	if p.generate && p.stdin {
+		return nil, "", usagef("--generate and --password-stdin exclude each other")
+	}
+	return &p, name, nil
 }
 
 // newPassword gets the new password of user name: generated, read from standard input, or asked
@@ -205,19 +168,10 @@ func oneUserName(pos []string) (string, error) {
 	return pos[0], nil
 }
 
-func runUserAdd(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error {
-	fs, cfg := userFlagSet(name, io, getenv)
-	var pf passwordFlags
-	pf.register(fs)
-	pos, err := parseArgsAndFlags(fs, args)
+func runUserAdd(ctx context.Context, c *commandLine, args []string) error {
+	io, getenv := c.io, c.getenv
+	pf, raw, err := parsePasswordCommand(c, args)
 	if err != nil {
-		return err
-	}
-	raw, err := oneUserName(pos)
-	if err != nil {
-		return err
-	}
-	if err := pf.check(); err != nil {
 		return err
 	}
 	userName, err := custexport.CleanUserName(raw)
@@ -228,7 +182,7 @@ func runUserAdd(ctx context.Context, name string, args []string, io *stdio, gete
 		}
 		return err
 	}
-	db, err := cfg.open(ctx)
+	db, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -258,22 +212,13 @@ func runUserAdd(ctx context.Context, name string, args []string, io *stdio, gete
 	return nil
 }
 
-func runUserPasswd(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error {
-	fs, cfg := userFlagSet(name, io, getenv)
-	var pf passwordFlags
-	pf.register(fs)
-	pos, err := parseArgsAndFlags(fs, args)
+func runUserPasswd(ctx context.Context, c *commandLine, args []string) error {
+	io, getenv := c.io, c.getenv
+	pf, userName, err := parsePasswordCommand(c, args)
 	if err != nil {
 		return err
 	}
-	userName, err := oneUserName(pos)
-	if err != nil {
-		return err
-	}
-	if err := pf.check(); err != nil {
-		return err
-	}
-	return withUser(ctx, cfg, userName, func(db database, u *custexport.User) error {
+	return withUser(ctx, c, userName, func(db database, u *custexport.User) error {
 		pw, err := pf.newPassword(ctx, io, u.Name)
 		if err != nil {
 			return err
@@ -287,9 +232,9 @@ func runUserPasswd(ctx context.Context, name string, args []string, io *stdio, g
 	})
 }
 
-func runUserDelete(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error {
-	fs, cfg := userFlagSet(name, io, getenv)
-	pos, err := parseArgsAndFlags(fs, args)
+func runUserDelete(ctx context.Context, c *commandLine, args []string) error {
+	io, getenv := c.io, c.getenv
+	pos, err := c.parseArgs(args)
 	if err != nil {
 		return err
 	}
@@ -297,7 +242,7 @@ func runUserDelete(ctx context.Context, name string, args []string, io *stdio, g
 	if err != nil {
 		return err
 	}
-	return withUser(ctx, cfg, userName, func(db database, u *custexport.User) error {
+	return withUser(ctx, c, userName, func(db database, u *custexport.User) error {
 		if err := db.DeleteUser(ctx, u.ID, operatorPrincipal(getenv)); err != nil {
 			return err
 		}
@@ -308,8 +253,8 @@ func runUserDelete(ctx context.Context, name string, args []string, io *stdio, g
 
 // withUser opens the store, finds the user by name whatever its letter case (exit 1, "user …
 // does not exist", when there is none) and runs fn.
-func withUser(ctx context.Context, cfg *storeConfig, name string, fn func(database, *custexport.User) error) error {
-	db, err := cfg.open(ctx)
+func withUser(ctx context.Context, c *commandLine, name string, fn func(database, *custexport.User) error) error {
+	db, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -321,58 +266,22 @@ func withUser(ctx context.Context, cfg *storeConfig, name string, fn func(databa
 	return fn(db, u)
 }
 
-func runUserList(ctx context.Context, name string, args []string, io *stdio, getenv func(string) string) error {
-	fs, cfg := userFlagSet(name, io, getenv)
-	format := fs.String("format", "table", "output: table (aligned columns) or json (one object per line)")
-	pos, err := parseArgsAndFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %s", strconv.Quote(pos[0]))
-	}
-	if *format != "table" && *format != "json" {
-		return usagef("--format: unknown output %s (valid: table, json)", strconv.Quote(*format))
-	}
-	loc, err := cfg.location()
-	if err != nil {
-		return err
-	}
-	db, err := cfg.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	users, err := db.ListUsers(ctx)
-	if err != nil {
-		return err
-	}
-	if *format == "json" {
-		enc := json.NewEncoder(io.out)
-		for i := range users {
-			if err := enc.Encode(userJSON(&users[i], loc)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if len(users) == 0 {
-		fmt.Fprintln(io.err, "no admin users yet; create one with: custexport user add NAME")
-		return nil
-	}
+func runUserList(ctx context.Context, c *commandLine, args []string) error {
 	const layout = "2006-01-02 15:04"
-	tw := tabwriter.NewWriter(io.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tCREATED\tPASSWORD CHANGED\tLAST LOGIN")
-	for i := range users {
-		u := &users[i]
-		lastLogin := "never"
-		if !u.LastLoginAt.IsZero() {
-			lastLogin = u.LastLoginAt.In(loc).Format(layout)
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", u.ID, displayText(u.Name), u.CreatedAt.In(loc).Format(layout),
-			u.PasswordChangedAt.In(loc).Format(layout), lastLogin)
-	}
-	return tw.Flush()
+	return listing[custexport.User]{
+		load:   func(ctx context.Context, db database) ([]custexport.User, error) { return db.ListUsers(ctx) },
+		json:   userJSON,
+		header: "ID\tNAME\tCREATED\tPASSWORD CHANGED\tLAST LOGIN",
+		row: func(u *custexport.User, loc *time.Location) string {
+			lastLogin := "never"
+			if !u.LastLoginAt.IsZero() {
+				lastLogin = u.LastLoginAt.In(loc).Format(layout)
+			}
+			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", u.ID, displayText(u.Name), u.CreatedAt.In(loc).Format(layout),
+				u.PasswordChangedAt.In(loc).Format(layout), lastLogin)
+		},
+		empty: "no admin users yet; create one with: custexport user add NAME",
+	}.run(ctx, c, args)
 }
 
 // userJSON is what `user list --format json` shows of a user: never its password hash.

@@ -53,7 +53,7 @@ func verifies(t *testing.T, pw, hash string) bool {
 }
 
 func TestUserLifecycle(t *testing.T) {
-	c := newCLI(t)
+	c := newShop(t)
 	const firstPassword = "correct horse battery"
 	// Every password this test sets, to check that none of them is ever printed or logged.
 	secrets := []string{firstPassword}
@@ -324,7 +324,7 @@ func TestUserLifecycle(t *testing.T) {
 }
 
 func TestUserListEmpty(t *testing.T) {
-	c := newCLI(t)
+	c := newShop(t)
 	out, errOut := c.mustRun("user", "list")
 	if out != "" || !strings.Contains(errOut, "no admin users yet") {
 		t.Errorf("stdout %q, stderr %q", out, errOut)

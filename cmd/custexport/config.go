@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -28,7 +29,7 @@ type storeConfig struct {
 	dataDir  string
 	db       string
 	dbRead   string
-	dbWait   time.Duration
+	dbWait   *time.Duration
 	timezone string
 	getenv   func(string) string
 }
@@ -40,7 +41,7 @@ func (c *storeConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	// prints defaults.
 	c.getenv = getenv
 	fs.StringVar(&c.db, "db", "", "SQLite database file, or a postgres:// URL; prefer the environment for a URL with a password (env CUSTEXPORT_DB; default DATA-DIR/custexport.db)")
-	fs.DurationVar(&c.dbWait, "db-wait", envDuration(getenv, "CUSTEXPORT_DB_WAIT", 30*time.Second), "how long to retry an unreachable PostgreSQL server at start (env CUSTEXPORT_DB_WAIT)")
+	c.dbWait = registerDuration(fs, getenv, "db-wait", "CUSTEXPORT_DB_WAIT", 30*time.Second, 1, "how long to retry an unreachable PostgreSQL server at start")
 	fs.StringVar(&c.dbRead, "db-read", "", "postgres:// URL of a read replica that exports read from (env CUSTEXPORT_DB_READ)")
 	fs.StringVar(&c.timezone, "timezone", envOr(getenv, "CUSTEXPORT_TIMEZONE", "Europe/Prague"), "the shop's time zone (env CUSTEXPORT_TIMEZONE)")
 }
@@ -55,7 +56,7 @@ func envOr(getenv func(string) string, name, fallback string) string {
 func (c *storeConfig) location() (*time.Location, error) {
 	loc, err := time.LoadLocation(c.timezone)
 	if err != nil {
-		return nil, usagef("--timezone: unknown time zone %q (e.g. Europe/Prague)", c.timezone)
+		return nil, usagef("--timezone (env CUSTEXPORT_TIMEZONE): unknown time zone %q; write e.g. Europe/Prague or UTC", c.timezone)
 	}
 	return loc, nil
 }
@@ -83,6 +84,37 @@ func (c *storeConfig) dbPath() string {
 	return filepath.Join(c.dataDir, "custexport.db")
 }
 
+// errNoShop is the advice for a command pointed at a database without a shop.
+const errNoShop = "run `custexport serve`, `seed` or `migrate` to create one"
+
+// requireShop refuses a SQLite file that does not exist and a PostgreSQL database without the
+// schema, before anything is created: a mistyped --data-dir or --db, or a command run from
+// another directory (./data is relative), must not read an empty shop that opening would make.
+func (c *storeConfig) requireShop(ctx context.Context) error {
+	db := c.database()
+	if postgres.IsDSN(db) {
+		exists, name, err := postgres.HasShop(ctx, db, *c.dbWait)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			return fmt.Errorf("no shop in the PostgreSQL database %s (%s)", name, errNoShop)
+		}
+		return nil
+	}
+	if postgres.LooksLikeURL(db) {
+		return nil // open refuses it, without repeating it
+	}
+	path := c.dbPath()
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+		return fmt.Errorf("no shop at %s (%s)", path, errNoShop)
+	}
+	return nil
+}
+
 // database is a store as main uses it: either store, with the migrations its opening applied.
 type database interface {
 	custexport.Database
@@ -97,7 +129,7 @@ func (c *storeConfig) open(ctx context.Context) (database, error) {
 		if read != "" && !postgres.IsDSN(read) {
 			return nil, usagef("--db-read: expected a postgres:// URL")
 		}
-		return postgres.Open(ctx, db, postgres.Options{ReadDSN: read, ConnectFor: c.dbWait})
+		return postgres.Open(ctx, db, postgres.Options{ReadDSN: read, ConnectFor: *c.dbWait})
 	}
 	if postgres.LooksLikeURL(db) {
 		// Not repeated: the address may hold a password.
@@ -111,37 +143,6 @@ func (c *storeConfig) open(ctx context.Context) (database, error) {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	return sqlite.Open(ctx, path)
-}
-
-// newFlagSet makes a flag set whose errors are returned, not printed and exited on.
-func newFlagSet(name, usage string, w io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fmt.Fprintf(w, "Usage: custexport %s\n\nFlags:\n", usage)
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
-	return fs
-}
-
-// parseFlags parses args; -h shows the usage once, any other mistake is a usage error whose
-// message (not the whole usage) is printed. The flag package would call Usage itself in both
-// cases, so it is silenced while parsing.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	usage := fs.Usage
-	fs.Usage = func() {}
-	err := fs.Parse(args)
-	fs.Usage = usage
-	if errors.Is(err, flag.ErrHelp) {
-		usage()
-		return errHelpShown
-	}
-	if err != nil {
-		return usagef("%v", err)
-	}
-	return nil
 }
 
 // newEngine wires the export engine to the store.

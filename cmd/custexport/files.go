@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/custexport/custexport/internal/dirfiles"
@@ -33,19 +32,18 @@ type fileConfig struct {
 	accessKey string
 	secretKey string
 	region    string
-	insecure  bool
+	insecure  *bool
 	getenv    func(string) string
 }
 
 func registerFileFlags(fs *flag.FlagSet, getenv func(string) string) *fileConfig {
 	c := &fileConfig{getenv: getenv}
-	insecure, _ := strconv.ParseBool(getenv("CUSTEXPORT_S3_INSECURE"))
 	fs.StringVar(&c.files, "files", getenv("CUSTEXPORT_FILES"), "where the admin export files are kept: a directory, or s3://bucket/prefix so that every instance reaches them (env CUSTEXPORT_FILES; default DATA-DIR/jobs)")
 	fs.StringVar(&c.endpoint, "s3-endpoint", getenv("CUSTEXPORT_S3_ENDPOINT"), "S3 server host[:port] for --files s3://… (env CUSTEXPORT_S3_ENDPOINT; default "+s3files.DefaultEndpoint+")")
 	fs.StringVar(&c.accessKey, "s3-access-key", "", "S3 access key (env CUSTEXPORT_S3_ACCESS_KEY or AWS_ACCESS_KEY_ID)")
 	fs.StringVar(&c.secretKey, "s3-secret-key", "", "S3 secret key; prefer the environment, a flag shows in the process list (env CUSTEXPORT_S3_SECRET_KEY or AWS_SECRET_ACCESS_KEY)")
 	fs.StringVar(&c.region, "s3-region", envOr(getenv, "CUSTEXPORT_S3_REGION", getenv("AWS_REGION")), "S3 region (env CUSTEXPORT_S3_REGION or AWS_REGION; default: ask the server)")
-	fs.BoolVar(&c.insecure, "s3-insecure", insecure, "talk to the S3 server over plain HTTP (env CUSTEXPORT_S3_INSECURE)")
+	c.insecure = registerBool(fs, getenv, "s3-insecure", "CUSTEXPORT_S3_INSECURE", "talk to the S3 server over plain HTTP")
 	return c
 }
 
@@ -69,7 +67,7 @@ func (c *fileConfig) open(ctx context.Context, dataDir string) (exporter.FileSto
 	if err != nil {
 		return nil, "", usagef("--files: %v", err)
 	}
-	cfg.Endpoint, cfg.Region, cfg.Secure = c.endpoint, c.region, !c.insecure
+	cfg.Endpoint, cfg.Region, cfg.Secure = c.endpoint, c.region, !*c.insecure
 	cfg.AccessKey = firstNonEmpty(c.accessKey, c.getenv("CUSTEXPORT_S3_ACCESS_KEY"), c.getenv("AWS_ACCESS_KEY_ID"))
 	cfg.SecretKey = firstNonEmpty(c.secretKey, c.getenv("CUSTEXPORT_S3_SECRET_KEY"), c.getenv("AWS_SECRET_ACCESS_KEY"))
 	if cfg.AccessKey == "" || cfg.SecretKey == "" {

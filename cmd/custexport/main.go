@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
-	"sort"
 	"syscall"
 
 	"github.com/custexport/custexport"
@@ -63,44 +62,36 @@ type stdio struct {
 	err io.Writer
 }
 
-// command is one subcommand.
-type command struct {
-	summary string
-	run     func(ctx context.Context, args []string, io *stdio, getenv func(string) string) error
-}
-
-var commands = map[string]command{
-	"export":  {"write customers to a CSV, XML or XLSX file", runExport},
-	"import":  {"apply an edited customer CSV (the export's round trip) in one transaction", runImport},
-	"seed":    {"fill an empty database with realistic, deterministic demo customers", runSeed},
-	"migrate": {"bring the database schema up to date", runMigrate},
-	"copy":    {"copy a SQLite shop into an empty PostgreSQL database (scaling out)", runCopy},
-	"user":    {"manage the admin users of the admin UI and their passwords", runUser},
-}
+// commands is the command table: every command and group of the binary, in help order.
+var commands = command{sub: []command{
+	{name: "serve", summary: "run the HTTP server: partner download links, the admin UI, health and metrics", store: storeCreate, run: runServe,
+		synopsis: "[--addr :8080] [--public-url URL] [--trusted-proxies LIST] [--demo]"},
+	{name: "export", summary: "write customers to a CSV, XML or XLSX file", store: storeExisting, run: runExport,
+		synopsis: "--format csv|xml|xlsx [--from YYYY-MM-DD] [--until YYYY-MM-DD] [--encoding utf-8|windows-1250] [--no-guard] [-o FILE [--no-sync]]"},
+	{name: "import", summary: "apply an edited customer CSV (the export's round trip) in one transaction", store: storeExisting, run: runImport,
+		synopsis: "FILE [--encoding auto|utf-8|windows-1250] [--dry-run] [--max-size N]"},
+	{name: "partner", summary: "manage partners and their signed download links", sub: partnerCommands},
+	{name: "user", summary: "manage the admin users of the admin UI and their passwords", sub: userCommands, footer: userHelpFooter},
+	{name: "log", summary: "show the access log (Přístupový log) or verify that it is intact", store: storeExisting, run: runLog,
+		synopsis: "[--since YYYY-MM-DD] [--format table|csv|json]", help: logHelp, sub: logCommands},
+	{name: "seed", summary: "fill an empty database with realistic, deterministic demo customers", store: storeCreate, run: runSeed,
+		synopsis: "--customers N [--seed S]"},
+	{name: "migrate", summary: "bring the database schema up to date", store: storeCreate, run: runMigrate},
+	{name: "version", aliases: []string{"--version"}, summary: "print the version, the revision it was built from and the Go version", run: runVersion},
+	{name: "copy", summary: "copy a SQLite shop into an empty PostgreSQL database (scaling out)", store: storeExisting, run: runCopy,
+		synopsis: "--to postgres://… [--data-dir DIR] [--db FILE]"},
+}}
 
 // usageError is a mistake in the command line: exit code 2.
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return &usageError{msg: fmt.Sprintf(format, args...)} }
 
 func run(ctx context.Context, args []string, io *stdio, getenv func(string) string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		printUsage(io.err)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	cmd, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(io.err, "custexport: unknown command %q\n\n", args[0])
-		printUsage(io.err)
-		return exitUsage
-	}
-	err := cmd.run(ctx, args[1:], io, getenv)
-	return reportError(io.err, args[0], err)
+	path, err := commands.dispatch(ctx, "", args, io, getenv)
+	return reportError(io.err, path, err)
 }
 
 func reportError(w io.Writer, name string, err error) int {
@@ -112,25 +103,12 @@ func reportError(w io.Writer, name string, err error) int {
 	case errors.Is(err, errHelpShown):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(w, "custexport %s: %s\nRun 'custexport %s --help' for usage.\n", name, ue.msg, name)
+		fmt.Fprintf(w, "%s: %s\nRun '%s --help' for usage.\n", joinPath("custexport", name), ue.msg, joinPath("custexport", name))
 		return exitUsage
 	case custexport.ErrorCode(err) == custexport.CodeBusy:
-		fmt.Fprintf(w, "custexport %s: %v\n", name, err)
+		fmt.Fprintf(w, "%s: %v\n", joinPath("custexport", name), err)
 		return exitBusy
 	}
-	fmt.Fprintf(w, "custexport %s: %v\n", name, err)
+	fmt.Fprintf(w, "%s: %v\n", joinPath("custexport", name), err)
 	return exitError
-}
-
-func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "custexport — the e-shop customer export\n\nUsage: custexport COMMAND [flags]\n\nCommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
-	}
-	fmt.Fprintln(w, "\nRun 'custexport COMMAND --help' for the flags of a command.")
 }

@@ -24,6 +24,14 @@ func newCLI(t *testing.T) *cli {
 	return &cli{t: t, dataDir: t.TempDir()}
 }
 
+// newShop is a cli whose data directory holds an empty shop, as `migrate` makes it: the commands
+// that read a shop refuse a directory without one.
+func newShop(t *testing.T) *cli {
+	c := newCLI(t)
+	c.mustRun("migrate")
+	return c
+}
+
 func (c *cli) run(ctx context.Context, args ...string) (code int, stdout, stderr string) {
 	c.t.Helper()
 	var out, errOut bytes.Buffer
