@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -29,18 +30,21 @@ func outPathCLI(t *testing.T) (*cli, []byte) {
 	return c, []byte(out)
 }
 
-// entries lists a directory's names.
-func entries(t *testing.T, dir string) []string {
+// dirHolds fails the test unless dir holds exactly the given names, in ReadDir's sorted order:
+// nothing was left or replaced beside them.
+func dirHolds(t *testing.T, dir string, want ...string) {
 	t.Helper()
 	list, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
+	var got []string
 	for _, e := range list {
-		names = append(names, e.Name())
+		got = append(got, e.Name())
 	}
-	return names
+	if !slices.Equal(got, want) {
+		t.Errorf("%s holds %q, want %q", dir, got, want)
+	}
 }
 
 // lmode is the mode of what is at path, not following a link; ModeIrregular if nothing is.
@@ -73,9 +77,7 @@ func TestOutPathCharacterDevice(t *testing.T) {
 		t.Errorf("after the export the copy of /dev/null has mode %#o, device %#x, %d bytes; want a character device 0x103",
 			st.Mode, st.Rdev, st.Size)
 	}
-	if got := entries(t, dir); len(got) != 1 {
-		t.Errorf("the directory holds %v, want the device alone", got)
-	}
+	dirHolds(t, dir, "null")
 }
 
 // -o on a FIFO feeds the process reading it, and the FIFO stays.
@@ -113,9 +115,7 @@ func TestOutPathFIFO(t *testing.T) {
 	if mode := lmode(fifo); mode.Type() != os.ModeNamedPipe {
 		t.Errorf("the FIFO is gone or replaced: mode %v", mode)
 	}
-	if got := entries(t, dir); len(got) != 1 {
-		t.Errorf("the directory holds %v, want the FIFO alone", got)
-	}
+	dirHolds(t, dir, "fifo")
 }
 
 // -o on a symbolic link replaces the file it names, through a chain and relative to the
@@ -156,12 +156,8 @@ func TestOutPathSymlink(t *testing.T) {
 			}
 		})
 	}
-	if got := entries(t, files); len(got) != 2 {
-		t.Errorf("the target directory holds %v, want c.csv and new.csv", got)
-	}
-	if got := entries(t, links); len(got) != 3 {
-		t.Errorf("the link directory holds %v, want the three links", got)
-	}
+	dirHolds(t, files, "c.csv", "new.csv")
+	dirHolds(t, links, "chain", "dangling", "existing")
 }
 
 // -o on a directory is refused naming it, and nothing is written into it.
@@ -175,9 +171,7 @@ func TestOutPathDirectory(t *testing.T) {
 	if out != "" {
 		t.Errorf("a refused export wrote %d bytes to standard output", len(out))
 	}
-	if got := entries(t, dir); len(got) != 0 {
-		t.Errorf("the directory holds %v", got)
-	}
+	dirHolds(t, dir)
 }
 
 // -o >(gzip > x.gz), the shell's process substitution: the real command, run by bash, writes

@@ -86,7 +86,7 @@ func TestCreateWritesACharacterDevice(t *testing.T) {
 	hasMode(t, null, fs.ModeDevice|fs.ModeCharDevice)
 }
 
-// A FIFO is written for its reader, also through a link, and stays a FIFO.
+// A FIFO is written for its reader and stays a FIFO.
 func TestCreateWritesAFIFO(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
