@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -108,9 +107,11 @@ func describeFormat(o custexport.ExportOptions) string {
 	return string(o.Format)
 }
 
-// output is where an export goes: standard output, or a file written under a temporary name in
-// the target's directory and renamed only when the export succeeded, so a failed export never
-// leaves a partial file that looks finished.
+// output is where an export goes: standard output, or the -o path as atomicfile.Create takes
+// it. A file there (or none) is written under a temporary name in its directory and renamed
+// only when the export succeeded, so a failed export never leaves a partial file that looks
+// finished; a symbolic link is followed to the file it names; a device, FIFO, socket or the
+// shell's /dev/fd/N is written directly; a directory is refused.
 type output struct {
 	w    io.Writer
 	file *atomicfile.File // nil for standard output
@@ -123,9 +124,6 @@ func openOutput(path string, stdout io.Writer, fileOpts atomicfile.Options) (*ou
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	if st, err := os.Stat(abs); err == nil && st.IsDir() {
-		return nil, fmt.Errorf("cannot write %s: it is a directory", path)
 	}
 	f, err := atomicfile.Create(abs, ".partial", fileOpts)
 	if err != nil {
@@ -141,7 +139,8 @@ func (o *output) commit() error {
 	return o.file.Commit()
 }
 
-// discard removes the temporary file unless the export was committed.
+// discard removes the temporary file unless the export was committed; what went directly to a
+// device or pipe stays written.
 func (o *output) discard() {
 	if o.file != nil {
 		o.file.Discard()

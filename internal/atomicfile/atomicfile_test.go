@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -104,7 +105,7 @@ func TestCommitAfterAFailedWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.tmp.Close() // the next write fails as a full disk would
+	f.file.Close() // the next write fails as a full disk would
 	if _, err := f.Write([]byte("rows")); err == nil {
 		t.Fatal("write to a closed file succeeded")
 	}
@@ -121,5 +122,140 @@ func TestCommitAfterAFailedWrite(t *testing.T) {
 func TestCreateInAMissingDirectory(t *testing.T) {
 	if _, err := Create(filepath.Join(t.TempDir(), "missing", "c.csv"), ".partial", Options{}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Create: %v, want not exist", err)
+	}
+}
+
+// write creates target through Create, writes content and commits.
+func write(t *testing.T, target, content string) {
+	t.Helper()
+	f, err := Create(target, ".partial", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Discard()
+	if _, err := f.Write([]byte(content)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// modeOf is the mode of what is at path, not following a link; ModeIrregular if nothing is.
+func modeOf(path string) os.FileMode {
+	info, err := os.Lstat(path)
+	if err != nil {
+		return os.ModeIrregular
+	}
+	return info.Mode()
+}
+
+// isLinkTo fails the test unless path is still a symbolic link to want.
+func isLinkTo(t *testing.T, path, want string) {
+	t.Helper()
+	got, err := os.Readlink(path)
+	if err != nil || got != want {
+		t.Errorf("%s: link to %q (%v), want it still a link to %q", path, got, err, want)
+	}
+}
+
+// A symbolic link is followed: the file it names is replaced through a temporary file in that
+// file's directory, and the link stays. Relative targets are read from the link's directory,
+// through a chain of links, and a link to a file not there yet creates the file.
+func TestCreateFollowsSymbolicLinks(t *testing.T) {
+	root := t.TempDir()
+	links, files := filepath.Join(root, "links"), filepath.Join(root, "files")
+	for _, dir := range []string{links, files} {
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(files, "c.csv"), []byte("yesterday"), 0o644)
+	os.Symlink("../files/c.csv", filepath.Join(links, "relative"))
+	os.Symlink(filepath.Join(files, "c.csv"), filepath.Join(links, "absolute"))
+	os.Symlink("relative", filepath.Join(links, "chain"))
+	os.Symlink("../files/new.csv", filepath.Join(links, "dangling"))
+	os.Symlink("dangling", filepath.Join(links, "dangling-chain"))
+
+	for _, tc := range []struct{ link, target, file string }{
+		{"relative", "../files/c.csv", "c.csv"},
+		{"absolute", filepath.Join(files, "c.csv"), "c.csv"},
+		{"chain", "relative", "c.csv"},
+		{"dangling", "../files/new.csv", "new.csv"},
+		{"dangling-chain", "dangling", "new.csv"},
+	} {
+		content := "exported through " + tc.link
+		write(t, filepath.Join(links, tc.link), content)
+		isLinkTo(t, filepath.Join(links, tc.link), tc.target)
+		b, err := os.ReadFile(filepath.Join(files, tc.file))
+		if err != nil || string(b) != content {
+			t.Errorf("%s: %s holds %q (%v), want %q", tc.link, tc.file, b, err, content)
+		}
+		if mode := modeOf(filepath.Join(files, tc.file)); mode != 0o600 {
+			t.Errorf("%s: %s has mode %v, want a regular file 0600", tc.link, tc.file, mode)
+		}
+	}
+	if got := names(t, files); len(got) != 2 {
+		t.Errorf("the target directory holds %v, want c.csv and new.csv only", got)
+	}
+	if got := names(t, links); len(got) != 5 {
+		t.Errorf("the link directory holds %v, want the five links only", got)
+	}
+}
+
+// Discard through a link leaves the link and its target as they were.
+func TestDiscardThroughALink(t *testing.T) {
+	dir := t.TempDir()
+	target, link := filepath.Join(dir, "c.csv"), filepath.Join(dir, "link")
+	os.WriteFile(target, []byte("old"), 0o600)
+	os.Symlink("c.csv", link)
+	f, err := Create(link, ".partial", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(filepath.Base(f.Name()), ".c.csv.") {
+		t.Errorf("temporary name %s, want it named after the link's target", f.Name())
+	}
+	f.Write([]byte("new"))
+	f.Discard()
+	isLinkTo(t, link, "c.csv")
+	if b, _ := os.ReadFile(target); string(b) != "old" {
+		t.Errorf("c.csv holds %q, want the old content", b)
+	}
+	if got := names(t, dir); len(got) != 2 {
+		t.Errorf("the directory holds %v, want c.csv and link only", got)
+	}
+}
+
+// A directory, directly or through a link, is refused with an error naming the path; a loop of
+// links is refused too. Nothing is written anywhere.
+func TestCreateRefusals(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "exports")
+	os.Mkdir(sub, 0o700)
+	os.Symlink("exports", filepath.Join(dir, "to-dir"))
+	os.Symlink("loop-b", filepath.Join(dir, "loop-a"))
+	os.Symlink("loop-a", filepath.Join(dir, "loop-b"))
+	for _, tc := range []struct {
+		path string
+		want error
+	}{
+		{sub, syscall.EISDIR},
+		{filepath.Join(dir, "to-dir"), syscall.EISDIR},
+		{filepath.Join(dir, "loop-a"), syscall.ELOOP},
+	} {
+		f, err := Create(tc.path, ".partial", Options{})
+		if err == nil {
+			f.Discard()
+		}
+		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.path) {
+			t.Errorf("Create(%s): %v, want %v naming the path", tc.path, err, tc.want)
+		}
+	}
+	if got := names(t, sub); len(got) != 0 {
+		t.Errorf("the refused directory holds %v", got)
+	}
+	if got := names(t, dir); len(got) != 4 {
+		t.Errorf("the directory holds %v, want only what the test made", got)
 	}
 }
