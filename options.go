@@ -96,7 +96,7 @@ func ParseExportOptions(in ExportInput, names ExportFieldNames) (ExportOptions, 
 	formatOK := false
 	switch format := strings.TrimSpace(in.Format); {
 	case format == "":
-		add(names.Format, ReasonRequired, "", "is required (valid: csv, xml, xlsx)")
+		add(names.Format, ReasonRequired, "", "a value is required (valid: csv, xml, xlsx)")
 	default:
 		f, err := ParseFormat(format)
 		if err != nil {

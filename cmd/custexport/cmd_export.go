@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -14,11 +15,7 @@ import (
 
 func runExport(ctx context.Context, c *commandLine, args []string) error {
 	fs, io := c.flags, c.io
-	format := fs.String("format", "", "file format: csv, xml or xlsx (required)")
-	from := fs.String("from", "", "first registration day, YYYY-MM-DD (shop time; default: no limit)")
-	until := fs.String("until", "", "last registration day, YYYY-MM-DD, inclusive (default: no limit)")
-	encoding := fs.String("encoding", "utf-8", "CSV character encoding: utf-8 or windows-1250")
-	noGuard := fs.Bool("no-guard", false, "turn the formula guard off (values starting with = + - @ are not protected)")
+	choices := registerExportFlags(fs, "turn the formula guard off (values starting with = + - @ are not protected)")
 	output := fs.String("o", "", "output file (default: standard output)")
 	noSync := fs.Bool("no-sync", false, "with -o: do not wait for the file to be written to disk before finishing (faster; an operating system crash soon after may leave it incomplete)")
 	if err := c.parse(args); err != nil {
@@ -27,9 +24,9 @@ func runExport(ctx context.Context, c *commandLine, args []string) error {
 	if *noSync && *output == "" {
 		return usagef("--no-sync needs -o FILE (standard output is never synced)")
 	}
-	opts, err := exportOptions(*format, *from, *until, *encoding, !*noGuard)
+	opts, err := custexport.ParseExportOptions(choices.input(), cliExportNames)
 	if err != nil {
-		return err
+		return flagProblem(err)
 	}
 	loc := c.loc
 	if *output == "" && isTerminal(io.out) && opts.Format == custexport.FormatXLSX {
@@ -77,27 +74,43 @@ func runExport(ctx context.Context, c *commandLine, args []string) error {
 	return nil
 }
 
-// exportOptions validates the export choices; every mistake is a usage error naming the flag.
-func exportOptions(format, from, until, encoding string, guard bool) (custexport.ExportOptions, error) {
-	if format == "" {
-		return custexport.ExportOptions{}, usagef("--format is required (valid: csv, xml, xlsx)")
+// exportFlags are an export's choices as flags: the same flags, with the same rule behind
+// them, for export and for partner url.
+type exportFlags struct {
+	format, from, until, encoding *string
+	noGuard                       *bool
+}
+
+// cliExportNames names the fields of the export options as the flags do, so that an error
+// says exactly what the user typed.
+var cliExportNames = custexport.ExportFieldNames{Format: "--format", From: "--from", Until: "--until", Encoding: "--encoding", Guard: "--no-guard"}
+
+func registerExportFlags(fs *flag.FlagSet, guardHelp string) *exportFlags {
+	return &exportFlags{
+		format:   fs.String("format", "", "file format: csv, xml or xlsx (required)"),
+		from:     fs.String("from", "", "first registration day, YYYY-MM-DD (shop time; default: no limit)"),
+		until:    fs.String("until", "", "last registration day, YYYY-MM-DD, inclusive (default: no limit)"),
+		encoding: fs.String("encoding", "utf-8", "CSV character encoding: utf-8 or windows-1250"),
+		noGuard:  fs.Bool("no-guard", false, guardHelp),
 	}
-	f, err := custexport.ParseFormat(format)
-	if err != nil {
-		return custexport.ExportOptions{}, usagef("--format: %v", err)
+}
+
+// input is the choices as the domain's rule (custexport.ParseExportOptions) takes them.
+func (f *exportFlags) input() custexport.ExportInput {
+	guard := ""
+	if *f.noGuard {
+		guard = "0"
 	}
-	enc, err := custexport.ParseEncoding(encoding)
-	if err != nil {
-		return custexport.ExportOptions{}, usagef("--encoding: %v", err)
+	return custexport.ExportInput{Format: *f.format, From: *f.from, Until: *f.until, Encoding: *f.encoding, Guard: guard}
+}
+
+// flagProblem turns the first field error of an option rule into a usage error (exit 2) that
+// names the flag.
+func flagProblem(err error) error {
+	if p := custexport.ProblemsOf(err); len(p) > 0 {
+		return usagef("%s", p[0].Error())
 	}
-	if f != custexport.FormatCSV && enc != custexport.EncodingUTF8 {
-		return custexport.ExportOptions{}, usagef("--encoding %s applies to CSV only; %s is always UTF-8", enc, f)
-	}
-	filter, err := custexport.ParseFilter(from, until, "--from", "--until")
-	if err != nil {
-		return custexport.ExportOptions{}, usagef("%v", err)
-	}
-	return custexport.ExportOptions{Format: f, Encoding: enc, FormulaGuard: guard, Filter: filter}, nil
+	return err
 }
 
 func describeFormat(o custexport.ExportOptions) string {

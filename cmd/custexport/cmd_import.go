@@ -9,11 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/ncruces/go-sqlite3"
 
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/csvimport"
+	"github.com/custexport/custexport/internal/logformat"
 )
 
 // maxImportBytes is the default size limit of an imported file: far above a million customers
@@ -98,7 +100,7 @@ func printImportReport(w io.Writer, rec *custexport.ImportRecord, path string, t
 		// The tags come from the file: escaped, they can neither drive the terminal nor forge lines.
 		tags := make([]string, len(rec.Unknown))
 		for i, tag := range rec.Unknown {
-			tags[i] = displayText(tag)
+			tags[i] = logformat.DisplayText(tag)
 		}
 		fmt.Fprintf(w, "ignored columns (unknown tags): %s\n", strings.Join(tags, ", "))
 	}
@@ -147,8 +149,8 @@ func (b *byteBar) draw(w io.Writer) {
 // reasonText prints a skip reason as it is; one holding control characters (a value from the
 // file, quoted with %q already escapes them) is escaped whole rather than drive the terminal.
 func reasonText(s string) string {
-	if hasControl(s) {
-		return displayText(s)
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return logformat.DisplayText(s)
 	}
 	return s
 }

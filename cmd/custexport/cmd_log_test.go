@@ -14,21 +14,9 @@ import (
 	"github.com/ncruces/go-sqlite3/driver"
 
 	"github.com/custexport/custexport"
-	"github.com/custexport/custexport/internal/logformat"
 )
 
 var hexHash = regexp.MustCompile(`[0-9a-f]{64}`)
-
-// The CLI's lists show outside text by the access log's rule, so that one rule decides what is
-// escaped everywhere (logformat tests the rule itself).
-func TestEscapeForTerminal(t *testing.T) {
-	for _, in := range []string{"", "Mozilla/5.0 (X11)", "Účetní Novák", "a\r\nb", "\x1b[31mred", "tab\there", "bidi\u202eevil",
-		"c1\u0085", "del\x7f", "bad\xffutf8", `"quoted" by itself`, `back\slash`} {
-		if got, want := displayText(in), logformat.DisplayText(in); got != want {
-			t.Errorf("displayText(%q) = %s, the access log shows %s", in, got, want)
-		}
-	}
-}
 
 // evilAgent is a user agent that tries to forge a log line and drive the terminal.
 const evilAgent = "curl/8\r\nX 2099-01-01 00:00:00  operator:root\x1b[2J\x1b]0;pwned\x07"

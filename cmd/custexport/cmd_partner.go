@@ -2,28 +2,25 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/custexport/custexport"
-	"github.com/custexport/custexport/internal/clientip"
+	"github.com/custexport/custexport/internal/i18n"
 	"github.com/custexport/custexport/internal/linksign"
+	"github.com/custexport/custexport/internal/logformat"
 )
 
 // defaultPublicURL is the link base when neither --public-url nor CUSTEXPORT_PUBLIC_URL is set:
 // the address `custexport serve` listens on by default, as seen from this machine.
 const defaultPublicURL = "http://localhost:8080"
 
-// maxLinkQuery is the longest query string the server accepts (internal/web maxQueryLength);
-// printing a longer link would only hand the partner a link that never works.
-const maxLinkQuery = 4096
+// cliLinkNames names a link's fields as partner url's flags do.
+var cliLinkNames = linksign.LinkFieldNames{ExportFieldNames: cliExportNames, IP: "--ip"}
 
 // partnerCommands are the partner subcommands in help order.
 var partnerCommands = []command{
@@ -51,11 +48,11 @@ func runPartnerAdd(ctx context.Context, c *commandLine, args []string) error {
 		return usagef("unexpected argument %s (quote a name with spaces)", strconv.Quote(pos[1]))
 	}
 	partnerName := strings.TrimSpace(pos[0])
-	if partnerName == "" {
-		return usagef("NAME must not be empty")
-	}
-	if hasControl(partnerName) {
-		return usagef("NAME %s contains control characters", strconv.Quote(partnerName))
+	// The rule the stores and the admin form apply, checked before anything is opened; its
+	// fields are named as this command takes them.
+	if err := custexport.ValidatePartner(partnerName, *note); err != nil {
+		e := custexport.ProblemsOf(err)[0]
+		return usagef("%s: %s", map[string]string{"name": "NAME", "note": "--note"}[e.Field], e.Message)
 	}
 	until, err := parseValidUntil(*validUntil, false)
 	if err != nil {
@@ -99,8 +96,8 @@ func runPartnerList(ctx context.Context, c *commandLine, args []string) error {
 			if !p.LastUsedAt.IsZero() {
 				lastUse = p.LastUsedAt.In(loc).Format("2006-01-02 15:04")
 			}
-			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s", p.ID, displayText(p.Name), validUntil, partnerState(p, now, loc),
-				lastUse, displayText(p.Note))
+			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s", p.ID, logformat.DisplayText(p.Name), validUntil, partnerState(p, now, loc),
+				lastUse, logformat.DisplayText(p.Note))
 		},
 		empty: "no partners yet; create one with: custexport partner add NAME",
 	}.run(ctx, c, args)
@@ -137,11 +134,7 @@ func partnerJSON(p *custexport.Partner, now time.Time, loc *time.Location) any {
 
 func runPartnerURL(ctx context.Context, c *commandLine, args []string) error {
 	fs, io, getenv := c.flags, c.io, c.getenv
-	format := fs.String("format", "", "file format: csv, xml or xlsx (required)")
-	from := fs.String("from", "", "first registration day, YYYY-MM-DD (shop time; default: no limit)")
-	until := fs.String("until", "", "last registration day, YYYY-MM-DD, inclusive (default: no limit)")
-	encoding := fs.String("encoding", "utf-8", "CSV character encoding: utf-8 or windows-1250")
-	noGuard := fs.Bool("no-guard", false, "turn the formula guard off in the downloaded file")
+	choices := registerExportFlags(fs, "turn the formula guard off in the downloaded file (programs usually want it off: with it on, a phone number starting with + arrives as '+420…)")
 	ipList := fs.String("ip", "", "allow the link only from these addresses: a comma list of IPs and CIDR ranges (default: any address)")
 	publicURL := fs.String("public-url", getenv("CUSTEXPORT_PUBLIC_URL"), "the server's address as partners reach it (env CUSTEXPORT_PUBLIC_URL; default "+defaultPublicURL+")")
 	id, err := parsePartnerID(c, args)
@@ -149,33 +142,15 @@ func runPartnerURL(ctx context.Context, c *commandLine, args []string) error {
 		return err
 	}
 
-	// Every choice is checked before anything is opened, and named as the user typed it.
-	if *format == "" {
-		return usagef("--format is required (valid: csv, xml, xlsx)")
-	}
-	f, err := custexport.ParseFormat(*format)
+	// Every choice is checked before anything is opened, by the rule the server checks links
+	// with, and named as the user typed it.
+	in := choices.input()
+	link, err := linksign.ParseLinkOptions(linksign.LinkInput{Format: in.Format, From: in.From, Until: in.Until,
+		Encoding: in.Encoding, Guard: in.Guard, IP: *ipList}, cliLinkNames)
 	if err != nil {
-		return usagef("--format: %v", err)
+		return flagProblem(err)
 	}
-	enc, err := custexport.ParseEncoding(*encoding)
-	if err != nil {
-		return usagef("--encoding: %v", err)
-	}
-	if f != custexport.FormatCSV && enc != custexport.EncodingUTF8 {
-		return usagef("--encoding %s applies to CSV only; %s is always UTF-8", enc, f)
-	}
-	filter, err := custexport.ParseFilter(*from, *until, "--from", "--until")
-	if err != nil {
-		return usagef("%v", err)
-	}
-	allowed, err := clientip.ParseList(*ipList)
-	if err != nil {
-		var e *custexport.Error
-		if errors.As(err, &e) {
-			return usagef("--ip: %s", e.Message)
-		}
-		return usagef("--ip: %v", err)
-	}
+	f := link.Export.Format
 	source, raw := "--public-url", *publicURL
 	if !c.given("public-url") {
 		source = "CUSTEXPORT_PUBLIC_URL"
@@ -204,17 +179,17 @@ func runPartnerURL(ctx context.Context, c *commandLine, args []string) error {
 	}
 
 	ipText := ""
-	if allowed.Len() > 0 {
-		ipText = allowed.String()
+	if link.IPs.Len() > 0 {
+		ipText = link.IPs.String()
 	}
-	params := linksign.LinkParams(custexport.ExportOptions{Format: f, Encoding: enc, FormulaGuard: !*noGuard, Filter: filter}, ipText)
-	link := signer.SignedURL(base.String(), p.ID, p.LinkSalt, "/export/customers."+string(f), params)
-	if _, query, _ := strings.Cut(link, "?"); len(query) > maxLinkQuery {
-		return usagef("the link would be %d bytes long after the \"?\", more than the server's %d; shorten the --ip list", len(query), maxLinkQuery)
+	params := linksign.LinkParams(link.Export, ipText)
+	url := signer.SignedURL(base.String(), p.ID, p.LinkSalt, "/export/customers."+string(f), params)
+	if _, query, _ := strings.Cut(url, "?"); len(query) > linksign.MaxQueryLength {
+		return usagef("the link would be %d bytes long after the \"?\", more than the server's %d; shorten the --ip list", len(query), linksign.MaxQueryLength)
 	}
 
-	fmt.Fprintln(io.out, link)
-	fmt.Fprintln(io.err, describeLink(p, f, enc, !*noGuard, filter, allowed))
+	fmt.Fprintln(io.out, url)
+	fmt.Fprintln(io.err, i18n.LinkSentence(i18n.EN, p, link.Export, ipText))
 	if base.Scheme == "http" && !isLoopbackHost(base.Hostname()) {
 		fmt.Fprintf(io.err, "warning: %s is plain http://: the link and the customer data cross the network unencrypted; use an https:// address\n", base)
 	}
@@ -222,37 +197,6 @@ func runPartnerURL(ctx context.Context, c *commandLine, args []string) error {
 		fmt.Fprintf(io.err, "warning: partner %d expired on %s: the link is refused until its date is changed with 'custexport partner expire'\n", p.ID, p.ValidUntil)
 	}
 	return nil
-}
-
-// describeLink is the one sentence saying what anyone holding the link can download.
-func describeLink(p *custexport.Partner, f custexport.Format, enc custexport.Encoding, guard bool, filter custexport.Filter, allowed clientip.List) string {
-	var what string
-	switch {
-	case filter.From.IsZero() && filter.Until.IsZero():
-		what = "all customers"
-	case filter.Until.IsZero():
-		what = "the customers registered on or after " + filter.From.String()
-	case filter.From.IsZero():
-		what = "the customers registered on or before " + filter.Until.String()
-	default:
-		what = "the customers registered from " + filter.From.String() + " to " + filter.Until.String()
-	}
-	as := strings.ToUpper(string(f))
-	if f == custexport.FormatCSV {
-		as += " (" + string(enc) + ")"
-	}
-	if !guard {
-		as += " with the formula guard off"
-	}
-	where := "from any address"
-	if allowed.Len() > 0 {
-		where = "only from " + strings.ReplaceAll(allowed.String(), ",", ", ")
-	}
-	until := "until the partner is regenerated or deleted"
-	if !p.ValidUntil.IsZero() {
-		until = "until the end of " + p.ValidUntil.String() + " (shop time), or until the partner is regenerated or deleted"
-	}
-	return fmt.Sprintf("Anyone holding this link can download %s as %s as partner %d %q, %s, %s.", what, as, p.ID, p.Name, where, until)
 }
 
 // parsePublicURL checks the base of printed links: an http or https address with a host and
@@ -405,37 +349,4 @@ func parsePartnerID(c *commandLine, args []string) (int64, error) {
 		return 0, usagef("partner ID must be a positive whole number, not %s", strconv.Quote(pos[0]))
 	}
 	return id, nil
-}
-
-func hasControl(s string) bool {
-	return strings.ContainsFunc(s, unicode.IsControl)
-}
-
-// displayText makes text that came from outside (a user agent, a name, a note) safe to print in
-// a table on a terminal: if it holds anything but printable characters — control characters such
-// as CR, LF, TAB or ESC, invisible formatting characters, invalid UTF-8 — it is shown as a Go
-// string literal, quoted and escaped, so it can neither forge lines nor drive the terminal. Text
-// that starts with a quote is quoted as well, so a quoted cell always means "escaped".
-func displayText(s string) string {
-	if s == "" {
-		return ""
-	}
-	if s[0] == '"' || needsEscape(s) {
-		return strconv.Quote(s)
-	}
-	return s
-}
-
-func needsEscape(s string) bool {
-	for i, r := range s {
-		if r == utf8.RuneError {
-			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
-				return true
-			}
-		}
-		if !strconv.IsPrint(r) {
-			return true
-		}
-	}
-	return false
 }

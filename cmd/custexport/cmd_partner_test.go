@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/linksign"
 	"github.com/custexport/custexport/internal/sqlite"
 )
@@ -102,7 +103,7 @@ func mustParseLink(t *testing.T, link string) (*url.URL, url.Values) {
 
 func TestPartnerLifecycle(t *testing.T) {
 	c := newShop(t)
-	id := c.addPartner("Účetní Novák", "--note", "daily sync\nby cron", "--valid-until", "2099-12-31")
+	id := c.addPartner("Účetní Novák", "--note", "daily sync by cron", "--valid-until", "2099-12-31")
 	other := c.addPartner("--valid-until", "2099-1-1", "Sklad") // flags before the name work too
 
 	st, err := os.Stat(filepath.Join(c.dataDir, "master.key"))
@@ -116,7 +117,7 @@ func TestPartnerLifecycle(t *testing.T) {
 		if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID") {
 			t.Fatalf("list:\n%s", out)
 		}
-		for _, want := range []string{strconv.FormatInt(id, 10), "Účetní Novák", "2099-12-31", "active", "never", `"daily sync\nby cron"`} {
+		for _, want := range []string{strconv.FormatInt(id, 10), "Účetní Novák", "2099-12-31", "active", "never", "daily sync by cron"} {
 			if !strings.Contains(lines[1], want) {
 				t.Errorf("list row %q lacks %q", lines[1], want)
 			}
@@ -136,7 +137,7 @@ func TestPartnerLifecycle(t *testing.T) {
 			}
 			got = append(got, m)
 		}
-		if len(got) != 2 || got[0]["name"] != "Účetní Novák" || got[0]["note"] != "daily sync\nby cron" ||
+		if len(got) != 2 || got[0]["name"] != "Účetní Novák" || got[0]["note"] != "daily sync by cron" ||
 			got[0]["valid_until"] != "2099-12-31" || got[0]["state"] != "active" || got[0]["last_used_at"] != nil {
 			t.Errorf("json list: %v", got)
 		}
@@ -199,7 +200,7 @@ func TestPartnerLifecycle(t *testing.T) {
 		if !c.linkVerifies(t, out, other, nil) || c.linkVerifies(t, strings.Replace(out, "partnerId="+strconv.FormatInt(other, 10), "partnerId="+strconv.FormatInt(id, 10), 1), id, nil) {
 			t.Error("a partner's link verifies for the wrong partner or not for its own")
 		}
-		if !strings.Contains(errOut, "all customers as XML") || !strings.Contains(errOut, "from any address") {
+		if !strings.Contains(errOut, "all registered customers as XML") || strings.Contains(errOut, "only from") {
 			t.Errorf("stderr %q", errOut)
 		}
 		// A CSV in UTF-8 carries no encoding parameter.
@@ -246,7 +247,7 @@ func TestPartnerLifecycle(t *testing.T) {
 		}{
 			{"BadIPEntry", []string{"url", sid, "--format", "csv", "--ip", "10.0.0.1, 300.1.1.1"}, exitUsage, []string{"--ip", `"300.1.1.1"`, "entry 2"}},
 			{"EmptyIPEntry", []string{"url", sid, "--format", "csv", "--ip", "10.0.0.1,,10.0.0.2"}, exitUsage, []string{"--ip", "entry 2"}},
-			{"NoFormat", []string{"url", sid}, exitUsage, []string{"--format is required"}},
+			{"NoFormat", []string{"url", sid}, exitUsage, []string{"--format: a value is required"}},
 			{"UnknownFormat", []string{"url", sid, "--format", "pdf"}, exitUsage, []string{"--format", "pdf"}},
 			{"EncodingForXML", []string{"url", sid, "--format", "xml", "--encoding", "windows-1250"}, exitUsage, []string{"CSV only"}},
 			{"BadFrom", []string{"url", sid, "--format", "csv", "--from", "2024-02-30"}, exitUsage, []string{"--from", "no day 30"}},
@@ -262,7 +263,11 @@ func TestPartnerLifecycle(t *testing.T) {
 			{"EmptyName", []string{"add", ""}, exitUsage, []string{"NAME"}},
 			{"BlankName", []string{"add", "  "}, exitUsage, []string{"NAME"}},
 			{"NoName", []string{"add", "--note", "x"}, exitUsage, []string{"NAME is required"}},
-			{"ControlInName", []string{"add", "Evil\x1b[2J"}, exitUsage, []string{`\x1b`}},
+			// The domain's rule (custexport.ValidatePartner), the same the stores and the admin form apply.
+			{"ControlInName", []string{"add", "Evil\x1b[2J"}, exitUsage, []string{"NAME:", "U+001B"}},
+			{"BidiInName", []string{"add", "Sklad\u202eexe.txt"}, exitUsage, []string{"NAME:", "U+202E"}},
+			{"NewLineInNote", []string{"add", "X", "--note", "daily\nsync"}, exitUsage, []string{"--note:", "U+000A"}},
+			{"LongName", []string{"add", strings.Repeat("n", custexport.MaxPartnerNameLength+1)}, exitUsage, []string{"NAME:", "at most"}},
 			{"BadValidUntil", []string{"add", "X", "--valid-until", "31.12.2025"}, exitUsage, []string{"--valid-until", "YYYY-MM-DD"}},
 			{"ExpireWithoutDate", []string{"expire", sid}, exitUsage, []string{"--valid-until is required"}},
 			{"ListFormat", []string{"list", "--format", "csv"}, exitUsage, []string{"--format", "table, json"}},

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/logformat"
 	"github.com/custexport/custexport/internal/password"
 )
 
@@ -92,7 +93,7 @@ func (p *passwordFlags) newPassword(ctx context.Context, io *stdio, name string)
 // askNewPassword asks for the password of user name, checks it against the policy, and asks
 // again to catch a typo nobody could see.
 func askNewPassword(w io.Writer, name string, read func() ([]byte, error)) (string, error) {
-	fmt.Fprintf(w, "New password for %s (at least %d characters): ", displayText(name), password.MinLength)
+	fmt.Fprintf(w, "New password for %s (at least %d characters): ", logformat.DisplayText(name), password.MinLength)
 	first, err := read()
 	fmt.Fprintln(w) // the Enter key was not echoed either
 	if err != nil {
@@ -277,7 +278,7 @@ func runUserList(ctx context.Context, c *commandLine, args []string) error {
 			if !u.LastLoginAt.IsZero() {
 				lastLogin = u.LastLoginAt.In(loc).Format(layout)
 			}
-			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", u.ID, displayText(u.Name), u.CreatedAt.In(loc).Format(layout),
+			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", u.ID, logformat.DisplayText(u.Name), u.CreatedAt.In(loc).Format(layout),
 				u.PasswordChangedAt.In(loc).Format(layout), lastLogin)
 		},
 		empty: "no admin users yet; create one with: custexport user add NAME",

@@ -126,7 +126,7 @@ func TestExportBadInput(t *testing.T) {
 		{"BadUntil", []string{"--format", "csv", "--until", "2024-02-30"}, exitUsage, []string{"--until", "no day 30"}},
 		{"FromAfterUntil", []string{"--format", "csv", "--from", "2024-05-02", "--until", "2024-05-01"}, exitUsage, []string{"--from", "after --until"}},
 		{"UnknownFormat", []string{"--format", "pdf"}, exitUsage, []string{"--format", "csv, xml, xlsx"}},
-		{"MissingFormat", []string{}, exitUsage, []string{"--format is required"}},
+		{"MissingFormat", []string{}, exitUsage, []string{"--format: a value is required"}},
 		{"UnknownEncoding", []string{"--format", "csv", "--encoding", "latin1"}, exitUsage, []string{"--encoding", "utf-8, windows-1250"}},
 		{"EncodingForXML", []string{"--format", "xml", "--encoding", "windows-1250"}, exitUsage, []string{"CSV only"}},
 		{"UnknownFlag", []string{"--format", "csv", "--colour"}, exitUsage, []string{"colour"}},
