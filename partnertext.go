@@ -1,9 +1,18 @@
 package custexport
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+)
+
+// The reasons of ValidatePartner's errors (besides ReasonRequired for a missing name).
+const (
+	ReasonTextUTF8    = "text_utf8"     // not valid UTF-8
+	ReasonTextTooLong = "text_too_long" // Value: the longest allowed, in characters
+	ReasonTextControl = "text_control"  // Value: the character found, as U+XXXX
 )
 
 // The longest partner name and note, in characters (the admin form's limits).
@@ -25,7 +34,7 @@ const (
 // when read: they load as they are.
 func ValidatePartner(name, note string) error {
 	if strings.TrimSpace(name) == "" {
-		return FieldError("name", "a partner needs a name")
+		return &Error{Code: CodeInvalid, Field: "name", Reason: ReasonRequired, Message: "a partner needs a name"}
 	}
 	if err := checkShownText("name", name, MaxPartnerNameLength); err != nil {
 		return err
@@ -37,15 +46,21 @@ func ValidatePartner(name, note string) error {
 // control, line-separator or invisible formatting character, naming the character found.
 func checkShownText(field, s string, max int) error {
 	if !utf8.ValidString(s) {
-		return FieldError(field, "the %s is not valid UTF-8 text", field)
+		e := FieldError(field, "the %s is not valid UTF-8 text", field)
+		e.Reason = ReasonTextUTF8
+		return e
 	}
 	if n := utf8.RuneCountInString(s); n > max {
-		return FieldError(field, "the %s is %d characters long; at most %d are allowed", field, n, max)
+		e := FieldError(field, "the %s is %d characters long; at most %d are allowed", field, n, max)
+		e.Reason, e.Value = ReasonTextTooLong, strconv.Itoa(max)
+		return e
 	}
 	for i, r := range s {
 		if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
-			return FieldError(field, "the %s contains the invisible or control character %U at character %d; use letters, digits, spaces and punctuation",
+			e := FieldError(field, "the %s contains the invisible or control character %U at character %d; use letters, digits, spaces and punctuation",
 				field, r, utf8.RuneCountInString(s[:i])+1)
+			e.Reason, e.Value = ReasonTextControl, fmt.Sprintf("%U", r)
+			return e
 		}
 	}
 	return nil

@@ -26,7 +26,8 @@ func TestEveryTextInBothLanguages(t *testing.T) {
 // Every reason the domain's option rule gives has a text.
 func TestEveryOptionReasonTranslated(t *testing.T) {
 	for _, r := range []string{custexport.ReasonRequired, custexport.ReasonFormat, custexport.ReasonDate, custexport.ReasonRangeReversed,
-		custexport.ReasonEncoding, custexport.ReasonEncodingCSV, custexport.ReasonGuard} {
+		custexport.ReasonEncoding, custexport.ReasonEncodingCSV, custexport.ReasonGuard,
+		custexport.ReasonTextUTF8, custexport.ReasonTextTooLong, custexport.ReasonTextControl} {
 		if !Has("reason." + r) {
 			t.Errorf("reason %q has no text", r)
 		}

@@ -153,7 +153,6 @@ var texts = map[string]text{
 	"form.invalid":         {"Formulář obsahuje chyby; nic nebylo uloženo.", "The form has errors; nothing was saved."},
 	"err.date":             {"Datum musí být ve tvaru RRRR-MM-DD.", "The date must be YYYY-MM-DD."},
 	"err.range":            {"Datum „od“ je po datu „do“.", "The “from” date is after the “until” date."},
-	"err.name":             {"Zadejte název.", "Enter a name."},
 	"err.partner":          {"Vyberte partnera.", "Choose a partner."},
 	"notfound":             {"Stránka nenalezena.", "Page not found."},
 	"error":                {"Něco se pokazilo; podrobnosti jsou v logu serveru.", "Something went wrong; the server log has the details."},
@@ -191,6 +190,9 @@ var texts = map[string]text{
 	"reason." + custexport.ReasonEncoding:      {"„%s“ není utf-8 ani windows-1250.", "%q is not one of utf-8, windows-1250."},
 	"reason." + custexport.ReasonEncodingCSV:   {"Kódování %s je jen pro CSV; XML a XLSX jsou vždy v UTF-8.", "%s applies to CSV only; XML and XLSX are always UTF-8."},
 	"reason." + custexport.ReasonGuard:         {"„%s“ není 0 ani 1.", "%q is not 0 or 1."},
+	"reason." + custexport.ReasonTextUTF8:      {"Text není platné UTF-8.", "The text is not valid UTF-8."},
+	"reason." + custexport.ReasonTextTooLong:   {"Text je delší než %s znaků.", "The text is longer than %s characters."},
+	"reason." + custexport.ReasonTextControl:   {"Text obsahuje neviditelný nebo řídicí znak %s; použijte písmena, číslice, mezery a interpunkci.", "The text contains the invisible or control character %s; use letters, digits, spaces and punctuation."},
 
 	// Why an import refused a whole file (custexport.Error.Reason set by csvimport).
 	"reason.import_bom_1250":     {"Soubor začíná značkou UTF-8 (BOM), ale bylo zvoleno kódování windows-1250.", "The file starts with a UTF-8 byte-order mark, but windows-1250 was asked for."},

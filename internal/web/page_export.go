@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/custexport/custexport"
-	"github.com/custexport/custexport/internal/clientip"
 	"github.com/custexport/custexport/internal/i18n"
 	"github.com/custexport/custexport/internal/linksign"
 )
@@ -23,6 +22,9 @@ type exportForm struct {
 
 // exportFieldNames are the form's names of the export options, which field errors carry.
 var exportFieldNames = custexport.ExportFieldNames{Format: "format", From: "from", Until: "until", Encoding: "encoding", Guard: "guard"}
+
+// linkFieldNames adds the link box's address list.
+var linkFieldNames = linksign.LinkFieldNames{ExportFieldNames: exportFieldNames, IP: "ip"}
 
 // linkForm is the permanent-link box.
 type linkForm struct {
@@ -47,18 +49,24 @@ type exportData struct {
 // form did not send (the page's script disables the select for XML and XLSX) is UTF-8; one it
 // did send is checked, so windows-1250 with XML is refused beside the encoding field.
 func readExportForm(l i18n.Lang, get func(string) string) (exportForm, custexport.ExportOptions) {
+	f, in := exportFormInput(get)
+	opts, err := custexport.ParseExportOptions(in, exportFieldNames)
+	f.Errors.addProblems(l, err)
+	return f, opts
+}
+
+// exportFormInput reads the fields the export form and the link box share, as typed.
+func exportFormInput(get func(string) string) (exportForm, custexport.ExportInput) {
 	f := exportForm{From: strings.TrimSpace(get("from")), Until: strings.TrimSpace(get("until")),
 		Format: get("format"), Encoding: get("encoding"), Guard: get("guard") != "", Errors: fieldErrors{}}
 	in := custexport.ExportInput{Format: f.Format, From: f.From, Until: f.Until, Encoding: f.Encoding, Guard: "0"}
 	if f.Guard {
 		in.Guard = "1"
 	}
-	opts, err := custexport.ParseExportOptions(in, exportFieldNames)
-	f.Errors.addProblems(l, err)
 	if f.Encoding == "" {
 		f.Encoding = string(custexport.EncodingUTF8)
 	}
-	return f, opts
+	return f, in
 }
 
 func defaultExportForm() exportForm {
@@ -102,7 +110,7 @@ func (s *Server) handleExportPage(w http.ResponseWriter, r *http.Request, u *cus
 // makeLink validates the link box and signs the link.
 func (s *Server) makeLink(l i18n.Lang, r *http.Request, partners []custexport.Partner) linkForm {
 	q := r.URL.Query()
-	form, opts := readExportForm(l, q.Get)
+	form, in := exportFormInput(q.Get)
 	lf := linkForm{Form: form, Partner: q.Get("partner"), IP: strings.TrimSpace(q.Get("ip"))}
 	var partner *custexport.Partner
 	for i := range partners {
@@ -113,9 +121,11 @@ func (s *Server) makeLink(l i18n.Lang, r *http.Request, partners []custexport.Pa
 	if partner == nil {
 		form.Errors["partner"] = l.T("err.partner")
 	}
-	// The list's errors name the field "ip", as the box does. They carry no reason key yet, so
-	// they are said in clientip's English.
-	allowed, err := clientip.ParseList(lf.IP)
+	// The rule the server checks links with (linksign.ParseLinkOptions), so the box never makes
+	// a link its own server refuses. The address list's errors carry no reason key yet, so they
+	// are said in clientip's English.
+	link, err := linksign.ParseLinkOptions(linksign.LinkInput{Format: in.Format, From: in.From, Until: in.Until,
+		Encoding: in.Encoding, Guard: in.Guard, IP: lf.IP}, linkFieldNames)
 	if err != nil && !form.Errors.addProblems(l, err) {
 		form.Errors["ip"] = err.Error()
 	}
@@ -123,13 +133,13 @@ func (s *Server) makeLink(l i18n.Lang, r *http.Request, partners []custexport.Pa
 		return lf
 	}
 	ipText := ""
-	if allowed.Len() > 0 {
-		ipText = allowed.String()
+	if link.IPs.Len() > 0 {
+		ipText = link.IPs.String()
 		lf.IP = ipText
 	}
 	lf.URL = s.Signer.SignedURL(strings.TrimSuffix(s.PublicURL, "/"), partner.ID, partner.LinkSalt,
-		"/export/customers."+string(opts.Format), linksign.LinkParams(opts, ipText))
-	lf.Sentence = i18n.LinkSentence(l, partner, opts, ipText)
+		"/export/customers."+string(link.Export.Format), linksign.LinkParams(link.Export, ipText))
+	lf.Sentence = i18n.LinkSentence(l, partner, link.Export, ipText)
 	return lf
 }
 

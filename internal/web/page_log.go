@@ -1,13 +1,12 @@
 package web
 
 import (
-	"encoding/csv"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/logformat"
 )
 
 // The access log (Přístupový log): filtered, paged, and as CSV.
@@ -82,28 +81,13 @@ func (s *Server) writeLogCSV(w http.ResponseWriter, r *http.Request, q custexpor
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="access-log-`+time.Now().In(s.Location).Format("2006-01-02")+`.csv"`)
 	h.Set("Cache-Control", "no-store")
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"id", "time", "principal_kind", "principal_id", "principal_name", "channel", "client_ip",
-		"user_agent", "format", "encoding", "filter", "outcome", "reason", "rows", "bytes", "duration_ms", "replaced"})
-	err := s.Store.QueryAccess(r.Context(), q, func(e *custexport.AccessEntry) error {
-		cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.In(s.Location).Format(time.RFC3339), string(e.Principal.Kind),
-			strconv.FormatInt(e.Principal.ID, 10), csvSafe(e.Principal.Name), string(e.Channel), e.ClientIP, csvSafe(e.UserAgent),
-			string(e.Format), string(e.Encoding), e.Filter, string(e.Outcome), csvSafe(e.Reason),
-			strconv.FormatInt(e.Rows, 10), strconv.FormatInt(e.Bytes, 10), strconv.FormatInt(e.Duration.Milliseconds(), 10),
-			strconv.FormatInt(e.Replaced, 10)})
-		return cw.Error()
-	})
-	cw.Flush()
+	// The one access-log renderer, the same columns, times and guards as `custexport log`.
+	out := logformat.NewCSV(w, s.Location)
+	err := s.Store.QueryAccess(r.Context(), q, out.Entry)
+	if closeErr := out.Close(); err == nil {
+		err = closeErr
+	}
 	if err != nil {
 		s.Logger.Error("access log CSV", "err", err)
 	}
-}
-
-// csvSafe guards a text that a spreadsheet would run as a formula: partner names and user
-// agents come from outside.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -48,8 +48,10 @@ func (s *Server) handlePartnerCreate(w http.ResponseWriter, r *http.Request, u *
 	l := requestLang(r)
 	d := partnersData{Name: strings.TrimSpace(r.PostFormValue("name")), Note: strings.TrimSpace(r.PostFormValue("note")),
 		ValidTill: strings.TrimSpace(r.PostFormValue("valid_until")), Errors: map[string]string{}}
-	if d.Name == "" {
-		d.Errors["name"] = l.T("err.name")
+	// The domain's rule for a partner's text (the stores apply it too), each error beside its
+	// field in the page's language.
+	for _, e := range custexport.ProblemsOf(custexport.ValidatePartner(d.Name, d.Note)) {
+		d.Errors[e.Field] = l.Problem(e)
 	}
 	var until custexport.Date
 	if d.ValidTill != "" {
@@ -70,8 +72,8 @@ func (s *Server) handlePartnerCreate(w http.ResponseWriter, r *http.Request, u *
 	p := &custexport.Partner{Name: d.Name, Note: d.Note, ValidUntil: until, LinkSalt: salt}
 	if err := s.Store.CreatePartner(r.Context(), p, u.Principal()); err != nil {
 		var e *custexport.Error
-		if errors.As(err, &e) && e.Code == custexport.CodeInvalid {
-			d.Errors["name"] = l.Problem(e)
+		if errors.As(err, &e) && e.Code == custexport.CodeInvalid && e.Field != "" {
+			d.Errors[e.Field] = l.Problem(e)
 			s.partnersPage(w, r, u, http.StatusBadRequest, d, &page{Error: l.T("form.invalid")})
 			return
 		}
