@@ -67,3 +67,27 @@ func FirstDiff(got, want []byte) string {
 	lo := max(0, i-context)
 	return fmt.Sprintf("at byte %d:\n got  …%q\n want …%q", i, got[lo:min(len(got), i+context)], want[lo:min(len(want), i+context)])
 }
+
+// FuzzSeeds returns every distinct text value of the fixture customers (in fixture order,
+// the empty string once), grouped into rows of n for a fuzz target that takes n strings: the
+// values that break exporters seed every encoder's fuzzer, whatever its arity. The last row
+// is filled up with empty strings.
+func FuzzSeeds(n int) [][]string {
+	var values []string
+	seen := map[string]bool{}
+	for _, c := range Customers() {
+		for col := range custexport.Column(custexport.NumColumns) {
+			if v := c.Text(col); !seen[v] {
+				seen[v] = true
+				values = append(values, v)
+			}
+		}
+	}
+	var rows [][]string
+	for len(values) > 0 {
+		row := make([]string, n)
+		values = values[copy(row, values):]
+		rows = append(rows, row)
+	}
+	return rows
+}
