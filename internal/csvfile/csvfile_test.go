@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,14 +26,7 @@ func encodeAll(t testing.TB, opts custexport.EncodeOptions, customers []custexpo
 	t.Helper()
 	var out bytes.Buffer
 	e := New(&out, opts)
-	for i := range customers {
-		if err := e.Encode(&customers[i]); err != nil {
-			t.Fatalf("Encode(%s): %v", customers[i].GUID, err)
-		}
-	}
-	if err := e.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	sample.Encode(t, e, customers)
 	return out.Bytes(), e.Replaced()
 }
 
@@ -55,31 +47,9 @@ func TestGolden(t *testing.T) {
 			if replaced != tt.wantReplaced {
 				t.Errorf("Replaced() = %d, want %d", replaced, tt.wantReplaced)
 			}
-			path := filepath.Join("testdata", tt.file)
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run go test -update after checking the diff by eye)\n%s", path, firstDiff(got, want))
-			}
+			sample.Golden(t, filepath.Join("testdata", tt.file), got, *update)
 		})
 	}
-}
-
-// firstDiff describes where two outputs first differ.
-func firstDiff(got, want []byte) string {
-	i := 0
-	for i < len(got) && i < len(want) && got[i] == want[i] {
-		i++
-	}
-	lo := max(0, i-40)
-	return fmt.Sprintf("at byte %d:\n got  …%q\n want …%q", i, got[lo:min(len(got), i+40)], want[lo:min(len(want), i+40)])
 }
 
 // TestHeader checks the first line against the SPEC's tag list written out by hand, so that a
@@ -264,33 +234,37 @@ func TestValues(t *testing.T) {
 	c := sample.Customers()[4] // the first 02:30 of 2024-10-27
 	c.BirthDate = custexport.Date{Year: 2000, Month: 2, Day: 29}
 	c.PriceRatio = 7
-	fields := row(t, custexport.EncodeOptions{Location: sample.Prague}, c)
-	want := map[custexport.Column]string{
-		custexport.ColRegistrationDate: "2024-10-27 02:30:00",
-		custexport.ColChangeTime:       "2024-10-27 02:30:00",
-		custexport.ColBirthDate:        "2000-02-29",
-		custexport.ColPriceRatio:       "0,0007",
-		custexport.ColDisabledOrders:   "0",
+	tests := []struct {
+		name string
+		opts custexport.EncodeOptions
+		c    custexport.Customer
+		want map[custexport.Column]string
+	}{
+		{"shop time", custexport.EncodeOptions{Location: sample.Prague}, c, map[custexport.Column]string{
+			custexport.ColRegistrationDate: "2024-10-27 02:30:00",
+			custexport.ColChangeTime:       "2024-10-27 02:30:00",
+			custexport.ColBirthDate:        "2000-02-29",
+			custexport.ColPriceRatio:       "0,0007",
+			custexport.ColDisabledOrders:   "0",
+		}},
+		// Zero dates and times are empty fields; nil Location is UTC.
+		{"zero values", custexport.EncodeOptions{}, custexport.Customer{DisabledOrders: true, ChangeTime: c.ChangeTime}, map[custexport.Column]string{
+			custexport.ColRegistrationDate: "",
+			custexport.ColBirthDate:        "",
+			custexport.ColChangeTime:       "2024-10-27 00:30:00",
+			custexport.ColPriceRatio:       "0,0000",
+			custexport.ColDisabledOrders:   "1",
+		}},
 	}
-	for col, w := range want {
-		if fields[col] != w {
-			t.Errorf("%s = %q, want %q", col.Tag(), fields[col], w)
-		}
-	}
-
-	// Zero dates and times are empty fields; nil Location is UTC.
-	fields = row(t, custexport.EncodeOptions{}, custexport.Customer{DisabledOrders: true, ChangeTime: sample.Customers()[4].ChangeTime})
-	want = map[custexport.Column]string{
-		custexport.ColRegistrationDate: "",
-		custexport.ColBirthDate:        "",
-		custexport.ColChangeTime:       "2024-10-27 00:30:00",
-		custexport.ColPriceRatio:       "0,0000",
-		custexport.ColDisabledOrders:   "1",
-	}
-	for col, w := range want {
-		if fields[col] != w {
-			t.Errorf("%s = %q, want %q", col.Tag(), fields[col], w)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fields := row(t, tt.opts, tt.c)
+			for col, w := range tt.want {
+				if fields[col] != w {
+					t.Errorf("%s = %q, want %q", col.Tag(), fields[col], w)
+				}
+			}
+		})
 	}
 }
 
@@ -360,7 +334,7 @@ func TestLongValue(t *testing.T) {
 				}
 				if records[1][col] != want {
 					t.Errorf("%s: read back %d bytes, want %d; %s", col.Tag(), len(records[1][col]), len(want),
-						firstDiff([]byte(records[1][col]), []byte(want)))
+						sample.FirstDiff([]byte(records[1][col]), []byte(want)))
 				}
 				replaced -= n
 			}
@@ -530,17 +504,9 @@ func TestStreams(t *testing.T) {
 }
 
 func TestEncodeAllocs(t *testing.T) {
-	customers := sample.Customers()
 	for _, enc := range []custexport.Encoding{custexport.EncodingUTF8, custexport.EncodingWindows1250} {
 		e := New(io.Discard, custexport.EncodeOptions{Encoding: enc, FormulaGuard: true, Location: sample.Prague})
-		i := 0
-		allocs := testing.AllocsPerRun(5000, func() {
-			if err := e.Encode(&customers[i%len(customers)]); err != nil {
-				t.Fatal(err)
-			}
-			i++
-		})
-		if allocs != 0 {
+		if allocs := sample.EncodeAllocs(t, e, 5000); allocs != 0 {
 			t.Errorf("%s: %v allocations per Encode, want 0", enc, allocs)
 		}
 	}

@@ -44,15 +44,7 @@ func sampleOptions(guard bool) Options {
 func encode(t testing.TB, customers []custexport.Customer, opts Options) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	e := New(&buf, opts)
-	for i := range customers {
-		if err := e.Encode(&customers[i]); err != nil {
-			t.Fatalf("Encode(%d): %v", i, err)
-		}
-	}
-	if err := e.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	sample.Encode(t, New(&buf, opts), customers)
 	return buf.Bytes()
 }
 
@@ -78,31 +70,8 @@ func readPart(t testing.TB, data []byte, name string) []byte {
 func TestGolden(t *testing.T) {
 	data := encode(t, sample.Customers(), sampleOptions(true))
 	for _, name := range []string{"xl/worksheets/sheet1.xml", "xl/styles.xml", "xl/workbook.xml"} {
-		got := readPart(t, data, name)
-		golden := filepath.Join("testdata", "golden", filepath.Base(name))
-		if *update {
-			if err := os.WriteFile(golden, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test -update to create it)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from %s (run go test -update and review the diff):\n%s", name, golden, firstDiff(got, want))
-		}
+		sample.Golden(t, filepath.Join("testdata", "golden", filepath.Base(name)), readPart(t, data, name), *update)
 	}
-}
-
-func firstDiff(got, want []byte) string {
-	i := 0
-	for i < len(got) && i < len(want) && got[i] == want[i] {
-		i++
-	}
-	from := max(0, i-80)
-	return fmt.Sprintf("at byte %d\n got: %q\nwant: %q", i, got[from:min(len(got), i+80)], want[from:min(len(want), i+80)])
 }
 
 // TestPackage checks the parts every reader needs and that each XML part is well-formed.

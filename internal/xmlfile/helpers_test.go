@@ -15,21 +15,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/sample"
 )
 
 // encode writes a whole document with the package's encoder.
 func encode(t testing.TB, cs []custexport.Customer, loc *time.Location) []byte {
 	t.Helper()
 	var out bytes.Buffer
-	enc := New(&out, custexport.EncodeOptions{Location: loc})
-	for i := range cs {
-		if err := enc.Encode(&cs[i]); err != nil {
-			t.Fatalf("Encode customer %d: %v", i, err)
-		}
-	}
-	if err := enc.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	sample.Encode(t, New(&out, custexport.EncodeOptions{Location: loc}), cs)
 	return out.Bytes()
 }
 

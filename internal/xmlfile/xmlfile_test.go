@@ -23,19 +23,7 @@ var update = flag.Bool("update", false, "rewrite testdata/golden.xml from the en
 const golden = "testdata/golden.xml"
 
 func TestGolden(t *testing.T) {
-	got := encode(t, sample.Customers(), sample.Prague)
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test -update after checking the change)\ngot:\n%s", golden, got)
-	}
+	sample.Golden(t, golden, encode(t, sample.Customers(), sample.Prague), *update)
 	if code, out := xmllint(t, golden); code != 0 {
 		t.Fatalf("xmllint rejects %s (exit %d):\n%s", golden, code, out)
 	}
@@ -222,16 +210,8 @@ func TestCloseTwice(t *testing.T) {
 
 // TestEncodeAllocs holds the performance promise: no allocation per customer once running.
 func TestEncodeAllocs(t *testing.T) {
-	cs := sample.Customers()
 	enc := New(io.Discard, custexport.EncodeOptions{Location: sample.Prague})
-	i := 0
-	allocs := testing.AllocsPerRun(1000, func() {
-		if err := enc.Encode(&cs[i%len(cs)]); err != nil {
-			t.Fatal(err)
-		}
-		i++
-	})
-	if allocs != 0 {
+	if allocs := sample.EncodeAllocs(t, enc, 1000); allocs != 0 {
 		t.Fatalf("Encode allocates %.2f times per customer, want 0", allocs)
 	}
 }
