@@ -15,9 +15,7 @@ import (
 // quietly), while XML without an encoding, as the page sends it once its script has disabled
 // the CSV-only select, is UTF-8.
 func TestExportFormRefusesXMLWithWindows1250(t *testing.T) {
-	af := newAdminFixture(t, 20, "http://127.0.0.1")
-	c := af.client()
-	af.login(c, "Jana", adminPassword)
+	af, c := signedIn(t, 20)
 	ctx := context.Background()
 
 	for _, format := range []string{"xml", "xlsx"} {
@@ -52,9 +50,7 @@ func TestExportFormRefusesXMLWithWindows1250(t *testing.T) {
 // Field errors are said from the error's reason in the page's language, beside the field the
 // error names: a reversed range of the access log stands beside "from".
 func TestAccessLogFilterErrors(t *testing.T) {
-	af := newAdminFixture(t, 5, "http://127.0.0.1")
-	c := af.client()
-	af.login(c, "Jana", adminPassword)
+	af, c := signedIn(t, 5)
 	for _, tc := range []struct{ query, lang, want string }{
 		{"from=2024-05-01&until=2024-04-01", "cs", "Datum „od“ je po datu „do“."},
 		{"from=2024-05-01&until=2024-04-01", "en", "The “from” date is after the “until” date."},
@@ -86,9 +82,7 @@ func (af *adminFixture) upload(c *http.Client, name, content string, header ...s
 // Import skip reasons and refusals are Czech in the Czech UI (they were English), English in
 // the English one; the CLI's English text stays in the report.
 func TestImportReasonsTranslated(t *testing.T) {
-	af := newAdminFixture(t, 5, "http://127.0.0.1")
-	c := af.client()
-	af.login(c, "Jana", adminPassword)
+	af, c := signedIn(t, 5)
 	file := "email;billingFullName;birthDate;billingCountryCode;priceRatio;disabledOrders\n" +
 		"no-at-sign.example.cz;Jana Nová;;CZ;1;0\n" +
 		"ok@example.cz;Petr Starý;1990-02-30;CZ;1;0\n" +

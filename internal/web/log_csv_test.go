@@ -16,9 +16,7 @@ import (
 // `custexport log --format csv` uses: the same bytes for the same entries, with a hostile user
 // agent escaped and guarded.
 func TestAccessLogCSVIsTheSharedRenderer(t *testing.T) {
-	af := newAdminFixture(t, 10, "http://127.0.0.1")
-	c := af.client()
-	af.login(c, "Jana", adminPassword)
+	af, c := signedIn(t, 10)
 	ctx := context.Background()
 	evil := "=HYPERLINK(\"http://x\")\r\n2099-01-01\x1b[2J"
 	if err := af.db.AppendAccess(ctx, &custexport.AccessEntry{At: time.Now(), Principal: custexport.Principal{Kind: custexport.PrincipalPartner, ID: 9, Name: "-Sklad"},

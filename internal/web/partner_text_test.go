@@ -12,9 +12,7 @@ import (
 // which the stores apply too): a control or invisible character in the name or the note is
 // refused beside its field, in the page's language, and nothing is saved.
 func TestPartnerFormRefusesControlCharacters(t *testing.T) {
-	af := newAdminFixture(t, 10, "http://127.0.0.1")
-	c := af.client()
-	af.login(c, "Jana", adminPassword)
+	af, c := signedIn(t, 10)
 	ctx := context.Background()
 	before, _ := af.db.Partners(ctx)
 	cases := []struct {
