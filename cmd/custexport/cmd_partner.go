@@ -164,39 +164,32 @@ func runPartnerURL(ctx context.Context, c *commandLine, args []string) error {
 	}
 	loc := c.loc
 
-	db, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	p, err := db.Partner(ctx, id)
-	if err != nil {
-		return err
-	}
-	signer, err := loadSigner(&c.store, getenv)
-	if err != nil {
-		return err
-	}
+	return withPartner(ctx, c, id, func(_ database, p *custexport.Partner) error {
+		signer, err := loadSigner(&c.store, getenv)
+		if err != nil {
+			return err
+		}
 
-	ipText := ""
-	if link.IPs.Len() > 0 {
-		ipText = link.IPs.String()
-	}
-	params := linksign.LinkParams(link.Export, ipText)
-	url := signer.SignedURL(base.String(), p.ID, p.LinkSalt, "/export/customers."+string(f), params)
-	if _, query, _ := strings.Cut(url, "?"); len(query) > linksign.MaxQueryLength {
-		return usagef("the link would be %d bytes long after the \"?\", more than the server's %d; shorten the --ip list", len(query), linksign.MaxQueryLength)
-	}
+		ipText := ""
+		if link.IPs.Len() > 0 {
+			ipText = link.IPs.String()
+		}
+		params := linksign.LinkParams(link.Export, ipText)
+		url := signer.SignedURL(base.String(), p.ID, p.LinkSalt, "/export/customers."+string(f), params)
+		if _, query, _ := strings.Cut(url, "?"); len(query) > linksign.MaxQueryLength {
+			return usagef("the link would be %d bytes long after the \"?\", more than the server's %d; shorten the --ip list", len(query), linksign.MaxQueryLength)
+		}
 
-	fmt.Fprintln(io.out, url)
-	fmt.Fprintln(io.err, i18n.LinkSentence(i18n.EN, p, link.Export, ipText))
-	if base.Scheme == "http" && !isLoopbackHost(base.Hostname()) {
-		fmt.Fprintf(io.err, "warning: %s is plain http://: the link and the customer data cross the network unencrypted; use an https:// address\n", base)
-	}
-	if !p.ActiveAt(time.Now(), loc) {
-		fmt.Fprintf(io.err, "warning: partner %d expired on %s: the link is refused until its date is changed with 'custexport partner expire'\n", p.ID, p.ValidUntil)
-	}
-	return nil
+		fmt.Fprintln(io.out, url)
+		fmt.Fprintln(io.err, i18n.LinkSentence(i18n.EN, p, link.Export, ipText))
+		if base.Scheme == "http" && !isLoopbackHost(base.Hostname()) {
+			fmt.Fprintf(io.err, "warning: %s is plain http://: the link and the customer data cross the network unencrypted; use an https:// address\n", base)
+		}
+		if !p.ActiveAt(time.Now(), loc) {
+			fmt.Fprintf(io.err, "warning: partner %d expired on %s: the link is refused until its date is changed with 'custexport partner expire'\n", p.ID, p.ValidUntil)
+		}
+		return nil
+	})
 }
 
 // parsePublicURL checks the base of printed links: an http or https address with a host and
@@ -293,16 +286,7 @@ func runPartnerExpire(ctx context.Context, c *commandLine, args []string) error 
 // withPartner opens the store, loads the live partner id (exit 1, "partner N does not exist",
 // when there is none) and runs fn.
 func withPartner(ctx context.Context, c *commandLine, id int64, fn func(database, *custexport.Partner) error) error {
-	db, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	p, err := db.Partner(ctx, id)
-	if err != nil {
-		return err
-	}
-	return fn(db, p)
+	return withStored(ctx, c, func(ctx context.Context, db database) (*custexport.Partner, error) { return db.Partner(ctx, id) }, fn)
 }
 
 // parseValidUntil parses a --valid-until value; "none" (when allowed) clears the expiry.

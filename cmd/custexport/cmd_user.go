@@ -255,16 +255,7 @@ func runUserDelete(ctx context.Context, c *commandLine, args []string) error {
 // withUser opens the store, finds the user by name whatever its letter case (exit 1, "user …
 // does not exist", when there is none) and runs fn.
 func withUser(ctx context.Context, c *commandLine, name string, fn func(database, *custexport.User) error) error {
-	db, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	u, err := db.UserByName(ctx, name)
-	if err != nil {
-		return err
-	}
-	return fn(db, u)
+	return withStored(ctx, c, func(ctx context.Context, db database) (*custexport.User, error) { return db.UserByName(ctx, name) }, fn)
 }
 
 func runUserList(ctx context.Context, c *commandLine, args []string) error {

@@ -27,16 +27,12 @@ func (l listing[T]) run(ctx context.Context, c *commandLine, args []string) erro
 		return usagef("--format: unknown output %q (valid: table, json)", *format)
 	}
 	loc := c.loc
-	db, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	items, err := l.load(ctx, db)
-	if err != nil {
-		return err
-	}
-	if *format == "json" {
+	return withStored(ctx, c, l.load, func(_ database, items []T) error { return l.write(c, loc, *format, items) })
+}
+
+// write shows the loaded items in the chosen format.
+func (l listing[T]) write(c *commandLine, loc *time.Location, format string, items []T) error {
+	if format == "json" {
 		enc := json.NewEncoder(c.io.out)
 		for i := range items {
 			if err := enc.Encode(l.json(&items[i], loc)); err != nil {
@@ -55,4 +51,19 @@ func (l listing[T]) run(ctx context.Context, c *commandLine, args []string) erro
 		fmt.Fprintln(tw, l.row(&items[i], loc))
 	}
 	return tw.Flush()
+}
+
+// withStored opens the store, loads what a command works on (its error, such as "partner N does
+// not exist", is the command's answer), runs fn with both and closes the store.
+func withStored[T any](ctx context.Context, c *commandLine, load func(context.Context, database) (T, error), fn func(database, T) error) error {
+	db, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := load(ctx, db)
+	if err != nil {
+		return err
+	}
+	return fn(db, v)
 }
