@@ -75,10 +75,7 @@ func runLog(ctx context.Context, c *commandLine, args []string) error {
 var errChainBroken = errors.New("access log chain broken")
 
 func runLogVerify(ctx context.Context, c *commandLine, args []string) error {
-	if err := c.parse(args); err != nil {
-		return err
-	}
-	db, err := c.open(ctx)
+	db, err := c.parseOpen(ctx, args)
 	if err != nil {
 		return err
 	}

@@ -9,11 +9,8 @@ import (
 )
 
 func runMigrate(ctx context.Context, c *commandLine, args []string) error {
-	if err := c.parse(args); err != nil {
-		return err
-	}
 	// Opening the store applies whatever migrations it lacks.
-	db, err := c.open(ctx)
+	db, err := c.parseOpen(ctx, args)
 	if err != nil {
 		return err
 	}

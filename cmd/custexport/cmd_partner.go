@@ -112,15 +112,12 @@ func partnerState(p *custexport.Partner, now time.Time, loc *time.Location) stri
 
 // partnerJSON is what `partner list --format json` shows of a partner: never its salt.
 func partnerJSON(p *custexport.Partner, now time.Time, loc *time.Location) any {
-	var validUntil, lastUsed *string
+	var validUntil *string
 	if !p.ValidUntil.IsZero() {
 		s := p.ValidUntil.String()
 		validUntil = &s
 	}
-	if !p.LastUsedAt.IsZero() {
-		s := p.LastUsedAt.In(loc).Format(time.RFC3339)
-		lastUsed = &s
-	}
+	lastUsed := jsonTime(p.LastUsedAt, loc)
 	return struct {
 		ID         int64   `json:"id"`
 		Name       string  `json:"name"`

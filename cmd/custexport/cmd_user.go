@@ -278,11 +278,7 @@ func runUserList(ctx context.Context, c *commandLine, args []string) error {
 
 // userJSON is what `user list --format json` shows of a user: never its password hash.
 func userJSON(u *custexport.User, loc *time.Location) any {
-	var lastLogin *string
-	if !u.LastLoginAt.IsZero() {
-		s := u.LastLoginAt.In(loc).Format(time.RFC3339)
-		lastLogin = &s
-	}
+	lastLogin := jsonTime(u.LastLoginAt, loc)
 	return struct {
 		ID                int64   `json:"id"`
 		Name              string  `json:"name"`

@@ -231,6 +231,15 @@ func (c *commandLine) given(name string) bool {
 
 // open opens the store as the command's table entry says: a command that reads a shop refuses
 // one that does not exist, and creates nothing.
+// parseOpen is the whole preamble of a command that takes flags only: parse them, then open
+// the store.
+func (c *commandLine) parseOpen(ctx context.Context, args []string) (database, error) {
+	if err := c.parse(args); err != nil {
+		return nil, err
+	}
+	return c.open(ctx)
+}
+
 func (c *commandLine) open(ctx context.Context) (database, error) {
 	if c.use == storeExisting {
 		if err := c.store.requireShop(ctx); err != nil {

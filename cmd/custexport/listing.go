@@ -67,3 +67,13 @@ func withStored[T any](ctx context.Context, c *commandLine, load func(context.Co
 	}
 	return fn(db, v)
 }
+
+// jsonTime is an optional time in a listing's JSON: RFC 3339 in shop time, or null (nil) for
+// the zero time ("never").
+func jsonTime(t time.Time, loc *time.Location) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.In(loc).Format(time.RFC3339)
+	return &s
+}
