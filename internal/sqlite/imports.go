@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
-	"strconv"
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
@@ -152,7 +151,7 @@ func (t *importTx) close() {
 func (t *importTx) Customer(ctx context.Context, guid string) (*custexport.Customer, bool, error) {
 	if t.stream != nil {
 		if c, id, ok := t.stream.take(guid); ok {
-			repeated, err := t.claim(ctx, id)
+			repeated, err := t.claimed.ClaimCustomer(ctx, id, t)
 			return c, repeated, err
 		}
 	}
@@ -167,16 +166,8 @@ func (t *importTx) Customer(ctx context.Context, guid string) (*custexport.Custo
 	if t.stream != nil {
 		t.stream.cursor.Passed(c.RegistrationDate.Unix(), c.GUID)
 	}
-	repeated, err := t.claim(ctx, id)
+	repeated, err := t.claimed.ClaimCustomer(ctx, id, t)
 	return c, repeated, err
-}
-
-// claim marks a customer id as asked for and reports whether it was already.
-func (t *importTx) claim(ctx context.Context, id int64) (bool, error) {
-	if was, ok := t.claimed.Claim(id); ok {
-		return was, nil
-	}
-	return t.SeenInFile(ctx, "id:"+strconv.FormatInt(id, 10))
 }
 
 // lookup reads the customer with the guid, and its id, on the import's own connection: it sees
@@ -243,7 +234,7 @@ func (t *importTx) Insert(ctx context.Context, c *custexport.Customer) error {
 		return describeWriteError(c, err)
 	}
 	// A later row with this guid is a duplicate; the lookup finds the new row.
-	_, err := t.claim(ctx, t.conn.LastInsertRowID())
+	_, err := t.claimed.ClaimCustomer(ctx, t.conn.LastInsertRowID(), t)
 	return err
 }
 
