@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
-	"github.com/ncruces/go-sqlite3/driver"
 
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/importlookup"
@@ -58,15 +57,7 @@ const seenCacheKiB = 32 << 10
 // waits for the busy timeout, then is refused). It commits only when fn succeeds and apply is
 // set, so a dry run, an error or a killed process leaves the database as it was.
 func (db *DB) Import(ctx context.Context, apply bool, fn func(custexport.ImportTx) error) error {
-	conn, err := db.sql.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		c := dc.(driver.Conn).Raw()
-		old := c.SetInterrupt(ctx)
-		defer c.SetInterrupt(old)
+	return db.withRawConn(ctx, func(c *sqlite3.Conn) error {
 		// The keys of the file's rows go to a temporary table, on disk when large, so that a
 		// file of any size is checked for duplicates in flat memory.
 		// Each key is kept as a 128-bit hash (two seeded maphash values): a fifth of the text's
