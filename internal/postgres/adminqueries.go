@@ -26,19 +26,17 @@ var dialect = sqlparam.Dialect{
 // form, so any letter case finds it.
 func (db *DB) SearchCustomers(ctx context.Context, s custexport.CustomerSearch) (custexport.CustomerPage, error) {
 	var page custexport.CustomerPage
-	where, args := sqlparam.CustomerSearch(dialect, s.Text)
+	count, list := sqlparam.CustomerPage(dialect, s)
 	// The count and the page come from one snapshot.
 	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return page, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM customer`+where, args...).Scan(&page.Total); err != nil {
+	if err := tx.QueryRow(ctx, count.SQL, count.Args...).Scan(&page.Total); err != nil {
 		return page, err
 	}
-	limit, args := sqlparam.Page(dialect, args, s.Limit, s.Offset)
-	rows, err := tx.Query(ctx, `SELECT `+storerow.SummaryColumns+` FROM customer`+where+`
-		ORDER BY registration_date DESC, guid DESC`+limit, args...)
+	rows, err := tx.Query(ctx, list.SQL, list.Args...)
 	if err != nil {
 		return page, err
 	}
@@ -49,18 +47,16 @@ func (db *DB) SearchCustomers(ctx context.Context, s custexport.CustomerSearch) 
 
 // CountAccess counts the entries q selects (ignoring its offset and limit).
 func (db *DB) CountAccess(ctx context.Context, q custexport.AccessQuery) (int64, error) {
-	where, args := sqlparam.AccessWhere(dialect, q)
+	count := sqlparam.AccessCount(dialect, q)
 	var n int64
-	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM access_log`+where, args...).Scan(&n)
+	err := db.pool.QueryRow(ctx, count.SQL, count.Args...).Scan(&n)
 	return n, err
 }
 
 // QueryAccess calls fn for the entries q selects, newest first.
 func (db *DB) QueryAccess(ctx context.Context, q custexport.AccessQuery, fn func(*custexport.AccessEntry) error) error {
-	where, args := sqlparam.AccessWhere(dialect, q)
-	limit, args := sqlparam.Page(dialect, args, q.Limit, q.Offset)
-	rows, err := db.pool.Query(ctx, `SELECT `+storerow.AccessColumns+` FROM access_log`+where+`
-		ORDER BY id DESC`+limit, args...)
+	list := sqlparam.AccessPage(dialect, q)
+	rows, err := db.pool.Query(ctx, list.SQL, list.Args...)
 	if err != nil {
 		return err
 	}

@@ -11,20 +11,10 @@ import (
 )
 
 // The PostgreSQL store keeps the whole store contract: each subtest runs on a database of its
-// own, created and dropped by pgtest.
+// own, created and dropped by pgtest. Run closes the pool before pgtest drops the database.
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) custexport.Database {
-		dsn := pgtest.NewDatabase(t)
-		db, err := postgres.Open(context.Background(), dsn, postgres.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Registered after pgtest's drop, so it runs before it: the pool is closed first.
-		t.Cleanup(func() {
-			if err := db.Close(); err != nil {
-				t.Errorf("Close: %v", err)
-			}
-		})
-		return db
+	storetest.Run(t, func(t *testing.T) (custexport.Database, error) {
+		db, err := postgres.Open(context.Background(), pgtest.NewDatabase(t), postgres.Options{})
+		return db, err
 	})
 }

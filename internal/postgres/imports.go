@@ -169,16 +169,8 @@ func (t *importTx) Customer(ctx context.Context, guid string) (*custexport.Custo
 		t.cursor.follow.Passed(c.RegistrationDate.Unix(), c.GUID)
 	}
 	t.lastGUID, t.lastExtra = c.GUID, extra
-	repeated, err := t.claim(ctx, id)
+	repeated, err := t.claimed.ClaimCustomer(ctx, id, t)
 	return c, repeated, err
-}
-
-// claim marks a customer id as asked for and reports whether it was already.
-func (t *importTx) claim(ctx context.Context, id int64) (bool, error) {
-	if was, ok := t.claimed.Claim(id); ok {
-		return was, nil
-	}
-	return t.SeenInFile(ctx, "id:"+strconv.FormatInt(id, 10))
 }
 
 // lookup reads the stored customer with the guid, with its id and further addresses.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 	"unsafe"
 
 	"github.com/jackc/pgx/v5"
@@ -161,40 +160,22 @@ func decodeRow(c *custexport.Customer, vals [][]byte) error {
 		}
 		ints[i] = int64(binary.BigEndian.Uint64(vals[i]))
 	}
-	delivery := c.Delivery[:0]
-	*c = custexport.Customer{
-		RegistrationDate: time.Unix(ints[0], 0),
-		PriceRatio:       custexport.PriceRatio(ints[1]),
-		DisabledOrders:   ints[2] != 0,
-		ChangeTime:       time.Unix(ints[3], 0),
-	}
+	delivery := storerow.StartCustomer(c, ints[:])
 	var d custexport.Address
+	var birth, extra string
 	texts := vals[storerow.IntColumns:]
 	for i := range storerow.TextColumns {
 		v := bytesString(texts[i])
 		if i == storerow.BirthDateText {
-			if v != "" {
-				date, err := custexport.ParseDate(v)
-				if err != nil {
-					return fmt.Errorf("customer %s: stored birth date %q: %w", c.GUID, v, err)
-				}
-				c.BirthDate = date
-			}
+			birth = v
 			continue
 		}
 		*storerow.TextField[i](c, &d) = v
 	}
-	if !d.IsZero() {
-		delivery = append(delivery, d)
-	}
 	if len(texts) > storerow.TextColumns {
-		var err error
-		if delivery, err = storerow.AppendExtraDelivery(delivery, bytesString(texts[storerow.TextColumns])); err != nil {
-			return fmt.Errorf("customer %s: %w", c.GUID, err)
-		}
+		extra = bytesString(texts[storerow.TextColumns])
 	}
-	c.Delivery = delivery
-	return nil
+	return storerow.FinishCustomer(c, delivery, &d, birth, extra)
 }
 
 // bytesString views b as a string without copying; the caller keeps b unchanged while the string

@@ -12,16 +12,8 @@ import (
 
 // The SQLite store keeps the whole store contract.
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) custexport.Database {
+	storetest.Run(t, func(t *testing.T) (custexport.Database, error) {
 		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "conformance.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if err := db.Close(); err != nil {
-				t.Errorf("Close: %v", err)
-			}
-		})
-		return db
+		return db, err
 	})
 }

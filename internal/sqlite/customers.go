@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/ncruces/go-sqlite3"
-	"github.com/ncruces/go-sqlite3/driver"
 
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/storerow"
@@ -26,15 +25,7 @@ const insertCustomerSQL = `INSERT INTO customer (
 // through the driver's direct API: database/sql's per-argument conversions made seeding a
 // million customers take minutes.
 func (db *DB) InsertCustomers(ctx context.Context, customers []custexport.Customer) error {
-	conn, err := db.sql.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		c := dc.(driver.Conn).Raw()
-		old := c.SetInterrupt(ctx)
-		defer c.SetInterrupt(old)
+	return db.withRawConn(ctx, func(c *sqlite3.Conn) error {
 		if db.writeCacheKiB > 0 {
 			if err := c.Exec(fmt.Sprintf("PRAGMA cache_size = %d", -db.writeCacheKiB)); err != nil {
 				return err

@@ -168,3 +168,19 @@ func (db *DB) Checkpoint(ctx context.Context) error {
 func (db *DB) Describe() string { return db.path }
 
 var _ custexport.Database = (*DB)(nil)
+
+// withRawConn runs fn on a connection of the pool through the driver's direct API (which binds
+// values without database/sql's per-argument conversions), interrupted when ctx ends.
+func (db *DB) withRawConn(ctx context.Context, fn func(c *sqlite3.Conn) error) error {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c := dc.(driver.Conn).Raw()
+		old := c.SetInterrupt(ctx)
+		defer c.SetInterrupt(old)
+		return fn(c)
+	})
+}

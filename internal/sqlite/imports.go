@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
-	"strconv"
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
-	"github.com/ncruces/go-sqlite3/driver"
 
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/importlookup"
@@ -59,15 +57,7 @@ const seenCacheKiB = 32 << 10
 // waits for the busy timeout, then is refused). It commits only when fn succeeds and apply is
 // set, so a dry run, an error or a killed process leaves the database as it was.
 func (db *DB) Import(ctx context.Context, apply bool, fn func(custexport.ImportTx) error) error {
-	conn, err := db.sql.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		c := dc.(driver.Conn).Raw()
-		old := c.SetInterrupt(ctx)
-		defer c.SetInterrupt(old)
+	return db.withRawConn(ctx, func(c *sqlite3.Conn) error {
 		// The keys of the file's rows go to a temporary table, on disk when large, so that a
 		// file of any size is checked for duplicates in flat memory.
 		// Each key is kept as a 128-bit hash (two seeded maphash values): a fifth of the text's
@@ -152,7 +142,7 @@ func (t *importTx) close() {
 func (t *importTx) Customer(ctx context.Context, guid string) (*custexport.Customer, bool, error) {
 	if t.stream != nil {
 		if c, id, ok := t.stream.take(guid); ok {
-			repeated, err := t.claim(ctx, id)
+			repeated, err := t.claimed.ClaimCustomer(ctx, id, t)
 			return c, repeated, err
 		}
 	}
@@ -167,16 +157,8 @@ func (t *importTx) Customer(ctx context.Context, guid string) (*custexport.Custo
 	if t.stream != nil {
 		t.stream.cursor.Passed(c.RegistrationDate.Unix(), c.GUID)
 	}
-	repeated, err := t.claim(ctx, id)
+	repeated, err := t.claimed.ClaimCustomer(ctx, id, t)
 	return c, repeated, err
-}
-
-// claim marks a customer id as asked for and reports whether it was already.
-func (t *importTx) claim(ctx context.Context, id int64) (bool, error) {
-	if was, ok := t.claimed.Claim(id); ok {
-		return was, nil
-	}
-	return t.SeenInFile(ctx, "id:"+strconv.FormatInt(id, 10))
 }
 
 // lookup reads the customer with the guid, and its id, on the import's own connection: it sees
@@ -243,7 +225,7 @@ func (t *importTx) Insert(ctx context.Context, c *custexport.Customer) error {
 		return describeWriteError(c, err)
 	}
 	// A later row with this guid is a duplicate; the lookup finds the new row.
-	_, err := t.claim(ctx, t.conn.LastInsertRowID())
+	_, err := t.claimed.ClaimCustomer(ctx, t.conn.LastInsertRowID(), t)
 	return err
 }
 

@@ -32,8 +32,7 @@ func (db *DB) CreatePartner(ctx context.Context, p *custexport.Partner, by custe
 
 // Partner returns a live partner; CodeNotFound when it does not exist or was deleted.
 func (db *DB) Partner(ctx context.Context, id int64) (*custexport.Partner, error) {
-	row := db.sql.QueryRowContext(ctx, `SELECT id, name, note, valid_until, link_salt, created_at, last_used_at
-		FROM partner WHERE id = ? AND deleted_at = 0`, id)
+	row := db.sql.QueryRowContext(ctx, `SELECT `+storerow.PartnerColumns+` FROM partner WHERE id = ? AND deleted_at = 0`, id)
 	p, err := storerow.ScanPartner(row.Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, custexport.Errorf(custexport.CodeNotFound, "partner %d does not exist", id)
@@ -43,8 +42,7 @@ func (db *DB) Partner(ctx context.Context, id int64) (*custexport.Partner, error
 
 // Partners lists the live partners by id.
 func (db *DB) Partners(ctx context.Context) ([]custexport.Partner, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT id, name, note, valid_until, link_salt, created_at, last_used_at
-		FROM partner WHERE deleted_at = 0 ORDER BY id`)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+storerow.PartnerColumns+` FROM partner WHERE deleted_at = 0 ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"time"
 	"unsafe"
 
 	"github.com/ncruces/go-sqlite3"
@@ -328,34 +327,18 @@ func consumeBatch(b *batch, texts int, c *custexport.Customer, fn func(*custexpo
 	for r := 0; r < b.rows; r++ {
 		ints := b.ints[r*intColumns : (r+1)*intColumns]
 		ends := b.ends[r*texts : (r+1)*texts]
-		delivery := c.Delivery[:0]
-		*c = custexport.Customer{
-			RegistrationDate: time.Unix(ints[0], 0),
-			PriceRatio:       custexport.PriceRatio(ints[1]),
-			DisabledOrders:   ints[2] != 0,
-			ChangeTime:       time.Unix(ints[3], 0),
-		}
+		delivery := storerow.StartCustomer(c, ints)
 		var d custexport.Address
-		if birth := setTexts(c, &d, all, start, 0, ends); birth != "" {
-			date, err := custexport.ParseDate(birth)
-			if err != nil {
-				return fmt.Errorf("customer %s: stored birth date %q: %w", c.GUID, birth, err)
-			}
-			c.BirthDate = date
-		}
+		birth := setTexts(c, &d, all, start, 0, ends)
 		start = ends[textColumns-1]
-		if !d.IsZero() {
-			delivery = append(delivery, d)
-		}
+		var extra string
 		if texts > textColumns {
-			extra := all[start:ends[extraDeliveryTextIdx]]
+			extra = all[start:ends[extraDeliveryTextIdx]]
 			start = ends[extraDeliveryTextIdx]
-			var err error
-			if delivery, err = appendExtraDelivery(delivery, extra); err != nil {
-				return fmt.Errorf("customer %s: %w", c.GUID, err)
-			}
 		}
-		c.Delivery = delivery
+		if err := storerow.FinishCustomer(c, delivery, &d, birth, extra); err != nil {
+			return err
+		}
 		if err := fn(c); err != nil {
 			return err
 		}

@@ -57,8 +57,7 @@ func (db *DB) AddUser(ctx context.Context, u *custexport.User, by custexport.Pri
 
 // UserByName finds a user whatever the letter case of name; CodeNotFound when there is none.
 func (db *DB) UserByName(ctx context.Context, name string) (*custexport.User, error) {
-	row := db.sql.QueryRowContext(ctx, `SELECT id, name, password_hash, created_at, password_changed_at, last_login_at
-		FROM admin_user WHERE name_key = ?`, custexport.UserNameKey(name))
+	row := db.sql.QueryRowContext(ctx, `SELECT `+storerow.UserColumns+` FROM admin_user WHERE name_key = ?`, custexport.UserNameKey(name))
 	u, err := storerow.ScanUser(row.Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, custexport.Errorf(custexport.CodeNotFound, "user %q does not exist", name)
@@ -68,8 +67,7 @@ func (db *DB) UserByName(ctx context.Context, name string) (*custexport.User, er
 
 // UserByID returns the user; CodeNotFound when it does not exist.
 func (db *DB) UserByID(ctx context.Context, id int64) (*custexport.User, error) {
-	row := db.sql.QueryRowContext(ctx, `SELECT id, name, password_hash, created_at, password_changed_at, last_login_at
-		FROM admin_user WHERE id = ?`, id)
+	row := db.sql.QueryRowContext(ctx, `SELECT `+storerow.UserColumns+` FROM admin_user WHERE id = ?`, id)
 	u, err := storerow.ScanUser(row.Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, custexport.Errorf(custexport.CodeNotFound, "user %d does not exist", id)
@@ -80,8 +78,7 @@ func (db *DB) UserByID(ctx context.Context, id int64) (*custexport.User, error) 
 // ListUsers lists the users by id, which is the order they were added in. (By name would need
 // a collation: SQLite and byte order both put "Šárka" after "Zdeněk".)
 func (db *DB) ListUsers(ctx context.Context) ([]custexport.User, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT id, name, password_hash, created_at, password_changed_at, last_login_at
-		FROM admin_user ORDER BY id`)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+storerow.UserColumns+` FROM admin_user ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}

@@ -6,10 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storetest"
 )
 
 const testHash = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$bm90IGEgcmVhbCBoYXNoIGJ1dCB3ZWxsLWZvcm1lZA"
@@ -67,7 +67,7 @@ func TestUserRowConstraints(t *testing.T) {
 	}
 }
 
-// Two processes adding "Novák" and "NOVÁK" at once: exactly one wins.
+// Four processes adding "Novák", "NOVÁK", … to one file at once: exactly one wins.
 func TestAddUserRaceOneWins(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "race.db")
 	var dbs [4]*DB
@@ -79,29 +79,7 @@ func TestAddUserRaceOneWins(t *testing.T) {
 		defer db.Close()
 		dbs[i] = db
 	}
-	names := []string{"Novák", "NOVÁK", "novák", "NoVáK"}
-	errs := make([]error, len(dbs))
-	var wg sync.WaitGroup
-	for i, db := range dbs {
-		wg.Go(func() {
-			errs[i] = db.AddUser(context.Background(), &custexport.User{Name: names[i], PasswordHash: testHash}, operator)
-		})
-	}
-	wg.Wait()
-	won := 0
-	for i, err := range errs {
-		switch custexport.ErrorCode(err) {
-		case "":
-			won++
-		case custexport.CodeConflict:
-		default:
-			t.Errorf("AddUser(%q): %v", names[i], err)
-		}
-	}
-	users, _ := dbs[0].ListUsers(context.Background())
-	if won != 1 || len(users) != 1 {
-		t.Errorf("%d of 4 racing adds won, %d users stored; want 1 and 1", won, len(users))
-	}
+	storetest.RaceAddUser(t, dbs[0], dbs[1], dbs[2], dbs[3])
 }
 
 // Only the token's hash reaches the disk: neither the database nor its write-ahead log holds

@@ -1,5 +1,6 @@
 // Package sqlparam turns the domain's query values into the parameters both stores' SQL takes,
-// so that a search or a date range means the same on SQLite and PostgreSQL.
+// and writes the admin's search queries once, so that a search, a page or a date range means
+// the same on SQLite and PostgreSQL.
 package sqlparam
 
 import (
@@ -7,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storerow"
 )
 
 // likeEscaper escapes LIKE's own characters with a backslash (ESCAPE '\').
@@ -90,4 +92,36 @@ func Page(d Dialect, args []any, limit, offset int) (string, []any) {
 	}
 	n := len(args)
 	return ` LIMIT ` + d.Param(n+1) + ` OFFSET ` + d.Param(n+2), append(args, limit, max(offset, 0))
+}
+
+// Query is an SQL statement and its parameters.
+type Query struct {
+	SQL  string
+	Args []any
+}
+
+// CustomerPage is the customer search s as two queries, which the store runs in one snapshot:
+// the count of all the customers it finds, and its page of them (storerow.SummaryColumns),
+// newest registrations first and the guid ordering a day's registrations, so that pages
+// neither overlap nor skip a customer.
+func CustomerPage(d Dialect, s custexport.CustomerSearch) (count, page Query) {
+	where, args := CustomerSearch(d, s.Text)
+	limit, pageArgs := Page(d, args, s.Limit, s.Offset)
+	return Query{`SELECT count(*) FROM customer` + where, args},
+		Query{`SELECT ` + storerow.SummaryColumns + ` FROM customer` + where + `
+		ORDER BY registration_date DESC, guid DESC` + limit, pageArgs}
+}
+
+// AccessCount is the count of the access-log entries q selects (ignoring its offset and limit).
+func AccessCount(d Dialect, q custexport.AccessQuery) Query {
+	where, args := AccessWhere(d, q)
+	return Query{`SELECT count(*) FROM access_log` + where, args}
+}
+
+// AccessPage selects the access-log entries q asks for (storerow.AccessColumns), newest first.
+func AccessPage(d Dialect, q custexport.AccessQuery) Query {
+	where, args := AccessWhere(d, q)
+	limit, args := Page(d, args, q.Limit, q.Offset)
+	return Query{`SELECT ` + storerow.AccessColumns + ` FROM access_log` + where + `
+		ORDER BY id DESC` + limit, args}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,5 +85,33 @@ func TestAccessWhereAndPage(t *testing.T) {
 	}
 	if limit, args := Page(testDialect, nil, 50, 100); limit != " LIMIT $1 OFFSET $2" || !reflect.DeepEqual(args, []any{50, 100}) {
 		t.Fatalf("Page = %q, %q", limit, args)
+	}
+}
+
+// The count and the page of a search select the same customers: the page adds only its order
+// and its limit and offset, as parameters after the search's.
+func TestCustomerPage(t *testing.T) {
+	count, page := CustomerPage(testDialect, custexport.CustomerSearch{Text: "nov", Limit: 20, Offset: 40})
+	where := " WHERE billing_full_name LIKE $1 OR email_key LIKE $2 OR billing_company LIKE $1 OR company_id LIKE $1"
+	if count.SQL != "SELECT count(*) FROM customer"+where || !reflect.DeepEqual(count.Args, []any{"%nov%", "%nov%"}) {
+		t.Fatalf("count = %q, %q", count.SQL, count.Args)
+	}
+	if !strings.HasSuffix(page.SQL, where+"\n\t\tORDER BY registration_date DESC, guid DESC LIMIT $3 OFFSET $4") ||
+		!reflect.DeepEqual(page.Args, []any{"%nov%", "%nov%", 20, 40}) {
+		t.Fatalf("page = %q, %q", page.SQL, page.Args)
+	}
+}
+
+// The access log's count ignores the page; the page lists the newest first.
+func TestAccessCountAndPage(t *testing.T) {
+	q := custexport.AccessQuery{Outcome: custexport.Outcome("denied"), Limit: 10, Offset: 30}
+	if count := AccessCount(testDialect, q); count.SQL != "SELECT count(*) FROM access_log WHERE outcome = $1" ||
+		!reflect.DeepEqual(count.Args, []any{"denied"}) {
+		t.Fatalf("AccessCount = %q, %q", count.SQL, count.Args)
+	}
+	page := AccessPage(testDialect, q)
+	if !strings.HasSuffix(page.SQL, " FROM access_log WHERE outcome = $1\n\t\tORDER BY id DESC LIMIT $2 OFFSET $3") ||
+		!reflect.DeepEqual(page.Args, []any{"denied", 10, 30}) {
+		t.Fatalf("AccessPage = %q, %q", page.SQL, page.Args)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/custexport/custexport"
 )
@@ -154,6 +155,43 @@ const (
 	TextColumns   = 28
 	BirthDateText = 26 // the index of birth_date among the texts
 )
+
+// StartCustomer makes c the customer whose export row begins with ints, the IntColumns integers
+// (registration date, price ratio, disabled orders, change time), every other field empty, and
+// returns c's delivery addresses emptied: the export decodes every row into one customer and
+// reuses the slice's memory. The decoder then sets the texts and calls FinishCustomer.
+func StartCustomer(c *custexport.Customer, ints []int64) (delivery []custexport.Address) {
+	delivery = c.Delivery[:0]
+	*c = custexport.Customer{
+		RegistrationDate: time.Unix(ints[0], 0),
+		PriceRatio:       custexport.PriceRatio(ints[1]),
+		DisabledOrders:   ints[2] != 0,
+		ChangeTime:       time.Unix(ints[3], 0),
+	}
+	return delivery
+}
+
+// FinishCustomer completes the customer of an export row whose texts are set: it parses the
+// stored birth date and gives c its delivery addresses, the default one d (when not empty) and
+// those encoded in extra (delivery_extra, "" when the row has none), appended to delivery.
+func FinishCustomer(c *custexport.Customer, delivery []custexport.Address, d *custexport.Address, birth, extra string) error {
+	if birth != "" {
+		date, err := custexport.ParseDate(birth)
+		if err != nil {
+			return fmt.Errorf("customer %s: stored birth date %q: %w", c.GUID, birth, err)
+		}
+		c.BirthDate = date
+	}
+	if !d.IsZero() {
+		delivery = append(delivery, *d)
+	}
+	delivery, err := AppendExtraDelivery(delivery, extra)
+	if err != nil {
+		return fmt.Errorf("customer %s: %w", c.GUID, err)
+	}
+	c.Delivery = delivery
+	return nil
+}
 
 // TextField says where each text column of ExportColumns goes: a field of the customer or of
 // its default delivery address. The birth date is nil: it is parsed, not copied.

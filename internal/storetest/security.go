@@ -394,13 +394,7 @@ func testPartnerLifecycle(t *testing.T, db custexport.Database) {
 	if next.ID == p.ID {
 		t.Fatal("a new partner reused a deleted partner's id")
 	}
-	var events []string
-	for _, e := range accessLog(t, db) {
-		if e.Outcome != custexport.OutcomeEvent || e.Principal != operator || e.Channel != custexport.ChannelCLI {
-			t.Errorf("partner event %+v", e)
-		}
-		events = append(events, e.Reason)
-	}
+	events := operatorEvents(t, db)
 	if len(events) != 6 {
 		t.Fatalf("logged partner events %q, want create, regenerate, expiry, create, delete, create (refused changes log nothing)", events)
 	}

@@ -2,7 +2,7 @@
 // store runs it from a test of its own package:
 //
 //	func TestConformance(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) custexport.Database { … a new, empty database … })
+//		storetest.Run(t, func(t *testing.T) (custexport.Database, error) { … a new, empty database … })
 //	}
 //
 // The tests use the domain interfaces only, so they run unchanged on every store; what only one
@@ -34,9 +34,9 @@ func tests() []test {
 	return all
 }
 
-// Run runs every contract test as a subtest of t, each on a new empty database from open.
-// open must arrange for the database to be closed when its test ends (t.Cleanup).
-func Run(t *testing.T, open func(t *testing.T) custexport.Database) {
+// Run runs every contract test as a subtest of t, each on a new empty database from open, which
+// Run closes when the subtest ends (before the cleanups open registered).
+func Run(t *testing.T, open func(t *testing.T) (custexport.Database, error)) {
 	seen := map[string]bool{}
 	for _, tc := range tests() {
 		if seen[tc.name] {
@@ -44,10 +44,18 @@ func Run(t *testing.T, open func(t *testing.T) custexport.Database) {
 		}
 		seen[tc.name] = true
 		t.Run(tc.name, func(t *testing.T) {
-			db := open(t)
+			db, err := open(t)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if db == nil {
 				t.Fatal("open returned no database")
 			}
+			t.Cleanup(func() {
+				if err := db.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
 			tc.fn(t, db)
 		})
 	}
@@ -164,6 +172,20 @@ func guids(cs []custexport.Customer) []string {
 		out[i] = cs[i].GUID
 	}
 	return out
+}
+
+// operatorEvents reads the whole access log, oldest first, and returns the entries' texts,
+// failing the test for an entry that is not an event of the operator's made from the CLI.
+func operatorEvents(t *testing.T, db custexport.Database) []string {
+	t.Helper()
+	var events []string
+	for _, e := range accessLog(t, db) {
+		if e.Outcome != custexport.OutcomeEvent || e.Principal != operator || e.Channel != custexport.ChannelCLI {
+			t.Errorf("not an operator's CLI event: %+v", e)
+		}
+		events = append(events, e.Reason)
+	}
+	return events
 }
 
 // accessLog reads the whole access log, oldest first.

@@ -179,13 +179,7 @@ func testUserLifecycle(t *testing.T, db custexport.Database) {
 		if again == nil {
 			t.Skip("DeleteCascadesSessions failed")
 		}
-		var events []string
-		for _, e := range accessLog(t, db) {
-			if e.Outcome != custexport.OutcomeEvent || e.Principal != operator || e.Channel != custexport.ChannelCLI {
-				t.Errorf("entry %+v", e)
-			}
-			events = append(events, e.Reason)
-		}
+		events := operatorEvents(t, db)
 		want := []string{
 			fmt.Sprintf(`user %d "Šárka Nováková" created`, u.ID),
 			fmt.Sprintf(`user %d "admin" created`, other.ID),
@@ -207,11 +201,22 @@ func testUserLifecycle(t *testing.T, db custexport.Database) {
 
 // Adding "Novák" and "NOVÁK" at once: exactly one wins.
 func testAddUserRace(t *testing.T, db custexport.Database) {
-	names := []string{"Novák", "NOVÁK", "novák", "NoVáK"}
+	RaceAddUser(t, db, db, db, db)
+	if n := len(accessLog(t, db)); n != 1 {
+		t.Errorf("%d events logged, want 1 (the add that won)", n)
+	}
+}
+
+// RaceAddUser has each store add one spelling of the same name ("Novák", "NOVÁK", …; four at
+// the most) at once, and fails t unless exactly one add won, the others were refused as a
+// conflict, and stores[0] lists one user.
+func RaceAddUser(t *testing.T, stores ...custexport.UserStore) {
+	t.Helper()
+	names := []string{"Novák", "NOVÁK", "novák", "NoVáK"}[:len(stores)]
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	start := make(chan struct{})
-	for i := range names {
+	for i, db := range stores {
 		wg.Go(func() {
 			<-start
 			errs[i] = db.AddUser(t.Context(), &custexport.User{Name: names[i], PasswordHash: testHash}, operator)
@@ -229,12 +234,12 @@ func testAddUserRace(t *testing.T, db custexport.Database) {
 			t.Errorf("AddUser(%q): %v", names[i], err)
 		}
 	}
-	users, _ := db.ListUsers(t.Context())
-	if won != 1 || len(users) != 1 {
-		t.Errorf("%d of 4 racing adds won, %d users stored; want 1 and 1", won, len(users))
+	users, err := stores[0].ListUsers(t.Context())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := len(accessLog(t, db)); n != 1 {
-		t.Errorf("%d events logged, want 1 (the add that won)", n)
+	if won != 1 || len(users) != 1 {
+		t.Errorf("%d of %d racing adds won, %d users stored; want 1 and 1", won, len(names), len(users))
 	}
 }
 
