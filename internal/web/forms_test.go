@@ -8,6 +8,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/logformat"
 )
 
 // The export form and the link box follow the domain's one rule: XML or XLSX with
@@ -127,5 +131,65 @@ func TestImportReasonsTranslated(t *testing.T) {
 	resp, body = af.upload(c, "export.xml", "<?xml version=\"1.0\"?><customers/>")
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Toto je soubor XML, ne CSV") {
 		t.Fatalf("an XML file: %d, want 400 refused in Czech", resp.StatusCode)
+	}
+}
+
+// The partner form applies the domain's rule for a partner's text (custexport.ValidatePartner,
+// which the stores apply too): a control or invisible character in the name or the note is
+// refused beside its field, in the page's language, and nothing is saved.
+func TestPartnerFormRefusesControlCharacters(t *testing.T) {
+	af, c := signedIn(t, 10)
+	ctx := context.Background()
+	before, _ := af.db.Partners(ctx)
+	cases := []struct {
+		form   url.Values
+		field  string // the id of the error paragraph
+		czech  string // what the Czech page says
+		letter string // the character named (U+ is escaped in HTML)
+	}{
+		{url.Values{"name": {"Evil\x1b[2J"}}, "partner-name-error", "řídicí znak", "001B"},
+		{url.Values{"name": {"Sklad\u202eexe.txt"}}, "partner-name-error", "řídicí znak", "202E"},
+		{url.Values{"name": {"Sklad"}, "note": {"daily\rsync"}}, "partner-note-error", "řídicí znak", "000D"},
+		{url.Values{"name": {strings.Repeat("n", 201)}}, "partner-name-error", "delší než 200 znaků", ""},
+	}
+	for _, tc := range cases {
+		resp, body := af.do(c, http.MethodPost, "/settings/partners", tc.form)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="`+tc.field+`"`) ||
+			!strings.Contains(body, tc.czech) || !strings.Contains(body, tc.letter) {
+			t.Errorf("%q: status %d, want 400 with %s saying %q %s", tc.form, resp.StatusCode, tc.field, tc.czech, tc.letter)
+		}
+	}
+	if after, _ := af.db.Partners(ctx); len(after) != len(before) {
+		t.Fatalf("a refused partner form saved a partner: %d before, %d after", len(before), len(after))
+	}
+}
+
+// The admin's "Stáhnout jako CSV" is the access log rendered by the one renderer that
+// `custexport log --format csv` uses: the same bytes for the same entries, with a hostile user
+// agent escaped and guarded.
+func TestAccessLogCSVIsTheSharedRenderer(t *testing.T) {
+	af, c := signedIn(t, 10)
+	ctx := context.Background()
+	evil := "=HYPERLINK(\"http://x\")\r\n2099-01-01\x1b[2J"
+	if err := af.db.AppendAccess(ctx, &custexport.AccessEntry{At: time.Now(), Principal: custexport.Principal{Kind: custexport.PrincipalPartner, ID: 9, Name: "-Sklad"},
+		Channel: custexport.ChannelURL, ClientIP: "192.0.2.1", UserAgent: evil, Format: custexport.FormatCSV, Outcome: custexport.OutcomeDenied, Reason: "hash missing"}); err != nil {
+		t.Fatal(err)
+	}
+
+	resp, body := af.do(c, http.MethodGet, "/customers/export/log?format=csv", nil)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("CSV download: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	var want bytes.Buffer
+	out := logformat.NewCSV(&want, af.admin.Location)
+	err := af.db.QueryAccess(ctx, custexport.AccessQuery{}, out.Entry)
+	if closeErr := out.Close(); err != nil || closeErr != nil {
+		t.Fatal(err, closeErr)
+	}
+	if body != want.String() {
+		t.Errorf("admin CSV differs from the shared renderer's:\n%s\nwant:\n%s", body, want.String())
+	}
+	if strings.Contains(body, "\x1b") || strings.Contains(body, "\r\n2099") || !strings.Contains(body, `'-Sklad`) {
+		t.Errorf("the hostile entry is not escaped and guarded:\n%s", body)
 	}
 }
