@@ -19,15 +19,7 @@ import (
 // terminal, as in a script).
 func (c *cli) runWithStdin(stdin string, args ...string) (code int, stdout, stderr string) {
 	c.t.Helper()
-	var out, errOut bytes.Buffer
-	getenv := func(name string) string {
-		if name == "CUSTEXPORT_DATA_DIR" {
-			return c.dataDir
-		}
-		return ""
-	}
-	code = run(context.Background(), args, &stdio{in: strings.NewReader(stdin), out: &out, err: &errOut}, getenv)
-	return code, out.String(), errOut.String()
+	return c.runWith(context.Background(), stdin, nil, args...)
 }
 
 // userHash returns the stored password hash of the user, or "" when there is no such user.
@@ -289,15 +281,7 @@ func TestUserLifecycle(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				code, out, errOut := c.run(context.Background(), append([]string{"user"}, tc.args...)...)
-				if code != exitUsage || out != "" {
-					t.Fatalf("exit %d, stdout %q; want %d and nothing; stderr: %s", code, out, exitUsage, errOut)
-				}
-				for _, w := range tc.want {
-					if !strings.Contains(errOut, w) {
-						t.Errorf("stderr %q does not mention %q", errOut, w)
-					}
-				}
+				c.refuses(t, nil, exitUsage, tc.want, append([]string{"user"}, tc.args...)...)
 			})
 		}
 		if out, _ := c.mustRun("user", "list"); strings.Count(out, "\n") != 4 || strings.Contains(out, "jan") {
