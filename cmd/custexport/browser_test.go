@@ -489,14 +489,20 @@ func (b *browserEnv) fetch(t *testing.T, method, target string, header http.Head
 	return resp, data
 }
 
-// jobCount and lastJob read the admin export jobs straight from the database file.
-func (b *browserEnv) jobCount(t *testing.T) int64 {
+// rowCount runs a count(*) query straight on the database file.
+func (b *browserEnv) rowCount(t *testing.T, query string) int64 {
 	t.Helper()
 	var n int64
-	if err := b.db.QueryRow(`SELECT count(*) FROM export_job`).Scan(&n); err != nil {
+	if err := b.db.QueryRow(query).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// jobCount and lastJob read the admin export jobs straight from the database file.
+func (b *browserEnv) jobCount(t *testing.T) int64 {
+	t.Helper()
+	return b.rowCount(t, `SELECT count(*) FROM export_job`)
 }
 
 type jobRow struct {
@@ -517,11 +523,7 @@ func (b *browserEnv) lastJob(t *testing.T) jobRow {
 
 func (b *browserEnv) accessCount(t *testing.T) int64 {
 	t.Helper()
-	var n int64
-	if err := b.db.QueryRow(`SELECT count(*) FROM access_log`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return b.rowCount(t, `SELECT count(*) FROM access_log`)
 }
 
 // writeLockFree says whether no process holds the database's write lock: a write transaction
@@ -545,18 +547,6 @@ func (b *browserEnv) writeLockFree(t *testing.T) bool {
 		t.Fatal(err)
 	}
 	return true
-}
-
-// csvRows parses a semicolon CSV export (byte-order mark skipped) and returns its records.
-func csvRows(t *testing.T, body []byte) [][]string {
-	t.Helper()
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff"))))
-	r.Comma = ';'
-	records, err := r.ReadAll()
-	if err != nil {
-		t.Fatalf("reading the CSV: %v", err)
-	}
-	return records
 }
 
 func TestBrowser(t *testing.T) {
