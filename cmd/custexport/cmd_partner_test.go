@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -117,14 +116,7 @@ func TestPartnerLifecycle(t *testing.T) {
 		}
 
 		out, _ = c.mustRun("partner", "list", "--format", "json")
-		var got []map[string]any
-		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-			var m map[string]any
-			if err := json.Unmarshal([]byte(line), &m); err != nil {
-				t.Fatalf("json line %q: %v", line, err)
-			}
-			got = append(got, m)
-		}
+		got := jsonLines(t, out)
 		if len(got) != 2 || got[0]["name"] != "Účetní Novák" || got[0]["note"] != "daily sync\nby cron" ||
 			got[0]["valid_until"] != "2099-12-31" || got[0]["state"] != "active" || got[0]["last_used_at"] != nil {
 			t.Errorf("json list: %v", got)

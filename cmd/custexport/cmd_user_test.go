@@ -179,14 +179,7 @@ func TestUserLifecycle(t *testing.T) {
 			}
 		}
 		jsonOut, _ := c.mustRun("user", "list", "--format", "json")
-		var got []map[string]any
-		for _, line := range strings.Split(strings.TrimSuffix(jsonOut, "\n"), "\n") {
-			var m map[string]any
-			if err := json.Unmarshal([]byte(line), &m); err != nil {
-				t.Fatalf("json line %q: %v", line, err)
-			}
-			got = append(got, m)
-		}
+		got := jsonLines(t, jsonOut)
 		if len(got) != 4 || got[0]["name"] != "Šárka Nováková" || got[0]["id"] != float64(1) || got[0]["last_login_at"] != nil ||
 			got[0]["created_at"] == nil || got[0]["password_changed_at"] == nil || len(got[0]) != 5 {
 			t.Errorf("json list: %v", got)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -80,6 +81,20 @@ func (c *cli) mustRun(args ...string) (stdout, stderr string) {
 		c.t.Fatalf("custexport %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
 	}
 	return out, errOut
+}
+
+// jsonLines parses the output of a --format json listing: one JSON object a line.
+func jsonLines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var objects []map[string]any
+	for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("json line %d %q: %v", i+1, line, err)
+		}
+		objects = append(objects, m)
+	}
+	return objects
 }
 
 func TestSeedAndExportEveryFormat(t *testing.T) {

@@ -247,17 +247,12 @@ func TestKilledInstanceLeaseExpiresOnPostgres(t *testing.T) {
 	first.Wait()
 	killedAt := time.Now()
 	for {
-		resp, err := http.Get(shop.link(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode == 200 {
+		status := downloadStatus(t, shop.link(b))
+		if status == 200 {
 			break
 		}
-		if resp.StatusCode != 429 || time.Since(killedAt) > 60*time.Second {
-			t.Fatalf("B after the kill: %d (%s since)", resp.StatusCode, time.Since(killedAt))
+		if status != 429 || time.Since(killedAt) > 60*time.Second {
+			t.Fatalf("B after the kill: %d (%s since)", status, time.Since(killedAt))
 		}
 		time.Sleep(100 * time.Millisecond) // polling until the lease expires
 	}
@@ -429,14 +424,8 @@ func TestLostConnectionFailsTheDownload(t *testing.T) {
 	if len(outcomes) != 1 || outcomes[0] != custexport.OutcomeFailed {
 		t.Fatalf("access log outcomes %v, want [failed]", outcomes)
 	}
-	resp, err := http.Get(shop.link(addr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("the next download: %d, want 200 (the slot freed)", resp.StatusCode)
+	if status := downloadStatus(t, shop.link(addr)); status != 200 {
+		t.Fatalf("the next download: %d, want 200 (the slot freed)", status)
 	}
 }
 

@@ -157,6 +157,18 @@ func (f *serverFixture) link(addr string) string {
 	return f.signer.SignedURL("http://"+addr, f.partner.ID, f.partner.LinkSalt, "/export/customers.xml", url.Values{})
 }
 
+// downloadStatus downloads link whole and returns the answer's status.
+func downloadStatus(t *testing.T, link string) int {
+	t.Helper()
+	resp, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
 // openDownload starts a download and reads only the headers, leaving the export running.
 func (f *serverFixture) openDownload(addr string) net.Conn {
 	t := f.t
@@ -219,14 +231,8 @@ func TestGracefulShutdownFreesTheSlot(t *testing.T) {
 		t.Fatalf("serve after SIGTERM: %v", err)
 	}
 	_, addr2 := f.start("--lease-ttl", "60s")
-	resp, err := http.Get(f.link(addr2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("after a graceful stop the partner got %d, want 200 (the slot must have been released)", resp.StatusCode)
+	if status := downloadStatus(t, f.link(addr2)); status != 200 {
+		t.Fatalf("after a graceful stop the partner got %d, want 200 (the slot must have been released)", status)
 	}
 	db, err := sqlite.Open(context.Background(), filepath.Join(f.dir, "custexport.db"))
 	if err != nil {
