@@ -332,6 +332,16 @@ func submit(t *testing.T, tab context.Context, what string, steps ...chromedp.Ac
 	return resp.Status
 }
 
+// signIn submits the login form as the demo admin with the password and returns the status of
+// the page it leads to.
+func signIn(t *testing.T, tab context.Context, what, password string) int64 {
+	t.Helper()
+	return submit(t, tab, what,
+		chromedp.SendKeys(css("#login-user"), "admin"),
+		chromedp.SendKeys(css("#login-password"), password),
+		chromedp.Click(css("#login-submit")))
+}
+
 func css(s string) chromedp.CSS { return chromedp.CSS(s) }
 
 // fill sets the value of a form field, with input and change events as typing would fire.
@@ -489,14 +499,20 @@ func (b *browserEnv) fetch(t *testing.T, method, target string, header http.Head
 	return resp, data
 }
 
-// jobCount and lastJob read the admin export jobs straight from the database file.
-func (b *browserEnv) jobCount(t *testing.T) int64 {
+// rowCount runs a count(*) query straight on the database file.
+func (b *browserEnv) rowCount(t *testing.T, query string) int64 {
 	t.Helper()
 	var n int64
-	if err := b.db.QueryRow(`SELECT count(*) FROM export_job`).Scan(&n); err != nil {
+	if err := b.db.QueryRow(query).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// jobCount and lastJob read the admin export jobs straight from the database file.
+func (b *browserEnv) jobCount(t *testing.T) int64 {
+	t.Helper()
+	return b.rowCount(t, `SELECT count(*) FROM export_job`)
 }
 
 type jobRow struct {
@@ -517,11 +533,7 @@ func (b *browserEnv) lastJob(t *testing.T) jobRow {
 
 func (b *browserEnv) accessCount(t *testing.T) int64 {
 	t.Helper()
-	var n int64
-	if err := b.db.QueryRow(`SELECT count(*) FROM access_log`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return b.rowCount(t, `SELECT count(*) FROM access_log`)
 }
 
 // writeLockFree says whether no process holds the database's write lock: a write transaction
@@ -545,18 +557,6 @@ func (b *browserEnv) writeLockFree(t *testing.T) bool {
 		t.Fatal(err)
 	}
 	return true
-}
-
-// csvRows parses a semicolon CSV export (byte-order mark skipped) and returns its records.
-func csvRows(t *testing.T, body []byte) [][]string {
-	t.Helper()
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff"))))
-	r.Comma = ';'
-	records, err := r.ReadAll()
-	if err != nil {
-		t.Fatalf("reading the CSV: %v", err)
-	}
-	return records
 }
 
 func TestBrowser(t *testing.T) {
@@ -610,10 +610,7 @@ func TestBrowser(t *testing.T) {
 				t.Fatalf("the login page is in %q for a browser that asks for Czech, want cs", l)
 			}
 			b.shoot(t, tab, "login")
-			status := submit(t, tab, "wrong password",
-				chromedp.SendKeys(css("#login-user"), "admin"),
-				chromedp.SendKeys(css("#login-password"), "not-"+b.srv.password),
-				chromedp.Click(css("#login-submit")))
+			status := signIn(t, tab, "wrong password", "not-"+b.srv.password)
 			do(t, tab, "error shown", chromedp.WaitVisible(css("#page-error")))
 			if status != http.StatusUnauthorized {
 				t.Errorf("wrong password: status %d, want 401", status)
@@ -630,10 +627,7 @@ func TestBrowser(t *testing.T) {
 		}},
 		{"Login", func(t *testing.T) {
 			do(t, tab, "clear the password", fill("#login-password", ""), fill("#login-user", ""))
-			status := submit(t, tab, "login",
-				chromedp.SendKeys(css("#login-user"), "admin"),
-				chromedp.SendKeys(css("#login-password"), b.srv.password),
-				chromedp.Click(css("#login-submit")))
+			status := signIn(t, tab, "login", b.srv.password)
 			do(t, tab, "signed in", chromedp.WaitVisible(css("#nav-customers")))
 			if u := location(t, tab); status != 200 || u.Path != "/customers/export" {
 				t.Fatalf("after login: status %d at %s, want 200 at /customers/export (where the user was going)", status, u)
@@ -973,10 +967,7 @@ func TestBrowser(t *testing.T) {
 			if u := location(t, tab); u.Path != "/login" || u.Query().Get("next") != "/customers/export/log" {
 				t.Fatalf("an ended session went to %s, want the login page coming back to the log", u)
 			}
-			status := submit(t, tab, "login again",
-				chromedp.SendKeys(css("#login-user"), "admin"),
-				chromedp.SendKeys(css("#login-password"), b.srv.password),
-				chromedp.Click(css("#login-submit")))
+			status := signIn(t, tab, "login again", b.srv.password)
 			do(t, tab, "log again", chromedp.WaitVisible(css("#log-filter")))
 			if u := location(t, tab); status != 200 || u.Path != "/customers/export/log" {
 				t.Fatalf("after logging in again: status %d at %s, want the access log", status, u)

@@ -167,18 +167,7 @@ func TestImportExitCodes(t *testing.T) {
 	logged := 0
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errOut := c.run(context.Background(), append([]string{"import"}, tc.args...)...)
-			if code != tc.code {
-				t.Fatalf("exit %d, want %d; stderr %q", code, tc.code, errOut)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(errOut, w) {
-					t.Errorf("stderr %q lacks %q", errOut, w)
-				}
-			}
-			if out != "" {
-				t.Errorf("a refused import printed a report: %q", out)
-			}
+			c.refuses(t, nil, tc.code, tc.want, append([]string{"import"}, tc.args...)...)
 			if tc.logged != "" {
 				logged++
 				log := importLog(t, c)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -94,15 +93,11 @@ func TestLogShowsEntries(t *testing.T) {
 
 	t.Run("JSON", func(t *testing.T) {
 		out, _ := c.mustRun("log", "--format", "json")
-		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		lines := jsonLines(t, out)
 		if len(lines) != entries {
 			t.Fatalf("%d json lines, want %d", len(lines), entries)
 		}
-		for i, line := range lines {
-			var m map[string]any
-			if err := json.Unmarshal([]byte(line), &m); err != nil {
-				t.Fatalf("line %d %q: %v", i+1, line, err)
-			}
+		for i, m := range lines {
 			if m["id"] != float64(i+1) {
 				t.Errorf("line %d has id %v", i+1, m["id"])
 			}

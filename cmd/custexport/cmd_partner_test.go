@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,18 +19,7 @@ import (
 // runWithEnv runs the command in c's data directory with extra environment variables.
 func (c *cli) runWithEnv(env map[string]string, args ...string) (code int, stdout, stderr string) {
 	c.t.Helper()
-	var out, errOut bytes.Buffer
-	getenv := func(name string) string {
-		if v, ok := env[name]; ok {
-			return v
-		}
-		if name == "CUSTEXPORT_DATA_DIR" {
-			return c.dataDir
-		}
-		return ""
-	}
-	code = run(context.Background(), args, &stdio{in: strings.NewReader(""), out: &out, err: &errOut}, getenv)
-	return code, out.String(), errOut.String()
+	return c.runWith(context.Background(), "", env, args...)
 }
 
 // openStore opens the CLI's database directly, as a second user of it.
@@ -129,14 +117,7 @@ func TestPartnerLifecycle(t *testing.T) {
 		}
 
 		out, _ = c.mustRun("partner", "list", "--format", "json")
-		var got []map[string]any
-		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-			var m map[string]any
-			if err := json.Unmarshal([]byte(line), &m); err != nil {
-				t.Fatalf("json line %q: %v", line, err)
-			}
-			got = append(got, m)
-		}
+		got := jsonLines(t, out)
 		if len(got) != 2 || got[0]["name"] != "Účetní Novák" || got[0]["note"] != "daily sync by cron" ||
 			got[0]["valid_until"] != "2099-12-31" || got[0]["state"] != "active" || got[0]["last_used_at"] != nil {
 			t.Errorf("json list: %v", got)
@@ -276,18 +257,7 @@ func TestPartnerLifecycle(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				code, out, errOut := c.run(context.Background(), append([]string{"partner"}, tc.args...)...)
-				if code != tc.code {
-					t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, errOut)
-				}
-				for _, w := range tc.want {
-					if !strings.Contains(errOut, w) {
-						t.Errorf("stderr %q does not mention %q", errOut, w)
-					}
-				}
-				if out != "" {
-					t.Errorf("stdout %q, want nothing", out)
-				}
+				c.refuses(t, nil, tc.code, tc.want, append([]string{"partner"}, tc.args...)...)
 			})
 		}
 		out, _ := c.mustRun("partner", "list")

@@ -19,15 +19,7 @@ import (
 // terminal, as in a script).
 func (c *cli) runWithStdin(stdin string, args ...string) (code int, stdout, stderr string) {
 	c.t.Helper()
-	var out, errOut bytes.Buffer
-	getenv := func(name string) string {
-		if name == "CUSTEXPORT_DATA_DIR" {
-			return c.dataDir
-		}
-		return ""
-	}
-	code = run(context.Background(), args, &stdio{in: strings.NewReader(stdin), out: &out, err: &errOut}, getenv)
-	return code, out.String(), errOut.String()
+	return c.runWith(context.Background(), stdin, nil, args...)
 }
 
 // userHash returns the stored password hash of the user, or "" when there is no such user.
@@ -187,14 +179,7 @@ func TestUserLifecycle(t *testing.T) {
 			}
 		}
 		jsonOut, _ := c.mustRun("user", "list", "--format", "json")
-		var got []map[string]any
-		for _, line := range strings.Split(strings.TrimSuffix(jsonOut, "\n"), "\n") {
-			var m map[string]any
-			if err := json.Unmarshal([]byte(line), &m); err != nil {
-				t.Fatalf("json line %q: %v", line, err)
-			}
-			got = append(got, m)
-		}
+		got := jsonLines(t, jsonOut)
 		if len(got) != 4 || got[0]["name"] != "Šárka Nováková" || got[0]["id"] != float64(1) || got[0]["last_login_at"] != nil ||
 			got[0]["created_at"] == nil || got[0]["password_changed_at"] == nil || len(got[0]) != 5 {
 			t.Errorf("json list: %v", got)
@@ -289,15 +274,7 @@ func TestUserLifecycle(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				code, out, errOut := c.run(context.Background(), append([]string{"user"}, tc.args...)...)
-				if code != exitUsage || out != "" {
-					t.Fatalf("exit %d, stdout %q; want %d and nothing; stderr: %s", code, out, exitUsage, errOut)
-				}
-				for _, w := range tc.want {
-					if !strings.Contains(errOut, w) {
-						t.Errorf("stderr %q does not mention %q", errOut, w)
-					}
-				}
+				c.refuses(t, nil, exitUsage, tc.want, append([]string{"user"}, tc.args...)...)
 			})
 		}
 		if out, _ := c.mustRun("user", "list"); strings.Count(out, "\n") != 4 || strings.Contains(out, "jan") {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,15 +35,43 @@ func newShop(t *testing.T) *cli {
 
 func (c *cli) run(ctx context.Context, args ...string) (code int, stdout, stderr string) {
 	c.t.Helper()
+	return c.runWith(ctx, "", nil, args...)
+}
+
+// runWith runs the command in c's data directory with stdin as its standard input (not a
+// terminal, as in a script) and env's variables besides the data directory.
+func (c *cli) runWith(ctx context.Context, stdin string, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	c.t.Helper()
 	var out, errOut bytes.Buffer
 	getenv := func(name string) string {
+		if v, ok := env[name]; ok {
+			return v
+		}
 		if name == "CUSTEXPORT_DATA_DIR" {
 			return c.dataDir
 		}
 		return ""
 	}
-	code = run(ctx, args, &stdio{in: strings.NewReader(""), out: &out, err: &errOut}, getenv)
+	code = run(ctx, args, &stdio{in: strings.NewReader(stdin), out: &out, err: &errOut}, getenv)
 	return code, out.String(), errOut.String()
+}
+
+// refuses runs the command with env's variables and fails t unless it exits with code, prints
+// nothing on stdout and mentions each of want on stderr.
+func (c *cli) refuses(t *testing.T, env map[string]string, code int, want []string, args ...string) {
+	t.Helper()
+	got, out, errOut := c.runWith(context.Background(), "", env, args...)
+	if got != code {
+		t.Fatalf("custexport %s: exit %d, want %d; stderr: %s", strings.Join(args, " "), got, code, errOut)
+	}
+	for _, w := range want {
+		if !strings.Contains(errOut, w) {
+			t.Errorf("stderr %q does not mention %q", errOut, w)
+		}
+	}
+	if out != "" {
+		t.Errorf("a refused command printed %q on stdout, want nothing", out)
+	}
 }
 
 func (c *cli) mustRun(args ...string) (stdout, stderr string) {
@@ -52,6 +81,20 @@ func (c *cli) mustRun(args ...string) (stdout, stderr string) {
 		c.t.Fatalf("custexport %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
 	}
 	return out, errOut
+}
+
+// jsonLines parses the output of a --format json listing: one JSON object a line.
+func jsonLines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var objects []map[string]any
+	for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("json line %d %q: %v", i+1, line, err)
+		}
+		objects = append(objects, m)
+	}
+	return objects
 }
 
 func TestSeedAndExportEveryFormat(t *testing.T) {
@@ -135,18 +178,7 @@ func TestExportBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errOut := c.run(context.Background(), append([]string{"export"}, tc.args...)...)
-			if code != tc.code {
-				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, errOut)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(errOut, w) {
-					t.Errorf("stderr %q does not mention %q", errOut, w)
-				}
-			}
-			if out != "" {
-				t.Errorf("a refused export wrote %d bytes to stdout", len(out))
-			}
+			c.refuses(t, nil, tc.code, tc.want, append([]string{"export"}, tc.args...)...)
 		})
 	}
 	t.Run("UnderAFile", func(t *testing.T) {

@@ -265,15 +265,7 @@ func TestSettingsAreValidated(t *testing.T) {
 		{"TimezoneVariable", map[string]string{"CUSTEXPORT_TIMEZONE": "Mars/Olympus"}, []string{"log"}, []string{"CUSTEXPORT_TIMEZONE", "--timezone", "Europe/Prague"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := c.runWithEnv(tc.env, tc.args...)
-			if code != exitUsage || stdout != "" {
-				t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2", code, stdout, stderr)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr %q does not mention %q", stderr, w)
-				}
-			}
+			c.refuses(t, tc.env, exitUsage, tc.want, tc.args...)
 		})
 	}
 	t.Run("Days", func(t *testing.T) {

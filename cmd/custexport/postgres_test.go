@@ -77,39 +77,8 @@ func newPGShop(t *testing.T, customers int) *pgShop {
 
 // start runs one `serve` instance with a data directory of its own on the shared database.
 func (s *pgShop) start(flags ...string) (*exec.Cmd, string) {
-	t := s.t
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(s.bin, append([]string{"serve", "--db", s.dsn, "--data-dir", t.TempDir(), "--addr", addr}, flags...)...)
-	cmd.Env = append(os.Environ(), append([]string{masterKeyEnv + "=" + s.masterKey}, s.extraEnv...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("instance %s said:\n%s", addr, stderr.String())
-		}
-	})
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return cmd, addr
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve on %s did not become ready:\n%s", addr, stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond) // waiting for a child process to listen
-	}
+	env := append([]string{masterKeyEnv + "=" + s.masterKey}, s.extraEnv...)
+	return serveOnFreePort(s.t, s.bin, env, append([]string{"--db", s.dsn, "--data-dir", s.t.TempDir()}, flags...)...)
 }
 
 func (s *pgShop) link(addr string) string {
@@ -257,7 +226,7 @@ func TestSessionAndJobMoveBetweenInstances(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("download on B: %d", resp.StatusCode)
 	}
-	if n := csvRecords(t, file); n != 5000+1 {
+	if n := len(csvRows(t, file)); n != 5000+1 {
 		t.Fatalf("the file downloaded from B has %d records, want 5000 customers and the header", n)
 	}
 }
@@ -278,17 +247,12 @@ func TestKilledInstanceLeaseExpiresOnPostgres(t *testing.T) {
 	first.Wait()
 	killedAt := time.Now()
 	for {
-		resp, err := http.Get(shop.link(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode == 200 {
+		status := downloadStatus(t, shop.link(b))
+		if status == 200 {
 			break
 		}
-		if resp.StatusCode != 429 || time.Since(killedAt) > 60*time.Second {
-			t.Fatalf("B after the kill: %d (%s since)", resp.StatusCode, time.Since(killedAt))
+		if status != 429 || time.Since(killedAt) > 60*time.Second {
+			t.Fatalf("B after the kill: %d (%s since)", status, time.Since(killedAt))
 		}
 		time.Sleep(100 * time.Millisecond) // polling until the lease expires
 	}
@@ -460,14 +424,8 @@ func TestLostConnectionFailsTheDownload(t *testing.T) {
 	if len(outcomes) != 1 || outcomes[0] != custexport.OutcomeFailed {
 		t.Fatalf("access log outcomes %v, want [failed]", outcomes)
 	}
-	resp, err := http.Get(shop.link(addr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("the next download: %d, want 200 (the slot freed)", resp.StatusCode)
+	if status := downloadStatus(t, shop.link(addr)); status != 200 {
+		t.Fatalf("the next download: %d, want 200 (the slot freed)", status)
 	}
 }
 
@@ -488,12 +446,12 @@ func TestExportReadsTheReplica(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "c.csv")
 	c.mustRun("export", "--format", "csv", "--db", primary, "--db-read", replica, "-o", out)
 	data, _ := os.ReadFile(out)
-	if n := csvRecords(t, data); n != 250+1 {
+	if n := len(csvRows(t, data)); n != 250+1 {
 		t.Fatalf("export with --db-read: %d records, want the replica's 250 and the header", n)
 	}
 	c.mustRun("export", "--format", "csv", "--db", primary, "-o", out)
 	data, _ = os.ReadFile(out)
-	if n := csvRecords(t, data); n != 100+1 {
+	if n := len(csvRows(t, data)); n != 100+1 {
 		t.Fatalf("export without --db-read: %d records, want the primary's 100 and the header", n)
 	}
 }

@@ -111,25 +111,43 @@ func newServerFixture(t *testing.T) *serverFixture {
 
 // start runs `serve` on a free port with the extra flags and waits until it answers.
 func (f *serverFixture) start(flags ...string) (*exec.Cmd, string) {
-	t := f.t
+	return serveOnFreePort(f.t, f.bin, nil, append([]string{"--data-dir", f.dir}, flags...)...)
+}
+
+// serveOnFreePort runs `bin serve` with the arguments and the extra environment on a free
+// loopback port and waits until it is ready. When the test ends the process is killed and, if
+// the test failed, its log shown.
+func serveOnFreePort(t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
 	l.Close()
-	cmd := exec.Command(f.bin, append([]string{"serve", "--data-dir", f.dir, "--addr", addr}, flags...)...)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("serve on %s said:\n%s", addr, stderr.String())
+		}
+	})
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
 			resp.Body.Close()
-			return cmd, addr
+			if resp.StatusCode == 200 {
+				return cmd, addr
+			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("serve did not start")
+			t.Fatalf("serve on %s did not become ready", addr)
 		}
 		time.Sleep(50 * time.Millisecond) // waiting for a child process to listen
 	}
@@ -137,6 +155,18 @@ func (f *serverFixture) start(flags ...string) (*exec.Cmd, string) {
 
 func (f *serverFixture) link(addr string) string {
 	return f.signer.SignedURL("http://"+addr, f.partner.ID, f.partner.LinkSalt, "/export/customers.xml", url.Values{})
+}
+
+// downloadStatus downloads link whole and returns the answer's status.
+func downloadStatus(t *testing.T, link string) int {
+	t.Helper()
+	resp, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
 }
 
 // openDownload starts a download and reads only the headers, leaving the export running.
@@ -201,14 +231,8 @@ func TestGracefulShutdownFreesTheSlot(t *testing.T) {
 		t.Fatalf("serve after SIGTERM: %v", err)
 	}
 	_, addr2 := f.start("--lease-ttl", "60s")
-	resp, err := http.Get(f.link(addr2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("after a graceful stop the partner got %d, want 200 (the slot must have been released)", resp.StatusCode)
+	if status := downloadStatus(t, f.link(addr2)); status != 200 {
+		t.Fatalf("after a graceful stop the partner got %d, want 200 (the slot must have been released)", status)
 	}
 	db, err := sqlite.Open(context.Background(), filepath.Join(f.dir, "custexport.db"))
 	if err != nil {
@@ -276,9 +300,9 @@ func TestDemoPrintsWorkingLinks(t *testing.T) {
 		}
 		switch i {
 		case 0:
-			allRows = csvRecords(t, body) - 1
+			allRows = len(csvRows(t, body)) - 1
 		case 3:
-			sinceRows = csvRecords(t, body) - 1
+			sinceRows = len(csvRows(t, body)) - 1
 		}
 	}
 	if allRows != 10000 || sinceRows == 0 || sinceRows >= allRows {
@@ -293,8 +317,8 @@ func TestDemoPrintsWorkingLinks(t *testing.T) {
 	}
 }
 
-// csvRecords counts the records of a semicolon CSV (a byte-order mark is skipped).
-func csvRecords(t *testing.T, body []byte) int {
+// csvRows parses a semicolon CSV export (byte-order mark skipped) and returns its records.
+func csvRows(t *testing.T, body []byte) [][]string {
 	t.Helper()
 	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff"))))
 	r.Comma = ';'
@@ -302,5 +326,5 @@ func csvRecords(t *testing.T, body []byte) int {
 	if err != nil {
 		t.Fatalf("reading the CSV: %v", err)
 	}
-	return len(records)
+	return records
 }

@@ -180,24 +180,21 @@ func TestSameFileTwiceConcurrently(t *testing.T) {
 		}
 	})
 
-	// A second import that waits: started while the first holds the lock, it can only run
-	// after the first's commit.
-	waited := make(chan *custexport.ImportRecord, 1)
-	go func() {
-		rec, err := importFile(second, file, csvimport.Options{})
-		if err != nil {
-			t.Error(err)
-		}
-		waited <- rec
-	}()
-	created := make(chan *custexport.ImportRecord, 1)
-	go func() {
-		rec, err := importFile(second, createFile, csvimport.Options{})
-		if err != nil {
-			t.Error(err)
-		}
-		created <- rec
-	}()
+	// Imports that wait: started while the first holds the lock, they can only run after the
+	// first's commit.
+	inBackground := func(data []byte) <-chan *custexport.ImportRecord {
+		rec := make(chan *custexport.ImportRecord, 1)
+		go func() {
+			r, err := importFile(second, data, csvimport.Options{})
+			if err != nil {
+				t.Error(err)
+			}
+			rec <- r
+		}()
+		return rec
+	}
+	waited := inBackground(file)
+	created := inBackground(createFile)
 	close(gate.release)
 	if err := <-done; err != nil {
 		t.Fatal(err)

@@ -33,9 +33,9 @@ func adminRequest(u *custexport.User) Request {
 		Options: custexport.ExportOptions{Format: custexport.FormatCSV, FormulaGuard: true}}
 }
 
-// A job writes its file, records its counts and logs the export on the admin channel.
-func TestJobWritesItsFile(t *testing.T) {
-	js, db, u := newJobs(t)
+// finishedJob starts an admin export job of u and waits until it has ended.
+func finishedJob(t *testing.T, js *Jobs, u *custexport.User) *custexport.ExportJob {
+	t.Helper()
 	ctx := context.Background()
 	job, err := js.Start(ctx, ctx, adminRequest(u), u.ID)
 	if err != nil {
@@ -44,6 +44,14 @@ func TestJobWritesItsFile(t *testing.T) {
 	if err := js.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return job
+}
+
+// A job writes its file, records its counts and logs the export on the admin channel.
+func TestJobWritesItsFile(t *testing.T) {
+	js, db, u := newJobs(t)
+	ctx := context.Background()
+	job := finishedJob(t, js, u)
 	got, err := db.Job(ctx, job.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -96,11 +104,7 @@ func TestJobRefusedWhileUserExports(t *testing.T) {
 func TestJobCleanUp(t *testing.T) {
 	js, db, u := newJobs(t)
 	ctx := context.Background()
-	job, err := js.Start(ctx, ctx, adminRequest(u), u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	js.Wait(ctx)
+	job := finishedJob(t, js, u)
 	done, _ := db.Job(ctx, job.ID)
 	stale := &custexport.ExportJob{UserID: u.ID, Options: adminRequest(u).Options}
 	if err := db.CreateJob(ctx, stale); err != nil {

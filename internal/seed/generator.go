@@ -391,17 +391,11 @@ func (g *Generator) appendEmail(b []byte, ct *countryTable, gender, first, last,
 	caps := g.chance(20) // some people type "Jan.Novak@…"
 	switch layout {
 	case 0:
-		b = appendName(b, f, caps)
-		b = append(b, '.')
-		b = appendName(b, s, caps)
+		b = appendJoined(b, f, '.', s, caps)
 	case 1:
-		b = appendName(b, s, caps)
-		b = append(b, '.')
-		b = appendName(b, f, caps)
+		b = appendJoined(b, s, '.', f, caps)
 	case 2:
-		b = appendName(b, f, caps)
-		b = append(b, '_')
-		b = appendName(b, s, caps)
+		b = appendJoined(b, f, '_', s, caps)
 	case 3:
 		b = appendName(b, f, caps)
 		b = appendName(b, s, false)
@@ -409,17 +403,13 @@ func (g *Generator) appendEmail(b []byte, ct *countryTable, gender, first, last,
 		b = appendName(b, f[:1], caps)
 		b = appendName(b, s, false)
 	case 5:
-		b = appendName(b, f[:1], caps)
-		b = append(b, '.')
-		b = appendName(b, s, caps)
+		b = appendJoined(b, f[:1], '.', s, caps)
 	case 6:
 		b = appendName(b, s, caps)
 	case 7:
 		b = appendName(b, f, caps)
 	default:
-		b = appendName(b, f, caps)
-		b = append(b, '.')
-		b = appendName(b, s, caps)
+		b = appendJoined(b, f, '.', s, caps)
 		b = append(b, '.')
 	}
 	b = strconv.AppendInt(b, int64(seq), 10)
@@ -428,6 +418,13 @@ func (g *Generator) appendEmail(b []byte, ct *countryTable, gender, first, last,
 		domain = ct.domains[ct.domainPick[g.intn(len(ct.domainPick))]]
 	}
 	return append(b, domain...)
+}
+
+// appendJoined appends two names with sep between them, both capitalised when caps is set.
+func appendJoined(b []byte, a string, sep byte, c string, caps bool) []byte {
+	b = appendName(b, a, caps)
+	b = append(b, sep)
+	return appendName(b, c, caps)
 }
 
 // appendName appends an ASCII name in lower case, or capitalised when caps is set.

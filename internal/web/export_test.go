@@ -103,6 +103,17 @@ func (f *fixture) link(p *custexport.Partner, file string, params url.Values) st
 	return f.signer.SignedURL(f.srv.URL, p.ID, p.LinkSalt, "/export/"+file, params)
 }
 
+// dial opens a raw connection to the server, closed when the test ends.
+func (f *fixture) dial() net.Conn {
+	f.t.Helper()
+	conn, err := net.Dial("tcp", f.srv.Listener.Addr().String())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
 func (f *fixture) get(rawURL string, header ...string) (*http.Response, string) {
 	f.t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, rawURL, nil)

@@ -3,9 +3,7 @@ package web
 import (
 	"bufio"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 )
@@ -14,13 +12,7 @@ import (
 // never read: the client's write of the whole line fails because the server has stopped
 // reading and closed the connection.
 func TestAbsurdlyLongRequestLine(t *testing.T) {
-	f := newFixture(t, 10)
-	u, _ := url.Parse(f.srv.URL)
-	conn, err := net.Dial("tcp", u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := newFixture(t, 10).dial()
 	const lineBytes = 64 << 20 // far more than the socket buffers of both ends hold
 	written := make(chan error, 1)
 	go func() {
@@ -53,13 +45,7 @@ func TestAbsurdlyLongRequestLine(t *testing.T) {
 // On a kept-alive connection the limit applies to every request line, not only the first:
 // the handler re-arms it after each request.
 func TestLongRequestLineAfterKeepAlive(t *testing.T) {
-	f := newFixture(t, 10)
-	u, _ := url.Parse(f.srv.URL)
-	conn, err := net.Dial("tcp", u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := newFixture(t, 10).dial()
 	r := bufio.NewReader(conn)
 	for i, line := range []string{"/healthz", "/healthz?" + strings.Repeat("b", MaxRequestLine)} {
 		if _, err := io.WriteString(conn, "GET "+line+" HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {

@@ -111,13 +111,7 @@ func measures() []measure {
 		// "unchanged": the round trip). The anchor loads the same file into a plain table of
 		// the same 32 text columns, fresh for every run.
 		{name: anchorImport, anchor: true, ext: "db", runs: standard, skip: skipProduct,
-			setup: func(c *config, out string) error {
-				src, err := importSource(c)
-				if err != nil {
-					return err
-				}
-				return plainTable(out, src)
-			},
+			setup: plainTable,
 			argv: func(c *config, out string) []string {
 				return []string{"sqlite3", out, "-cmd", ".mode csv", "-cmd", ".separator ;", ".import --skip 1 " + importSourcePath(c) + " customer"}
 			}},
@@ -141,13 +135,7 @@ func measures() []measure {
 		// The import anchor loads the import's CSV into a fresh table of 32 text columns. HEADER
 		// skips the header line whole, BOM included.
 		{name: anchorPsqlFrom, anchor: true, pg: true, ext: "txt", stdout: true, runs: standard, skip: skipPG,
-			setup: func(c *config, _ string) error {
-				src, err := importSource(c)
-				if err != nil {
-					return err
-				}
-				return plainPGTable(c, src)
-			},
+			setup: func(c *config, _ string) error { return plainPGTable(c) },
 			argv: func(c *config, _ string) []string {
 				return append([]string{"psql"}, psqlArgs(c.pgBench, `\copy `+pgPlainTable+` FROM `+
 					sqlString(importSourcePath(c))+` WITH (FORMAT csv, HEADER, DELIMITER ';')`)...)
@@ -195,16 +183,16 @@ func importSource(c *config) (string, error) {
 }
 
 // plainTable makes a fresh database at path with one table "customer" of a TEXT column per
-// header tag of the CSV: what sqlite3's .import loads into.
-func plainTable(path, csvPath string) error {
+// header tag of the import's CSV: what sqlite3's .import loads into.
+func plainTable(c *config, path string) error {
+	tags, err := headerTags(c)
+	if err != nil {
+		return err
+	}
 	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
 		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-	}
-	tags, err := headerTags(csvPath)
-	if err != nil {
-		return err
 	}
 	var cols []string
 	for _, tag := range tags {
@@ -214,8 +202,12 @@ func plainTable(path, csvPath string) error {
 }
 
 // headerTags returns the tags of the header line of the import's CSV (';'-separated, quoted,
-// after a BOM).
-func headerTags(csvPath string) ([]string, error) {
+// after a BOM), making the CSV first if need be.
+func headerTags(c *config) ([]string, error) {
+	csvPath, err := importSource(c)
+	if err != nil {
+		return nil, err
+	}
 	f, err := os.Open(csvPath)
 	if err != nil {
 		return nil, err

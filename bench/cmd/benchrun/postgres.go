@@ -148,10 +148,10 @@ func copyToPostgres(c *config, existed bool, had int) error {
 }
 
 // plainPGTable gives the import anchor a fresh table in the bench database: one text column
-// per header tag of the CSV. Autovacuum is off for it: it would otherwise start on the loaded
-// rows right after the run and take the CPU from the next measure.
-func plainPGTable(c *config, csvPath string) error {
-	tags, err := headerTags(csvPath)
+// per header tag of the import's CSV. Autovacuum is off for it: it would otherwise start on the
+// loaded rows right after the run and take the CPU from the next measure.
+func plainPGTable(c *config) error {
+	tags, err := headerTags(c)
 	if err != nil {
 		return err
 	}
