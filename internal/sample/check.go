@@ -91,3 +91,18 @@ func FuzzSeeds(n int) [][]string {
 	}
 	return rows
 }
+
+// AddFuzzSeeds seeds f's corpus with every row of FuzzSeeds(n), each followed by then: the
+// arguments the target takes after its n strings (the same for every row). The testing package
+// checks each entry against the fuzz function when f.Fuzz runs, so a wrong arity or type fails
+// the target on its first run, seeds-only or fuzzing.
+func AddFuzzSeeds(f *testing.F, n int, then ...any) {
+	f.Helper()
+	for _, row := range FuzzSeeds(n) {
+		args := make([]any, 0, n+len(then))
+		for _, v := range row {
+			args = append(args, v)
+		}
+		f.Add(append(args, then...)...)
+	}
+}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -112,12 +113,7 @@ func testImportTransaction(t *testing.T, db custexport.Database) {
 		if err := tx.Insert(ctx, &c); err != nil {
 			return err
 		}
-		got, _, err := tx.Customer(ctx, cs[0].GUID)
-		if err != nil || got == nil {
-			return errors.Join(err, errors.New("stored customer not found"))
-		}
-		got.Phone = "+420 1"
-		if err := tx.Update(ctx, got); err != nil {
+		if err := updateStored(ctx, tx, cs[0].GUID, func(c *custexport.Customer) { c.Phone = "+420 1" }); err != nil {
 			return err
 		}
 		// The owner check sees the import's own writes (the importer relies on it to refuse a
@@ -320,12 +316,7 @@ func testImportEmailChange(t *testing.T, db custexport.Database) {
 	cs := sample.Customers()
 	insert(t, db, cs[:3]...)
 	err := db.Import(ctx, true, func(tx custexport.ImportTx) error {
-		c, _, err := tx.Customer(ctx, cs[0].GUID)
-		if err != nil || c == nil {
-			return errors.Join(err, errors.New("not found"))
-		}
-		c.Email = "Jan.Novy@Example.cz"
-		if err := tx.Update(ctx, c); err != nil {
+		if err := updateStored(ctx, tx, cs[0].GUID, func(c *custexport.Customer) { c.Email = "Jan.Novy@Example.cz" }); err != nil {
 			return err
 		}
 		if owner, err := tx.EmailOwner(ctx, "jan.novy@example.cz"); err != nil || owner != cs[0].GUID {
@@ -348,13 +339,10 @@ func testImportEmailChange(t *testing.T, db custexport.Database) {
 	// Changing to an e-mail another customer has is a conflict (the importer checks EmailOwner
 	// first; the store's unique rule is the last guard). The failed import writes nothing.
 	err = db.Import(ctx, true, func(tx custexport.ImportTx) error {
-		c2, _, err := tx.Customer(ctx, cs[1].GUID)
-		if err != nil || c2 == nil {
-			return errors.Join(err, errors.New("not found"))
-		}
-		c2.Remark = "must not be stored"
-		c2.Email = strings.ToUpper(cs[2].Email)
-		return tx.Update(ctx, c2)
+		return updateStored(ctx, tx, cs[1].GUID, func(c *custexport.Customer) {
+			c.Remark = "must not be stored"
+			c.Email = strings.ToUpper(cs[2].Email)
+		})
 	})
 	if e := wantCode(t, "an update to a taken e-mail", err, custexport.CodeConflict); e.Field != "email" {
 		t.Errorf("conflict %+v, want field email", e)
@@ -371,6 +359,17 @@ func testImportEmailChange(t *testing.T, db custexport.Database) {
 	dup := cs[4]
 	dup.Email = "JAN.NOVY@EXAMPLE.CZ"
 	wantCode(t, "inserting the changed e-mail again", db.InsertCustomers(ctx, []custexport.Customer{dup}), custexport.CodeConflict)
+}
+
+// updateStored does what the importer does to a row of a stored customer: it reads the
+// customer by guid in the import (a missing one is an error), applies change and updates it.
+func updateStored(ctx context.Context, tx custexport.ImportTx, guid string, change func(c *custexport.Customer)) error {
+	c, _, err := tx.Customer(ctx, guid)
+	if err != nil || c == nil {
+		return errors.Join(err, fmt.Errorf("stored customer %s not found", guid))
+	}
+	change(c)
+	return tx.Update(ctx, c)
 }
 
 // Customer reports a guid asked for earlier in the same import, known or not, and one the

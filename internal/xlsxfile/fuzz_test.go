@@ -18,9 +18,7 @@ import (
 // with archive/zip, that every part is well-formed XML without a character XML 1.0 forbids,
 // and that decoding each <t> (XML, then _xHHHH_) gives back the stored text.
 func FuzzEncodeXLSX(f *testing.F) {
-	for _, seed := range sample.FuzzSeeds(4) {
-		f.Add(seed[0], seed[1], seed[2], seed[3], true)
-	}
+	sample.AddFuzzSeeds(f, 4, true)
 	f.Add("_x005F_x0041_", "\r\r\n\n", " \x00 ", "\xff\xfe\ufffe\uffff", false)
 	f.Add("SKU_x0041\x01", "_x0041_x0042_", "_x12\x08", "_x004", true)
 	f.Fuzz(func(t *testing.T, fullName, company, street, remark string, guard bool) {
