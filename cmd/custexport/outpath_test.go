@@ -16,6 +16,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/custexport/custexport/internal/filetest"
 )
 
 // outPathCLI is a seeded data directory and the CSV export it gives on standard output, which
@@ -34,15 +36,7 @@ func outPathCLI(t *testing.T) (*cli, []byte) {
 // nothing was left or replaced beside them.
 func dirHolds(t *testing.T, dir string, want ...string) {
 	t.Helper()
-	list, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range list {
-		got = append(got, e.Name())
-	}
-	if !slices.Equal(got, want) {
+	if got := filetest.Names(t, dir); !slices.Equal(got, want) {
 		t.Errorf("%s holds %q, want %q", dir, got, want)
 	}
 }
@@ -85,16 +79,8 @@ func TestOutPathFIFO(t *testing.T) {
 	c, want := outPathCLI(t)
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	// Held open for writing too, so that cat sees the end only when this closes: an export
-	// that wrote elsewhere makes the test fail rather than leave cat waiting forever.
-	hold, err := os.OpenFile(fifo, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Close()
+	// cat sees the end only when hold closes: an export that wrote elsewhere fails the test.
+	hold := filetest.HeldFIFO(t, fifo)
 	var got bytes.Buffer
 	cat := exec.Command("cat", fifo)
 	cat.Stdout = &got

@@ -8,21 +8,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-)
 
-// names lists the directory's entries.
-func names(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var list []string
-	for _, e := range entries {
-		list = append(list, e.Name())
-	}
-	return list
-}
+	"github.com/custexport/custexport/internal/filetest"
+)
 
 // A file larger than a few write-back steps, written in odd-sized pieces, arrives whole, with or
 // without the sync, and only under its name.
@@ -47,7 +35,7 @@ func TestCommitPublishesTheWholeFile(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if got := names(t, dir); len(got) != 1 || got[0] != filepath.Base(f.Name()) {
+		if got := filetest.Names(t, dir); len(got) != 1 || got[0] != filepath.Base(f.Name()) {
 			t.Errorf("before Commit the directory holds %v, want only the temporary file", got)
 		}
 		if err := f.Commit(); err != nil {
@@ -60,7 +48,7 @@ func TestCommitPublishesTheWholeFile(t *testing.T) {
 		if !bytes.Equal(got, want.Bytes()) {
 			t.Errorf("NoSync %v: the file has %d bytes, want the %d written", opts.NoSync, len(got), want.Len())
 		}
-		if got := names(t, dir); len(got) != 1 || got[0] != "customers.xml" {
+		if got := filetest.Names(t, dir); len(got) != 1 || got[0] != "customers.xml" {
 			t.Errorf("after Commit the directory holds %v, want only customers.xml", got)
 		}
 		if info, err := os.Stat(target); err != nil || info.Mode().Perm() != 0o600 {
@@ -86,7 +74,7 @@ func TestDiscardLeavesTheTargetAlone(t *testing.T) {
 	f.Write([]byte("new, half written"))
 	f.Discard()
 	f.Discard() // twice is fine
-	if got := names(t, dir); len(got) != 1 || got[0] != "c.csv" {
+	if got := filetest.Names(t, dir); len(got) != 1 || got[0] != "c.csv" {
 		t.Errorf("the directory holds %v, want only c.csv", got)
 	}
 	if b, _ := os.ReadFile(target); string(b) != "old" {
@@ -113,7 +101,7 @@ func TestCommitAfterAFailedWrite(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), target) || !errors.Is(err, os.ErrClosed) {
 		t.Errorf("Commit: %v, want the write's error naming %s", err, target)
 	}
-	if got := names(t, dir); len(got) != 0 {
+	if got := filetest.Names(t, dir); len(got) != 0 {
 		t.Errorf("the directory holds %v, want nothing", got)
 	}
 }
@@ -195,10 +183,10 @@ func TestCreateFollowsSymbolicLinks(t *testing.T) {
 			t.Errorf("%s: %s has mode %v, want a regular file 0600", tc.link, tc.file, mode)
 		}
 	}
-	if got := names(t, files); len(got) != 2 {
+	if got := filetest.Names(t, files); len(got) != 2 {
 		t.Errorf("the target directory holds %v, want c.csv and new.csv only", got)
 	}
-	if got := names(t, links); len(got) != 5 {
+	if got := filetest.Names(t, links); len(got) != 5 {
 		t.Errorf("the link directory holds %v, want the five links only", got)
 	}
 }
@@ -222,7 +210,7 @@ func TestDiscardThroughALink(t *testing.T) {
 	if b, _ := os.ReadFile(target); string(b) != "old" {
 		t.Errorf("c.csv holds %q, want the old content", b)
 	}
-	if got := names(t, dir); len(got) != 2 {
+	if got := filetest.Names(t, dir); len(got) != 2 {
 		t.Errorf("the directory holds %v, want c.csv and link only", got)
 	}
 }
@@ -252,10 +240,10 @@ func TestCreateRefusals(t *testing.T) {
 			t.Errorf("Create(%s): %v, want %v naming the path", tc.path, err, tc.want)
 		}
 	}
-	if got := names(t, sub); len(got) != 0 {
+	if got := filetest.Names(t, sub); len(got) != 0 {
 		t.Errorf("the refused directory holds %v", got)
 	}
-	if got := names(t, dir); len(got) != 4 {
+	if got := filetest.Names(t, dir); len(got) != 4 {
 		t.Errorf("the directory holds %v, want only what the test made", got)
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/custexport/custexport/internal/filetest"
 )
 
 // exportLike is content larger than a pipe's buffer, so a reader must drain it while it is
@@ -58,7 +60,7 @@ func hasMode(t *testing.T, path string, want fs.FileMode) {
 	if got := modeOf(path).Type(); got != want {
 		t.Fatalf("%s: type %v, want it still %v", path, got, want)
 	}
-	if got := names(t, filepath.Dir(path)); len(got) != 1 {
+	if got := filetest.Names(t, filepath.Dir(path)); len(got) != 1 {
 		t.Errorf("the directory holds %v, want %s alone", got, filepath.Base(path))
 	}
 }
@@ -90,16 +92,9 @@ func TestCreateWritesACharacterDevice(t *testing.T) {
 func TestCreateWritesAFIFO(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	// Holding the FIFO open for writing as well lets the reader's open return, and makes the
-	// reader see the end only when this is closed: a Create that wrote elsewhere makes the test
-	// fail rather than hang.
-	hold, err := os.OpenFile(fifo, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The reader's open returns at once, and the reader sees the end only when hold closes: a
+	// Create that wrote elsewhere fails the test rather than hang.
+	hold := filetest.HeldFIFO(t, fifo)
 	r, err := os.Open(fifo)
 	if err != nil {
 		t.Fatal(err)
@@ -118,9 +113,7 @@ func TestCreateWritesAFIFO(t *testing.T) {
 // neither Commit nor Discard removes it.
 func TestFailedWriteToAFIFOLeavesIt(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	filetest.MakeFIFO(t, fifo)
 	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	"github.com/custexport/custexport/internal/csvfile"
 	"github.com/custexport/custexport/internal/csvimport"
 	"github.com/custexport/custexport/internal/exporter"
+	"github.com/custexport/custexport/internal/filetest"
 	"github.com/custexport/custexport/internal/sample"
 	"github.com/custexport/custexport/internal/seed"
 	"github.com/custexport/custexport/internal/sqlite"
@@ -94,12 +95,7 @@ func smallStore(t testing.TB) (*sqlite.DB, map[string]custexport.Customer) {
 
 func openStore(t testing.TB) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "import.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return filetest.OpenSQLite(t)
 }
 
 // exoticNames replace the billing names of some seeded customers: the generator puts emoji and

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/custexport/custexport/internal/exporter"
+	"github.com/custexport/custexport/internal/filetest"
 )
 
 var _ exporter.FileStore = (*Store)(nil)
@@ -23,19 +24,6 @@ func content(n int) []byte {
 		b[i] = byte(i*7 + i/251)
 	}
 	return b
-}
-
-func names(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range entries {
-		out = append(out, e.Name())
-	}
-	return out
 }
 
 // Put makes the missing directory (0700), and the file reads back with its size; while it is
@@ -52,7 +40,7 @@ func TestPutAndOpen(t *testing.T) {
 		if _, _, err := s.Open(ctx, "job-1.csv"); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("the file is visible while written: %v", err)
 		}
-		if n := names(t, dir); len(n) != 1 || filepath.Ext(n[0]) != ".part" {
+		if n := filetest.Names(t, dir); len(n) != 1 || filepath.Ext(n[0]) != ".part" {
 			t.Errorf("while writing the directory holds %v, want one .part file", n)
 		}
 		_, err := w.Write(data[1000:])
@@ -64,7 +52,7 @@ func TestPutAndOpen(t *testing.T) {
 	if info, err := os.Stat(dir); err != nil || (runtime.GOOS != "windows" && info.Mode().Perm() != 0o700) {
 		t.Fatalf("the directory: %v %v, want mode 0700", info.Mode(), err)
 	}
-	if n := names(t, dir); len(n) != 1 || n[0] != "job-1.csv" {
+	if n := filetest.Names(t, dir); len(n) != 1 || n[0] != "job-1.csv" {
 		t.Fatalf("the directory holds %v, want job-1.csv only", n)
 	}
 	r, size, err := s.Open(ctx, "job-1.csv")
@@ -104,7 +92,7 @@ func TestFailedPutLeavesNothing(t *testing.T) {
 			panic("encoder bug")
 		})
 	}()
-	if n := names(t, dir); len(n) != 0 {
+	if n := filetest.Names(t, dir); len(n) != 0 {
 		t.Fatalf("left behind: %v", n)
 	}
 }
@@ -127,7 +115,7 @@ func TestOpenMissingAndRemove(t *testing.T) {
 	if err := s.Remove(ctx, "job-5.csv"); err != nil {
 		t.Fatalf("second remove: %v", err)
 	}
-	if n := names(t, dir); len(n) != 0 {
+	if n := filetest.Names(t, dir); len(n) != 0 {
 		t.Fatalf("left behind: %v", n)
 	}
 	os.WriteFile(filepath.Join(filepath.Dir(dir), "outside.csv"), []byte("secret"), 0o600)
@@ -159,7 +147,7 @@ func TestCleanPartial(t *testing.T) {
 	if err := s.CleanPartial(context.Background(), time.Now().Add(-24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if n := names(t, dir); len(n) != 2 || n[0] != "job-2.csv.2.part" || n[1] != "job-3.csv" {
+	if n := filetest.Names(t, dir); len(n) != 2 || n[0] != "job-2.csv.2.part" || n[1] != "job-3.csv" {
 		t.Fatalf("after cleaning: %v, want the recent .part file and the finished file", n)
 	}
 }

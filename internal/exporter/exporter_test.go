@@ -5,24 +5,20 @@ import (
 	"context"
 	"errors"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/csvfile"
+	"github.com/custexport/custexport/internal/filetest"
 	"github.com/custexport/custexport/internal/sample"
 	"github.com/custexport/custexport/internal/sqlite"
 )
 
 func newEngine(t *testing.T) (*Engine, *sqlite.DB) {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := filetest.OpenSQLite(t)
 	if err := db.InsertCustomers(context.Background(), sample.Customers()); err != nil {
 		t.Fatal(err)
 	}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"net/netip"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/filetest"
 	"github.com/custexport/custexport/internal/sqlite"
 )
 
@@ -27,11 +27,7 @@ type authFixture struct {
 func newAuthFixture(t *testing.T) *authFixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "shop.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := filetest.OpenSQLite(t)
 	prague, err := time.LoadLocation("Europe/Prague")
 	if err != nil {
 		t.Fatal(err)

@@ -7,12 +7,12 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/filetest"
 	"github.com/custexport/custexport/internal/sample"
 	"github.com/custexport/custexport/internal/sqlite"
 	"github.com/custexport/custexport/internal/storetest"
@@ -24,12 +24,7 @@ const fakePasswordHash = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$bm9
 
 func openSQLiteTwin(t *testing.T) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "twin.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return filetest.OpenSQLite(t)
 }
 
 // A user agent is stored as it came, even when it is not UTF-8 (a header may hold any byte),

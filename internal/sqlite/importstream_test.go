@@ -83,22 +83,12 @@ func TestImportStreamAfterWrites(t *testing.T) {
 		if err := tx.Insert(ctx, &added); err != nil {
 			return err
 		}
-		for i, want := range flat {
-			got, repeated, err := tx.Customer(ctx, want.GUID)
-			if err != nil {
-				return err
-			}
-			if got == nil || got.GUID != want.GUID {
-				t.Fatalf("row %d: got %v, want %s", i, got, want.GUID)
-			}
-			if repeated != (i == 10) {
-				t.Fatalf("row %d: repeated = %v", i, repeated)
-			}
-			if i == 10 {
-				if got.Phone != moved.Phone || !got.RegistrationDate.Equal(moved.RegistrationDate) {
-					t.Fatalf("the updated customer read back as %+v", got)
-				}
-			}
+		again, err := storetest.AskAllInOrder(t, ctx, tx, flat, 10)
+		if err != nil {
+			return err
+		}
+		if again.Phone != moved.Phone || !again.RegistrationDate.Equal(moved.RegistrationDate) {
+			t.Fatalf("the updated customer read back as %+v", again)
 		}
 		got, repeated, err := tx.Customer(ctx, added.GUID)
 		if err != nil || got == nil || !repeated {

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/seed"
+	"github.com/custexport/custexport/internal/storetest"
 )
 
 // seeded fills a new database with n generated customers and returns them as stored.
@@ -134,36 +134,8 @@ func TestParallelSnapshotIsConsistent(t *testing.T) {
 
 func TestParallelScanStops(t *testing.T) {
 	db, _ := seeded(t, parallelMinRows*2)
-	stop := errors.New("stop")
-	s := parallelSnapshot(t, db, custexport.SnapshotQuery{})
-	n := 0
-	err := s.Each(func(*custexport.Customer) error {
-		if n++; n == 5000 {
-			return stop
-		}
-		return nil
-	})
-	s.Close()
-	if !errors.Is(err, stop) || n != 5000 {
-		t.Fatalf("Each = %v after %d rows, want the callback's error after 5000", err, n)
-	}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	snap, err := db.OpenSnapshot(ctx, custexport.SnapshotQuery{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	n = 0
-	err = snap.Each(func(*custexport.Customer) error {
-		if n++; n == 3000 {
-			cancel()
-		}
-		return nil
-	})
-	if !errors.Is(err, context.Canceled) || n >= parallelMinRows*2 {
-		t.Fatalf("Each = %v after %d rows, want context.Canceled before the end", err, n)
-	}
+	storetest.EachStopsAt(t, parallelSnapshot(t, db, custexport.SnapshotQuery{}), 5000)
+	storetest.EachCancelledAt(t, db, 3000, parallelMinRows*2)
 }
 
 // While another connection holds the write lock (an import committing), an export does not

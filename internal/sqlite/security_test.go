@@ -6,41 +6,16 @@ import (
 	"time"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storetest"
 )
-
-var operator = custexport.Principal{Kind: custexport.PrincipalOperator, Name: "root"}
 
 // The chain catches an entry altered or removed behind the store's back (here with SQL; the
 // contract's chain tests are in internal/storetest).
 func TestAccessLogTamperingIsDetected(t *testing.T) {
 	db := openTemp(t)
-	ctx := t.Context()
-	for i, outcome := range []custexport.Outcome{custexport.OutcomeServed, custexport.OutcomeDenied, custexport.OutcomeBusy} {
-		e := &custexport.AccessEntry{
-			Principal: custexport.Principal{Kind: custexport.PrincipalPartner, ID: 7, Name: "Účetní"},
-			Channel:   custexport.ChannelURL, ClientIP: "192.0.2.1", UserAgent: "curl/8\r\nX-Injected: 1",
-			Format: custexport.FormatCSV, Outcome: outcome, Reason: "r" + string(rune('0'+i)), Rows: int64(i * 10),
-		}
-		if err := db.AppendAccess(ctx, e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p := &custexport.Partner{Name: "Sklad", LinkSalt: []byte("salt")}
-	if err := db.CreatePartner(ctx, p, operator); err != nil {
-		t.Fatal(err)
-	}
+	storetest.FillAccessLog(t, db)
 	verify := func() *custexport.ChainBreak {
-		var v custexport.ChainVerifier
-		var brk *custexport.ChainBreak
-		err := db.AccessEntries(ctx, time.Time{}, func(e *custexport.AccessEntry) error {
-			if brk == nil {
-				brk = v.Check(e)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		brk, _ := storetest.VerifyChain(t, db)
 		return brk
 	}
 	if brk := verify(); brk != nil {

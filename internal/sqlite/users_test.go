@@ -12,27 +12,6 @@ import (
 	"github.com/custexport/custexport/internal/storetest"
 )
 
-const testHash = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$bm90IGEgcmVhbCBoYXNoIGJ1dCB3ZWxsLWZvcm1lZA"
-
-func addUser(t *testing.T, db *DB, name string) *custexport.User {
-	t.Helper()
-	u := &custexport.User{Name: name, PasswordHash: testHash}
-	if err := db.AddUser(context.Background(), u, operator); err != nil {
-		t.Fatalf("AddUser(%q): %v", name, err)
-	}
-	return u
-}
-
-func addSession(t *testing.T, db *DB, userID int64) (*custexport.Session, string) {
-	t.Helper()
-	token, hash := custexport.NewSessionToken()
-	s := &custexport.Session{UserID: userID, TokenHash: hash}
-	if err := db.CreateSession(context.Background(), s); err != nil {
-		t.Fatal(err)
-	}
-	return s, token
-}
-
 func sessionCount(t *testing.T, db *DB) int {
 	t.Helper()
 	var n int
@@ -49,13 +28,13 @@ func sessionCount(t *testing.T, db *DB) int {
 // foreign key ends a user's sessions for any way a user row goes.
 func TestUserRowConstraints(t *testing.T) {
 	db := openTemp(t)
-	addUser(t, db, "admin")
+	storetest.AddUser(t, db, "admin")
 	_, err := db.sql.Exec(`INSERT INTO admin_user (name, name_key, password_hash, created_at, password_changed_at) VALUES ('ADMIN', 'admin', 'x', 0, 0)`)
 	if err == nil || !strings.Contains(err.Error(), "UNIQUE") {
 		t.Errorf("a second row with name_key 'admin' was stored: %v", err)
 	}
-	third := addUser(t, db, "third")
-	addSession(t, db, third.ID)
+	third := storetest.AddUser(t, db, "third")
+	storetest.AddSession(t, db, third.ID)
 	if n := sessionCount(t, db); n != 1 {
 		t.Fatalf("%d sessions, want 1", n)
 	}
@@ -90,8 +69,8 @@ func TestSessionTokenIsNeverStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := addUser(t, db, "novak")
-	_, token := addSession(t, db, u.ID)
+	u := storetest.AddUser(t, db, "novak")
+	_, token := storetest.AddSession(t, db, u.ID)
 	hash := custexport.HashSessionToken(token)
 	db.Close()
 	var all []byte

@@ -297,45 +297,57 @@ func testSnapshotStops(t *testing.T, db custexport.Database) {
 		many = append(many, c)
 	}
 	insert(t, db, many...)
-	stop := errors.New("stop")
 	snap, err := db.OpenSnapshot(t.Context(), custexport.SnapshotQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	err = snap.Each(func(*custexport.Customer) error {
-		n++
-		if n == 700 {
+	EachStopsAt(t, snap, 700)
+	EachCancelledAt(t, db, 10, 3000)
+	// The store still answers.
+	if n, err := db.CountCustomers(t.Context()); err != nil || n != 3000 {
+		t.Fatalf("after a cancelled export: %d customers, %v", n, err)
+	}
+}
+
+// EachStopsAt fails the test unless snap.Each, whose callback fails at row n, returns the
+// callback's error having called it exactly n times. It closes snap.
+func EachStopsAt(t *testing.T, snap custexport.CustomerSnapshot, n int) {
+	t.Helper()
+	stop := errors.New("stop")
+	calls := 0
+	err := snap.Each(func(*custexport.Customer) error {
+		if calls++; calls == n {
 			return stop
 		}
 		return nil
 	})
 	snap.Close()
-	if !errors.Is(err, stop) || n != 700 {
-		t.Fatalf("Each returned %v after %d rows, want the callback's error after 700", err, n)
+	if !errors.Is(err, stop) || calls != n {
+		t.Fatalf("Each returned %v after %d rows, want the callback's error after %d", err, calls, n)
 	}
+}
 
+// EachCancelledAt reads a snapshot of all the customers of db, which holds total, and cancels
+// its context at row n: Each must return context.Canceled before the end. The snapshot is
+// closed when the test ends, so that what the test does next runs beside a cancelled one.
+func EachCancelledAt(t *testing.T, db custexport.Database, n, total int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	snap, err = db.OpenSnapshot(ctx, custexport.SnapshotQuery{})
+	t.Cleanup(cancel)
+	snap, err := db.OpenSnapshot(ctx, custexport.SnapshotQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer snap.Close()
-	n = 0
+	t.Cleanup(func() { snap.Close() })
+	calls := 0
 	err = snap.Each(func(*custexport.Customer) error {
-		n++
-		if n == 10 {
+		if calls++; calls == n {
 			cancel()
 		}
 		return nil
 	})
-	if !errors.Is(err, context.Canceled) || n >= 3000 {
-		t.Fatalf("Each returned %v after %d rows, want context.Canceled before the end", err, n)
-	}
-	// The store still answers.
-	if n, err := db.CountCustomers(t.Context()); err != nil || n != 3000 {
-		t.Fatalf("after a cancelled export: %d customers, %v", n, err)
+	if !errors.Is(err, context.Canceled) || calls >= total {
+		t.Fatalf("Each returned %v after %d rows, want context.Canceled before the end", err, calls)
 	}
 }
 

@@ -477,17 +477,8 @@ func testImportAfterWrites(t *testing.T, db custexport.Database) {
 		if err := tx.Insert(ctx, &added); err != nil {
 			return err
 		}
-		for i, want := range flat {
-			got, repeated, err := tx.Customer(ctx, want.GUID)
-			if err != nil {
-				return err
-			}
-			if got == nil || got.GUID != want.GUID {
-				t.Fatalf("row %d: got %v, want %s", i, got, want.GUID)
-			}
-			if repeated != (i == 10) {
-				t.Fatalf("row %d: repeated = %v", i, repeated)
-			}
+		if _, err := AskAllInOrder(t, ctx, tx, flat, 10); err != nil {
+			return err
 		}
 		if _, repeated, err := tx.Customer(ctx, added.GUID); err != nil || !repeated {
 			t.Fatalf("the inserted customer: repeated %v, %v; want repeated", repeated, err)
@@ -574,6 +565,30 @@ func LookupOrders(flat []custexport.Customer) (map[string]custexport.Customer, [
 		{OrderFileTwice, append(slices.Clone(order), order...)},
 		{OrderWithUnknown, append(append(slices.Clone(order[:n/3]), unknown, unknown), order[n/3:]...)},
 	}
+}
+
+// AskAllInOrder asks tx for every customer of flat, in order, after the import asked for the
+// one at index repeat (and moved it in export order): each is found, and only that one is
+// reported as repeated. It returns that customer as this second lookup found it.
+func AskAllInOrder(t *testing.T, ctx context.Context, tx custexport.ImportTx, flat []custexport.Customer, repeat int) (*custexport.Customer, error) {
+	t.Helper()
+	var again *custexport.Customer
+	for i, want := range flat {
+		got, repeated, err := tx.Customer(ctx, want.GUID)
+		if err != nil {
+			return nil, err
+		}
+		if got == nil || got.GUID != want.GUID {
+			t.Fatalf("row %d: got %v, want %s", i, got, want.GUID)
+		}
+		if repeated != (i == repeat) {
+			t.Fatalf("row %d: repeated = %v", i, repeated)
+		}
+		if i == repeat {
+			again = got
+		}
+	}
+	return again, nil
 }
 
 // AskEach asks tx for each guid in turn and checks the answers: a stored customer (in byGUID)

@@ -15,8 +15,8 @@ var jobTests = []test{
 func testJobLifecycle(t *testing.T, db custexport.Database) {
 	ctx := t.Context()
 	clock := UseClock(t, db)
-	u := addUser(t, db, "eva")
-	other := addUser(t, db, "petr")
+	u := AddUser(t, db, "eva")
+	other := AddUser(t, db, "petr")
 	if j, err := db.LatestJob(ctx, u.ID); err != nil || j != nil {
 		t.Fatalf("LatestJob of a user without jobs = %+v, %v; want nil, nil", j, err)
 	}
@@ -105,7 +105,7 @@ func testJobLifecycle(t *testing.T, db custexport.Database) {
 func testStaleAndExpiredJobs(t *testing.T, db custexport.Database) {
 	ctx := t.Context()
 	clock := UseClock(t, db)
-	u := addUser(t, db, "eva")
+	u := AddUser(t, db, "eva")
 	mk := func() *custexport.ExportJob {
 		j := &custexport.ExportJob{UserID: u.ID, Options: custexport.ExportOptions{Format: custexport.FormatCSV}}
 		if err := db.CreateJob(ctx, j); err != nil {

@@ -159,12 +159,13 @@ func testExpiredLeaseIsTakenOverAndFenced(t *testing.T, db custexport.Database) 
 	}
 }
 
-func testAccessLogChain(t *testing.T, db custexport.Database) {
+// FillAccessLog appends four entries to the access log: three exports by a partner (served,
+// denied, busy; the user agent has a CR LF in it) and the event of creating partner "Sklad". It
+// returns the three it appended itself, as AppendAccess filled them.
+func FillAccessLog(t *testing.T, db custexport.Database) []*custexport.AccessEntry {
+	t.Helper()
 	ctx := t.Context()
-	if brk, n := verifyChain(t, db); brk != nil || n != 0 {
-		t.Fatalf("an empty log: %+v, %d entries", brk, n)
-	}
-	var prev string
+	var appended []*custexport.AccessEntry
 	for i, outcome := range []custexport.Outcome{custexport.OutcomeServed, custexport.OutcomeDenied, custexport.OutcomeBusy} {
 		e := &custexport.AccessEntry{
 			Principal: custexport.Principal{Kind: custexport.PrincipalPartner, ID: 7, Name: "Účetní"},
@@ -174,16 +175,27 @@ func testAccessLogChain(t *testing.T, db custexport.Database) {
 		if err := db.AppendAccess(ctx, e); err != nil {
 			t.Fatal(err)
 		}
-		if e.ID == 0 || e.PrevHash != prev || e.Hash == "" || e.Hash != e.ComputeHash() || e.At.IsZero() {
-			t.Fatalf("AppendAccess filled ID %d, PrevHash %q (want %q), Hash %q, At %v", e.ID, e.PrevHash, prev, e.Hash, e.At)
-		}
-		prev = e.Hash
+		appended = append(appended, e)
 	}
 	p := &custexport.Partner{Name: "Sklad", LinkSalt: []byte("salt")}
 	if err := db.CreatePartner(ctx, p, operator); err != nil {
 		t.Fatal(err)
 	}
-	if brk, n := verifyChain(t, db); brk != nil || n != 4 {
+	return appended
+}
+
+func testAccessLogChain(t *testing.T, db custexport.Database) {
+	if brk, n := VerifyChain(t, db); brk != nil || n != 0 {
+		t.Fatalf("an empty log: %+v, %d entries", brk, n)
+	}
+	var prev string
+	for _, e := range FillAccessLog(t, db) {
+		if e.ID == 0 || e.PrevHash != prev || e.Hash == "" || e.Hash != e.ComputeHash() || e.At.IsZero() {
+			t.Fatalf("AppendAccess filled ID %d, PrevHash %q (want %q), Hash %q, At %v", e.ID, e.PrevHash, prev, e.Hash, e.At)
+		}
+		prev = e.Hash
+	}
+	if brk, n := VerifyChain(t, db); brk != nil || n != 4 {
 		t.Fatalf("an untouched log of %d entries fails: %+v", n, brk)
 	}
 	var events, agents int
@@ -261,7 +273,7 @@ func testAccessEntryRoundTrip(t *testing.T, db custexport.Database) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("entry with odd bytes read back:\n got %#v\nwant %#v", got, want)
 	}
-	if brk, n := verifyChain(t, db); brk != nil || n != 3 {
+	if brk, n := VerifyChain(t, db); brk != nil || n != 3 {
 		t.Fatalf("%d entries verify with break %+v", n, brk)
 	}
 	if n, err := db.CountAccess(ctx, custexport.AccessQuery{Principal: "oddname"}); err != nil || n != 1 {
@@ -309,7 +321,7 @@ func testConcurrentAppends(t *testing.T, db custexport.Database) {
 		})
 	}
 	wg.Wait()
-	if brk, n := verifyChain(t, db); brk != nil || n != 40 {
+	if brk, n := VerifyChain(t, db); brk != nil || n != 40 {
 		t.Fatalf("40 concurrent appends: %d entries, break %+v", n, brk)
 	}
 	seen := map[string]bool{}
@@ -467,7 +479,7 @@ func testRetention(t *testing.T, db custexport.Database) {
 	if err := db.AppendAccess(ctx, &custexport.AccessEntry{Outcome: custexport.OutcomeDenied, Rows: 6}); err != nil {
 		t.Fatal(err)
 	}
-	if brk, n := verifyChain(t, db); brk != nil || n != 4 {
+	if brk, n := VerifyChain(t, db); brk != nil || n != 4 {
 		t.Fatalf("after retention and one more entry: %d verified, break %+v", n, brk)
 	}
 	if n, err := db.DeleteAccessBefore(ctx, time.Now().Add(-400*24*time.Hour)); err != nil || n != 0 {
@@ -480,7 +492,7 @@ func testRetention(t *testing.T, db custexport.Database) {
 	if err := db.AppendAccess(ctx, &custexport.AccessEntry{Outcome: custexport.OutcomeServed, Rows: 7}); err != nil {
 		t.Fatal(err)
 	}
-	if brk, n := verifyChain(t, db); brk != nil || n != 1 {
+	if brk, n := VerifyChain(t, db); brk != nil || n != 1 {
 		t.Fatalf("a log emptied by retention: %d verified, break %+v", n, brk)
 	}
 	// Entries are not in time order (an export's entry carries its start; instances' clocks
@@ -493,7 +505,7 @@ func testRetention(t *testing.T, db custexport.Database) {
 	if n, err := db.DeleteAccessBefore(ctx, time.Now().Add(-400*24*time.Hour)); err != nil || n != 0 {
 		t.Fatalf("retention behind a recent entry deleted %d, %v; want 0", n, err)
 	}
-	if brk, n := verifyChain(t, db); brk != nil || n != 3 {
+	if brk, n := VerifyChain(t, db); brk != nil || n != 3 {
 		t.Fatalf("after retention behind a recent entry: %d verified, break %+v", n, brk)
 	}
 }

@@ -202,9 +202,9 @@ func accessLog(t *testing.T, db custexport.Database) []custexport.AccessEntry {
 	return out
 }
 
-// verifyChain checks the whole access log and returns the first break and how many entries
+// VerifyChain checks the whole access log and returns the first break and how many entries
 // were checked.
-func verifyChain(t *testing.T, db custexport.Database) (*custexport.ChainBreak, int64) {
+func VerifyChain(t *testing.T, db custexport.Database) (*custexport.ChainBreak, int64) {
 	t.Helper()
 	var v custexport.ChainVerifier
 	var brk *custexport.ChainBreak

@@ -18,7 +18,9 @@ var userTests = []test{
 	{"DeleteExpiredSessions", testDeleteExpiredSessions},
 }
 
-func addUser(t *testing.T, db custexport.Database, name string) *custexport.User {
+// AddUser adds a user of the given name (with a well-formed password hash), added by the
+// operator.
+func AddUser(t *testing.T, db custexport.Database, name string) *custexport.User {
 	t.Helper()
 	u := &custexport.User{Name: name, PasswordHash: testHash}
 	if err := db.AddUser(t.Context(), u, operator); err != nil {
@@ -27,7 +29,8 @@ func addUser(t *testing.T, db custexport.Database, name string) *custexport.User
 	return u
 }
 
-func addSession(t *testing.T, db custexport.Database, userID int64) (*custexport.Session, string) {
+// AddSession creates a session of the user and returns it with its token.
+func AddSession(t *testing.T, db custexport.Database, userID int64) (*custexport.Session, string) {
 	t.Helper()
 	token, hash := custexport.NewSessionToken()
 	s := &custexport.Session{UserID: userID, TokenHash: hash}
@@ -63,11 +66,11 @@ func testUserLifecycle(t *testing.T, db custexport.Database) {
 	if users, err := db.ListUsers(ctx); err != nil || len(users) != 0 {
 		t.Fatalf("a new store lists users %+v, %v", users, err)
 	}
-	u := addUser(t, db, "  Šárka Nováková ")
+	u := AddUser(t, db, "  Šárka Nováková ")
 	if u.ID == 0 || u.Name != "Šárka Nováková" || !u.CreatedAt.Equal(clock.Now()) || !u.PasswordChangedAt.Equal(u.CreatedAt) || !u.LastLoginAt.IsZero() {
 		t.Fatalf("AddUser filled %+v", u)
 	}
-	other := addUser(t, db, "admin")
+	other := AddUser(t, db, "admin")
 
 	t.Run("ByNameIgnoresLetterCase", func(t *testing.T) {
 		for _, name := range []string{"Šárka Nováková", "ŠÁRKA NOVÁKOVÁ", "šárka nováková", " šárka nováková "} {
@@ -120,9 +123,9 @@ func testUserLifecycle(t *testing.T, db custexport.Database) {
 
 	var otherSessions []*custexport.Session
 	t.Run("SetPasswordHashEndsSessions", func(t *testing.T) {
-		s1, _ := addSession(t, db, u.ID)
-		s2, _ := addSession(t, db, u.ID)
-		s3, _ := addSession(t, db, other.ID)
+		s1, _ := AddSession(t, db, u.ID)
+		s2, _ := AddSession(t, db, u.ID)
+		s3, _ := AddSession(t, db, other.ID)
 		otherSessions = append(otherSessions, s3)
 		clock.Advance(time.Millisecond)
 		if err := db.SetPasswordHash(ctx, u.ID, "$argon2id$new", operator); err != nil {
@@ -155,7 +158,7 @@ func testUserLifecycle(t *testing.T, db custexport.Database) {
 
 	var again *custexport.User
 	t.Run("DeleteCascadesSessions", func(t *testing.T) {
-		s, _ := addSession(t, db, other.ID)
+		s, _ := AddSession(t, db, other.ID)
 		otherSessions = append(otherSessions, s)
 		if err := db.DeleteUser(ctx, other.ID, operator); err != nil {
 			t.Fatal(err)
@@ -166,7 +169,7 @@ func testUserLifecycle(t *testing.T, db custexport.Database) {
 			t.Errorf("%d sessions of the deleted user left", n)
 		}
 		wantCode(t, "deleting twice", db.DeleteUser(ctx, other.ID, operator), custexport.CodeNotFound)
-		again = addUser(t, db, "admin")
+		again = AddUser(t, db, "admin")
 		if again.ID == other.ID {
 			t.Error("a new user reused a deleted user's id")
 		}
@@ -193,7 +196,7 @@ func testUserLifecycle(t *testing.T, db custexport.Database) {
 		if all := strings.Join(events, ""); strings.Contains(all, "argon2") {
 			t.Error("a password hash reached the access log")
 		}
-		if brk, _ := verifyChain(t, db); brk != nil {
+		if brk, _ := VerifyChain(t, db); brk != nil {
 			t.Errorf("the log of user changes does not verify: %+v", brk)
 		}
 	})
@@ -245,8 +248,8 @@ func RaceAddUser(t *testing.T, stores ...custexport.UserStore) {
 
 func testSessions(t *testing.T, db custexport.Database) {
 	ctx := t.Context()
-	u := addUser(t, db, "novak")
-	s, token := addSession(t, db, u.ID)
+	u := AddUser(t, db, "novak")
+	s, token := AddSession(t, db, u.ID)
 	if s.ID == 0 || s.CreatedAt.IsZero() || !s.LastSeenAt.Equal(s.CreatedAt) || time.Since(s.CreatedAt) > time.Minute {
 		t.Fatalf("CreateSession filled %+v", s)
 	}
@@ -292,7 +295,7 @@ func testSessions(t *testing.T, db custexport.Database) {
 	})
 
 	t.Run("Delete", func(t *testing.T) {
-		s2, _ := addSession(t, db, u.ID)
+		s2, _ := AddSession(t, db, u.ID)
 		if err := db.DeleteSession(ctx, s2.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -302,9 +305,9 @@ func testSessions(t *testing.T, db custexport.Database) {
 		if err := db.DeleteSession(ctx, s2.ID); err != nil {
 			t.Errorf("logging out twice: %v", err)
 		}
-		s3, _ := addSession(t, db, u.ID)
-		other := addUser(t, db, "other")
-		s4, _ := addSession(t, db, other.ID)
+		s3, _ := AddSession(t, db, u.ID)
+		other := AddUser(t, db, "other")
+		s4, _ := AddSession(t, db, other.ID)
 		n, err := db.DeleteUserSessions(ctx, u.ID)
 		if err != nil || n != 2 || liveSessions(t, db, s, s3) != 0 || liveSessions(t, db, s4) != 1 {
 			t.Errorf("DeleteUserSessions = %d, %v; want 2 deleted and the other user's left", n, err)
@@ -317,7 +320,7 @@ func testSessions(t *testing.T, db custexport.Database) {
 
 func testDeleteExpiredSessions(t *testing.T, db custexport.Database) {
 	ctx := t.Context()
-	u := addUser(t, db, "novak")
+	u := AddUser(t, db, "novak")
 	now := time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
 	l := custexport.SessionLifetime{Idle: 2 * time.Hour, MaxAge: 12 * time.Hour}
 	mk := func(created, lastSeen time.Duration) *custexport.Session {

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/custexport/custexport/internal/clientip"
 	"github.com/custexport/custexport/internal/csvfile"
 	"github.com/custexport/custexport/internal/exporter"
+	"github.com/custexport/custexport/internal/filetest"
 	"github.com/custexport/custexport/internal/linksign"
 	"github.com/custexport/custexport/internal/sample"
 	"github.com/custexport/custexport/internal/seed"
@@ -48,11 +48,7 @@ func newFixture(t *testing.T, n int) *fixture {
 func startFixture(t *testing.T, n int, setup func(*Server, *sqlite.DB)) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "web.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := filetest.OpenSQLite(t)
 	gen := seed.New(1, n, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	batch := make([]custexport.Customer, n)
 	for i := range batch {
