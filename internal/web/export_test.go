@@ -33,6 +33,7 @@ type fixture struct {
 	db      *sqlite.DB
 	signer  *linksign.Signer
 	srv     *httptest.Server
+	server  *Server
 	partner *custexport.Partner
 }
 
@@ -81,9 +82,21 @@ func startFixture(t *testing.T, n int, setup func(*Server, *sqlite.DB)) *fixture
 	srv.Config.ConnContext = RequestLineConnContext
 	srv.Start()
 	t.Cleanup(srv.Close)
-	f := &fixture{t: t, db: db, signer: signer, srv: srv}
+	f := &fixture{t: t, db: db, signer: signer, srv: srv, server: s}
 	f.partner = f.newPartner("Účetní firma")
 	return f
+}
+
+// waitForExports waits until every running download has ended, its slot freed and its log
+// entry written: the event the tests wait for after cutting a download off. It fails the test
+// if that takes longer than timeout.
+func (f *fixture) waitForExports(timeout time.Duration) {
+	f.t.Helper()
+	ctx, cancel := context.WithTimeout(f.t.Context(), timeout)
+	defer cancel()
+	if err := f.server.WaitForExports(ctx); err != nil {
+		f.t.Fatalf("the running downloads did not end within %s: %v", timeout, err)
+	}
 }
 
 func (f *fixture) newPartner(name string) *custexport.Partner {
@@ -357,16 +370,9 @@ func TestOneExportPerPartner(t *testing.T) {
 	}
 	// The client goes away mid-download: the export stops, is logged aborted, frees the slot.
 	conn.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, _ := f.get(link)
-		if resp.StatusCode == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the slot is still taken 10 s after the client disconnected (last status %d)", resp.StatusCode)
-		}
-		time.Sleep(50 * time.Millisecond) // polling a condition; the server decides when
+	f.waitForExports(10 * time.Second)
+	if resp, _ := f.get(link); resp.StatusCode != 200 {
+		t.Fatalf("the slot is still taken after the disconnected download ended (status %d)", resp.StatusCode)
 	}
 	var aborted int
 	f.db.AccessEntries(context.Background(), time.Time{}, func(e *custexport.AccessEntry) error {
