@@ -64,16 +64,10 @@ type serveProc struct {
 	base     string // http://127.0.0.1:PORT
 	password string // the demo admin's one-time password (serve --demo on a new user only)
 	links    []string
-
-	mu     sync.Mutex
-	stderr bytes.Buffer // the JSON log
+	stderr   *serveLog
 }
 
-func (p *serveProc) log() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stderr.String()
-}
+func (p *serveProc) log() string { return p.stderr.String() }
 
 // startServe runs `custexport serve` on a free loopback port of its own choosing and waits
 // until its log says it listens. With --demo it also reads the admin password and the partner
@@ -84,12 +78,9 @@ func startServe(t *testing.T, bin, dir string, demo bool) *serveProc {
 	if demo {
 		args = append(args, "--demo")
 	}
-	p := &serveProc{cmd: exec.Command(bin, args...)}
+	p := &serveProc{cmd: exec.Command(bin, args...), stderr: newServeLog()}
+	p.cmd.Stderr = p.stderr
 	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,28 +122,7 @@ func startServe(t *testing.T, bin, dir string, demo bool) *serveProc {
 			demoDone <- d
 		}
 	}()
-	listening := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Bytes()
-			p.mu.Lock()
-			p.stderr.Write(line)
-			p.stderr.WriteByte('\n')
-			p.mu.Unlock()
-			var entry struct{ Msg, Addr string }
-			if json.Unmarshal(line, &entry) == nil && entry.Msg == "listening" {
-				listening <- entry.Addr
-			}
-		}
-	}()
-	select {
-	case addr := <-listening:
-		p.base = "http://" + addr
-	case <-time.After(90 * time.Second):
-		t.Fatalf("serve did not say it listens within 90 s; its log:\n%s", p.log())
-	}
+	p.base = "http://" + p.stderr.waitListening(t, 90*time.Second)
 	if demo {
 		select {
 		case d := <-demoDone:

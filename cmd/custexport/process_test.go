@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -114,42 +115,80 @@ func (f *serverFixture) start(flags ...string) (*exec.Cmd, string) {
 	return serveOnFreePort(f.t, f.bin, nil, append([]string{"--data-dir", f.dir}, flags...)...)
 }
 
-// serveOnFreePort runs `bin serve` with the arguments and the extra environment on a free
-// loopback port and waits until it is ready. When the test ends the process is killed and, if
-// the test failed, its log shown.
+// serveOnFreePort runs `bin serve` with the arguments and the extra environment on a loopback
+// port of the process's own choosing and waits until its log says it listens. When the test
+// ends the process is killed and, if the test failed, its log shown.
 func serveOnFreePort(t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr}, args...)...)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	log := newServeLog()
+	cmd.Stderr = log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	var addr string
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
 		if t.Failed() {
-			t.Logf("serve on %s said:\n%s", addr, stderr.String())
+			t.Logf("serve on %s said:\n%s", addr, log)
 		}
 	})
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return cmd, addr
+	addr = log.waitListening(t, 30*time.Second)
+	return cmd, addr
+}
+
+// serveLog is a serve process's standard error, its JSON log. It keeps every line, for failure
+// messages and checks, and passes on the address of the "listening" line. serve writes that
+// line once its listener is bound: from then on a connection is accepted (queued until the
+// server takes it), so waiting for the line replaces polling the port.
+type serveLog struct {
+	mu        sync.Mutex
+	text      bytes.Buffer
+	scanned   int         // the length of text looked at for whole lines
+	listening chan string // the listen address, sent once
+}
+
+func newServeLog() *serveLog { return &serveLog{listening: make(chan string, 1)} }
+
+func (l *serveLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.text.Write(p)
+	for {
+		rest := l.text.Bytes()[l.scanned:]
+		end := bytes.IndexByte(rest, '\n')
+		if end < 0 {
+			return len(p), nil
+		}
+		l.scanned += end + 1
+		var entry struct{ Msg, Addr string }
+		if json.Unmarshal(rest[:end], &entry) == nil && entry.Msg == "listening" {
+			select {
+			case l.listening <- entry.Addr:
+			default: // a second "listening" line would be a bug; the first counts
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve on %s did not become ready", addr)
-		}
-		time.Sleep(50 * time.Millisecond) // waiting for a child process to listen
+	}
+}
+
+func (l *serveLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.text.String()
+}
+
+// waitListening returns the address serve listens on as soon as its log says so, and fails the
+// test if that has not happened within timeout (the process failed to start, or hangs).
+func (l *serveLog) waitListening(t *testing.T, timeout time.Duration) string {
+	t.Helper()
+	select {
+	case addr := <-l.listening:
+		return addr
+	case <-time.After(timeout):
+		t.Fatalf("serve did not say it listens within %s; its log:\n%s", timeout, l)
+		return ""
 	}
 }
 
@@ -258,10 +297,18 @@ func TestDemoPrintsWorkingLinks(t *testing.T) {
 	dir := t.TempDir()
 	cmd := exec.Command(bin, "serve", "--demo", "--data-dir", dir, "--addr", "127.0.0.1:0")
 	stdout, _ := cmd.StdoutPipe()
+	log := newServeLog()
+	cmd.Stderr = log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("serve --demo said:\n%s", log)
+		}
+	})
 	var links []string
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() && len(links) < 4 {
@@ -281,16 +328,8 @@ func TestDemoPrintsWorkingLinks(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, body
 	}
-	// The links are printed before the server listens; the first answer may need a retry.
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get(strings.SplitN(links[0], "/export/", 2)[0] + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("serve --demo did not start")
-		}
-	}
+	// The links are printed before the server says it listens.
+	log.waitListening(t, 20*time.Second)
 	wantStart := []string{"\ufeff\"guid\";", "<?xml", "PK", "\"guid\";"}
 	var allRows, sinceRows int
 	for i, link := range links {
