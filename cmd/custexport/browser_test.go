@@ -1134,21 +1134,18 @@ func (b *browserEnv) secondTabBusy(t *testing.T, tab1 context.Context) {
 			chromedp.Click(css("#export-start")))
 		// Watch the database: freeze the server once its job has reported progress (so that the
 		// screenshots show a partly filled bar); after a few tries any running state will do.
+		// Polled often: the job may run only a moment.
 		frozen := false
-		for deadline := time.Now().Add(30 * time.Second); ; {
+		if !waitUntil(30*time.Second, time.Millisecond, func() bool {
 			job = b.lastJob(t)
 			if job.ID > before && job.State == "running" && (job.Done > 0 || attempt > 3) {
 				b.srv.stop(t)
 				frozen = true
-				break
+				return true
 			}
-			if job.ID > before && job.State != "running" {
-				break // finished already: try again
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("no export job started within 30 s; newest job %+v", job)
-			}
-			time.Sleep(time.Millisecond) // polling the database file for the job's state
+			return job.ID > before && job.State != "running" // finished already: try again
+		}) {
+			t.Fatalf("no export job started within 30 s; newest job %+v", job)
 		}
 		if frozen {
 			job = b.lastJob(t)

@@ -160,10 +160,8 @@ func TestKilledImportLeavesDatabaseAsItWas(t *testing.T) {
 	// Its updates outgrow SQLite's page cache and are written to the WAL uncommitted; wait
 	// until megabytes of them are on disk.
 	wal := db + "-wal"
-	for deadline := time.Now().Add(60 * time.Second); fileSize(wal) < 8<<20; time.Sleep(10 * time.Millisecond) { // polling a file another process writes
-		if time.Now().After(deadline) {
-			t.Fatalf("the WAL holds %d bytes after three quarters of the file; the import wrote nothing?\n%s", fileSize(wal), &imp.out)
-		}
+	if !waitUntil(60*time.Second, 10*time.Millisecond, func() bool { return fileSize(wal) >= 8<<20 }) {
+		t.Fatalf("the WAL holds %d bytes after three quarters of the file; the import wrote nothing?\n%s", fileSize(wal), &imp.out)
 	}
 	if err := imp.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
