@@ -6,8 +6,6 @@ import (
 	"crypto/sha256"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // User is an admin user: one of the shop's staff who logs in to the admin UI with a name and a
@@ -37,18 +35,11 @@ const MaxUserNameLength = 64
 func CleanUserName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return "", FieldError("name", "a user needs a name")
+		return "", &Error{Code: CodeInvalid, Field: "name", Reason: ReasonRequired, Message: "a user needs a name"}
 	}
-	if !utf8.ValidString(name) {
-		return "", FieldError("name", "the name is not valid UTF-8 text")
-	}
-	if n := utf8.RuneCountInString(name); n > MaxUserNameLength {
-		return "", FieldError("name", "the name is %d characters long; at most %d are allowed", n, MaxUserNameLength)
-	}
-	for _, r := range name {
-		if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
-			return "", FieldError("name", "the name contains the invisible or control character %U; use letters, digits, spaces and punctuation", r)
-		}
+	// The same rule as a partner's name: it is shown in the same pages, tables and terminals.
+	if err := checkShownText("name", name, MaxUserNameLength); err != nil {
+		return "", err
 	}
 	return name, nil
 }
