@@ -58,16 +58,6 @@ func (p Problems) Unwrap() []error {
 	return errs
 }
 
-// ByField returns the problem of the named field, or nil.
-func (p Problems) ByField(field string) *Error {
-	for _, e := range p {
-		if e.Field == field {
-			return e
-		}
-	}
-	return nil
-}
-
 // ProblemsOf returns the field errors in err: every one of a Problems, or the one *Error, or
 // nil when err carries none.
 func ProblemsOf(err error) Problems {

@@ -128,10 +128,6 @@ func encodeExtraDelivery(all []custexport.Address) (string, error) {
 	return storerow.EncodeExtraDelivery(all)
 }
 
-func appendExtraDelivery(dst []custexport.Address, text string) ([]custexport.Address, error) {
-	return storerow.AppendExtraDelivery(dst, text)
-}
-
 // describeWriteError maps constraint violations to domain errors that name the customer.
 func describeWriteError(c *custexport.Customer, err error) error {
 	msg := err.Error()

@@ -12,6 +12,7 @@ import (
 	"github.com/ncruces/go-sqlite3/driver"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storerow"
 	"github.com/custexport/custexport/internal/storetest"
 )
 
@@ -171,7 +172,7 @@ func FuzzExtraDelivery(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := appendExtraDelivery(nil, text)
+		got, err := storerow.AppendExtraDelivery(nil, text)
 		if err != nil {
 			t.Fatal(err)
 		}
