@@ -99,6 +99,24 @@ func (e *Engine) Begin(ctx context.Context, req Request) (*Slot, error) {
 	return &Slot{e: e, req: req, lease: lease}, nil
 }
 
+// HeadersOnly answers a request that wants only the headers of an export (HTTP HEAD) as Run
+// would begin it: it takes the principal's slot, so that while another export of the principal
+// runs it gets the same CodeBusy (logged busy), then frees the slot at once. Nothing is
+// exported; the attempt is logged as served with no rows and the reason HeadersOnlyReason, so
+// that a client probing a link leaves a trace like every other attempt.
+func (e *Engine) HeadersOnly(ctx context.Context, req Request) error {
+	slot, err := e.Begin(ctx, req)
+	if err != nil {
+		return err
+	}
+	slot.Release(ctx)
+	e.logAttempt(ctx, req, custexport.OutcomeServed, HeadersOnlyReason, Result{})
+	return nil
+}
+
+// HeadersOnlyReason is the access-log reason of a served HEAD request.
+const HeadersOnlyReason = "headers only (HEAD): nothing exported"
+
 // Release frees a slot whose export never started; nothing is logged.
 func (s *Slot) Release(ctx context.Context) {
 	releaseCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

@@ -22,6 +22,8 @@ const MaxQueryLength = 4096
 // error when the lookup itself failed. custexport.PartnerStore is one.
 type PartnerLookup interface {
 	Partner(ctx context.Context, id int64) (*custexport.Partner, error)
+	// Partners lists the partners that are not deleted, for a link that carries only its hash.
+	Partners(ctx context.Context) ([]custexport.Partner, error)
 }
 
 // Authorizer decides whether a partner link that arrived may be served, and with which options
@@ -114,12 +116,16 @@ type Denial struct {
 //
 // The checks run in an order that tells an outsider nothing: every refusal before the link is
 // proven genuine is the same denial to the caller; only a genuine link learns which parameter
-// is malformed. The hash is compared in constant time (Signer.Verify).
+// is malformed. The hash is compared in constant time (Signer.Verify, Signer.FindByHash).
 //
-// Every parameter is signed and partnerId is required. The exceptions SPEC section 5 allows
-// (a caller's dates on a link signed without a range; the hash alone) change only which
-// parameters are verified and how the partner is found, so they belong here, between reading the
-// query and granting; callers need not change.
+// Every parameter is signed, with the two exceptions of SPEC section 5 that real integrations
+// written for Shoptet need (section 15):
+//   - the caller's dates: on a link signed without a date range, dateFrom and dateUntil may be
+//     added anywhere in the query (Keboola's extractor appends them after hash) and narrow the
+//     download; a link signed with dates verifies only with exactly those dates, so it never
+//     serves outside its range;
+//   - the hash alone: without partnerId, the hash identifies the partner whose link for this
+//     path carries no other signed parameter (Daktela keeps only the hash).
 func (a *Authorizer) Authorize(ctx context.Context, req LinkRequest) (*Grant, *Denial) {
 	d := &Denial{
 		Principal: custexport.Principal{Kind: custexport.PrincipalPartner},
@@ -139,39 +145,30 @@ func (a *Authorizer) Authorize(ctx context.Context, req LinkRequest) (*Grant, *D
 		return deny(DeniedMalformedQuery, "malformed query string")
 	}
 
-	ids := params[partnerIDParam]
-	if len(ids) != 1 {
-		return deny(DeniedPartnerID, repeatedReason(partnerIDParam, len(ids)))
+	var partner *custexport.Partner
+	if _, hasID := params[partnerIDParam]; hasID {
+		partner = a.identifyByLink(ctx, req, params, d)
+	} else {
+		partner = a.identifyByHashAlone(ctx, req, params, d)
 	}
-	id, err := strconv.ParseInt(ids[0], 10, 64)
-	if err != nil || id <= 0 {
-		return deny(DeniedPartnerID, "partnerId malformed (not a positive whole number)")
-	}
-	d.Principal.ID = id
-	partner, err := a.Partners.Partner(ctx, id)
-	if err != nil {
-		if custexport.ErrorCode(err) == custexport.CodeNotFound {
-			return deny(DeniedUnknownPartner, fmt.Sprintf("unknown or deleted partner %d", id))
-		}
-		d.Err = err
-		return deny(DeniedLookupFailed, "partner lookup failed: "+err.Error())
-	}
-	d.Principal = partner.Principal()
-
-	const wrongHash = "hash malformed or wrong (changed link, or regenerated secret)"
-	if hashes := params[hashParam]; len(hashes) != 1 {
-		return deny(DeniedHash, repeatedReason(hashParam, len(hashes)))
-	} else if !a.Signer.Verify(id, partner.LinkSalt, req.Path, params, hashes[0]) {
-		return deny(DeniedHash, wrongHash)
+	if partner == nil {
+		return nil, d
 	}
 	if !partner.ActiveAt(req.Now, a.Location) {
 		return deny(DeniedExpired, "partner expired on "+partner.ValidUntil.String())
 	}
 
-	// The link is genuine; from here on a malformed parameter is the link maker's mistake.
+	// The link is genuine; from here on a malformed parameter is the link maker's mistake, or
+	// the caller's when it added dates.
 	if p := unexpectedParameter(params); p != nil {
 		d.Problem = p
 		return deny(DeniedBadParameter, p.Error())
+	}
+	for _, name := range callerDateParams {
+		if values, ok := params[name]; ok && values[0] == "" {
+			d.Problem = custexport.FieldError(name, "is empty (a date YYYY-MM-DD, or leave the parameter out)")
+			return deny(DeniedBadParameter, d.Problem.Error())
+		}
 	}
 	opts, err := ParseLinkOptions(LinkInput{
 		Format: string(req.Format), From: params.Get("dateFrom"), Until: params.Get("dateUntil"),
@@ -186,6 +183,112 @@ func (a *Authorizer) Authorize(ctx context.Context, req LinkRequest) (*Grant, *D
 		return deny(DeniedClientAddress, "client address "+req.Client.String()+" not in the link's ip list")
 	}
 	return &Grant{Partner: partner, Options: opts.Export}, nil
+}
+
+// callerDateParams are the parameters a caller may add to a link signed without a date range.
+var callerDateParams = []string{"dateFrom", "dateUntil"}
+
+const wrongHash = "hash malformed or wrong (changed link, or regenerated secret)"
+
+// identifyByLink finds the partner of a link that names it by partnerId and proves the hash:
+// over every parameter, or, when that fails and the caller added dates, over the parameters
+// without them (a link signed without a range). On failure it fills d and returns nil.
+func (a *Authorizer) identifyByLink(ctx context.Context, req LinkRequest, params url.Values, d *Denial) *custexport.Partner {
+	ids := params[partnerIDParam]
+	if len(ids) != 1 {
+		d.Kind, d.Reason = DeniedPartnerID, repeatedReason(partnerIDParam, len(ids))
+		return nil
+	}
+	id, err := strconv.ParseInt(ids[0], 10, 64)
+	if err != nil || id <= 0 {
+		d.Kind, d.Reason = DeniedPartnerID, "partnerId malformed (not a positive whole number)"
+		return nil
+	}
+	d.Principal.ID = id
+	partner, err := a.Partners.Partner(ctx, id)
+	if err != nil {
+		if custexport.ErrorCode(err) == custexport.CodeNotFound {
+			d.Kind, d.Reason = DeniedUnknownPartner, fmt.Sprintf("unknown or deleted partner %d", id)
+			return nil
+		}
+		d.Kind, d.Reason, d.Err = DeniedLookupFailed, "partner lookup failed: "+err.Error(), err
+		return nil
+	}
+	d.Principal = partner.Principal()
+
+	hashes := params[hashParam]
+	if len(hashes) != 1 {
+		d.Kind, d.Reason = DeniedHash, repeatedReason(hashParam, len(hashes))
+		return nil
+	}
+	// Whether the caller added dates is public (they are in the query), so trying the second
+	// form only then tells nothing about the hash.
+	if !a.Signer.Verify(id, partner.LinkSalt, req.Path, params, hashes[0]) &&
+		!(hasCallerDates(params) && a.Signer.Verify(id, partner.LinkSalt, req.Path, withoutCallerDates(params), hashes[0])) {
+		d.Kind, d.Reason = DeniedHash, wrongHash
+		return nil
+	}
+	return partner
+}
+
+// identifyByHashAlone finds the partner of a query without partnerId: only the hash, perhaps
+// with the caller's dates. Every partner is compared (Signer.FindByHash), so the answer takes as
+// long whoever the hash belongs to. On failure it fills d and returns nil.
+func (a *Authorizer) identifyByHashAlone(ctx context.Context, req LinkRequest, params url.Values, d *Denial) *custexport.Partner {
+	hashes := params[hashParam]
+	if len(hashes) == 0 {
+		d.Kind, d.Reason = DeniedPartnerID, "partnerId missing"
+		return nil
+	}
+	for name := range params {
+		if name != hashParam && !slices.Contains(callerDateParams, name) {
+			d.Kind, d.Reason = DeniedPartnerID, "partnerId missing (a hash alone may come only with dateFrom and dateUntil; got "+name+")"
+			return nil
+		}
+	}
+	if len(hashes) != 1 {
+		d.Kind, d.Reason = DeniedHash, "hash alone: "+repeatedReason(hashParam, len(hashes))
+		return nil
+	}
+	partners, err := a.Partners.Partners(ctx)
+	if err != nil {
+		d.Kind, d.Reason, d.Err = DeniedLookupFailed, "partner list failed: "+err.Error(), err
+		return nil
+	}
+	if i := a.Signer.FindByHash(partners, req.Path, hashes[0]); i >= 0 {
+		d.Principal = partners[i].Principal()
+		return &partners[i]
+	}
+	d.Kind, d.Reason = DeniedHash, "hash alone matches no partner's link without parameters for "+req.Path+
+		" (a link with dates, ip, encoding or guard needs its partnerId and parameters)"
+	// Only for the log: a hash of the same partner's link for another format is a common
+	// mistake worth naming. Refused requests cost this extra work; the limiter bounds them.
+	for _, other := range custexport.Formats {
+		path := strings.TrimSuffix(req.Path, "."+string(req.Format)) + "." + string(other)
+		if other == req.Format || path == req.Path {
+			continue
+		}
+		if i := a.Signer.FindByHash(partners, path, hashes[0]); i >= 0 {
+			d.Principal = partners[i].Principal()
+			d.Reason = fmt.Sprintf("hash alone is the link of partner %d for %s, not %s", partners[i].ID, path, req.Path)
+		}
+	}
+	return nil
+}
+
+func hasCallerDates(params url.Values) bool {
+	return slices.ContainsFunc(callerDateParams, params.Has)
+}
+
+// withoutCallerDates is params without dateFrom and dateUntil; params is not modified.
+func withoutCallerDates(params url.Values) url.Values {
+	out := make(url.Values, len(params))
+	for name, values := range params {
+		if !slices.Contains(callerDateParams, name) {
+			out[name] = values
+		}
+	}
+	return out
 }
 
 // repeatedReason says that a parameter that must appear once appeared n times.

@@ -89,6 +89,9 @@ func TestAuthorize(t *testing.T) {
 	noon := time.Date(2026, 12, 7, 12, 0, 0, 0, f.prague)
 
 	good := f.query(f.active, f.active.LinkSalt, "csv", url.Values{"dateFrom": {"2020-01-01"}})
+	plain := f.query(f.active, f.active.LinkSalt, "csv", nil) // partnerId and hash only
+	const hashAloneNoMatch = "hash alone matches no partner's link without parameters for /export/customers.csv" +
+		" (a link with dates, ip, encoding or guard needs its partnerId and parameters)"
 	signed := func(params url.Values) string { return f.query(f.active, f.active.LinkSalt, "csv", params) }
 	signedXML := func(params url.Values) string { return f.query(f.active, f.active.LinkSalt, "xml", params) }
 	signedXLSX := func(params url.Values) string { return f.query(f.active, f.active.LinkSalt, "xlsx", params) }
@@ -109,15 +112,18 @@ func TestAuthorize(t *testing.T) {
 		reason    string     // the exact reason
 		field     string     // the parameter named to the caller, for DeniedBadParameter
 		principal custexport.Principal
+		from      string // for a grant: the range served
+		until     string
 	}{
-		{name: "Granted", query: good, principal: a},
+		{name: "Granted", query: good, principal: a, from: "2020-01-01"},
 		{name: "QueryTooLong", query: tooLong, kind: DeniedQueryTooLong, reason: "query of " + itoa(int64(len(tooLong))) + " bytes", principal: unknown},
 		{name: "QueryAtTheLimit", query: good + "&x=" + strings.Repeat("a", MaxQueryLength-len(good)-3), kind: DeniedHash,
 			reason: "hash malformed or wrong (changed link, or regenerated secret)", principal: a},
 		{name: "MalformedQuery", query: good + "&dateUntil=%zz", kind: DeniedMalformedQuery, reason: "malformed query string", principal: unknown},
 		{name: "MalformedQuerySemicolon", query: good + ";x=1", kind: DeniedMalformedQuery, reason: "malformed query string", principal: unknown},
-		{name: "PartnerIDMissing", query: changed(good, func(v url.Values) { v.Del("partnerId") }), kind: DeniedPartnerID,
-			reason: "partnerId missing", principal: unknown},
+		{name: "PartnerIDMissing", query: changed(good, func(v url.Values) { v.Del("partnerId") }), kind: DeniedHash,
+			reason: hashAloneNoMatch, principal: unknown},
+		{name: "PartnerIDAndHashMissing", query: "dateFrom=2020-01-01", kind: DeniedPartnerID, reason: "partnerId missing", principal: unknown},
 		{name: "PartnerIDRepeated", query: good + "&partnerId=1", kind: DeniedPartnerID, reason: "partnerId given 2 times", principal: unknown},
 		{name: "PartnerIDMalformed", query: changed(good, func(v url.Values) { v.Set("partnerId", "7x") }), kind: DeniedPartnerID,
 			reason: "partnerId malformed (not a positive whole number)", principal: unknown},
@@ -179,6 +185,56 @@ func TestAuthorize(t *testing.T) {
 		{name: "ClientNotInIPList", query: signed(url.Values{"ip": {"192.0.2.0/24"}}), client: "198.51.100.7", kind: DeniedClientAddress,
 			reason: "client address 198.51.100.7 not in the link's ip list", principal: a},
 		{name: "ClientInIPList", query: signed(url.Values{"ip": {"198.51.100.1,192.0.2.0/24"}}), principal: a},
+
+		// The caller's dates (SPEC section 5): on a link signed without a range they narrow the
+		// download, in either date form, before or after the hash; on a range link they are a
+		// changed link.
+		{name: "CallerDatesAfterHash", query: plain + "&dateFrom=2024-01-05&dateUntil=2024-12-31", principal: a, from: "2024-01-05", until: "2024-12-31"},
+		{name: "CallerDatesBeforeHash", query: "partnerId=" + itoa(f.active.ID) + "&dateUntil=2024-2-9&hash=" + hashOf(plain), principal: a, until: "2024-02-09"},
+		{name: "CallerDatesWithSignedGuard", query: signed(url.Values{"guard": {"0"}}) + "&dateFrom=2024-1-5", principal: a, from: "2024-01-05"},
+		{name: "CallerDateMalformed", query: plain + "&dateFrom=05.01.2024", kind: DeniedBadParameter, field: "dateFrom", principal: a},
+		{name: "CallerDateEmpty", query: plain + "&dateFrom=", kind: DeniedBadParameter, field: "dateFrom",
+			reason: "dateFrom: is empty (a date YYYY-MM-DD, or leave the parameter out)", principal: a},
+		{name: "CallerDateRepeated", query: plain + "&dateFrom=2024-01-01&dateFrom=2024-01-01", kind: DeniedBadParameter, field: "dateFrom",
+			reason: "dateFrom: given 2 times", principal: a},
+		{name: "CallerDateYear0", query: plain + "&dateFrom=0000-01-01", kind: DeniedBadParameter, field: "dateFrom", principal: a},
+		{name: "CallerDateYear10000", query: plain + "&dateUntil=10000-01-01", kind: DeniedBadParameter, field: "dateUntil", principal: a},
+		{name: "CallerDatesReversed", query: plain + "&dateFrom=2024-02-01&dateUntil=2024-01-01", kind: DeniedBadParameter, field: "dateFrom", principal: a},
+		{name: "CallerDatesWidenRange", query: changed(good, func(v url.Values) { v.Set("dateFrom", "2009-01-01") }), kind: DeniedHash,
+			reason: wrongHash, principal: a},
+		{name: "CallerDatesNarrowRange", query: changed(good, func(v url.Values) { v.Set("dateFrom", "2024-01-01") }), kind: DeniedHash,
+			reason: wrongHash, principal: a},
+		{name: "CallerUntilAddedToRange", query: good + "&dateUntil=2030-01-01", kind: DeniedHash, reason: wrongHash, principal: a},
+		{name: "RangeLinkWithItsOwnDates", query: signed(url.Values{"dateFrom": {"2020-01-01"}, "dateUntil": {"2020-12-31"}}), principal: a,
+			from: "2020-01-01", until: "2020-12-31"},
+
+		// The hash alone (SPEC section 5): the partner whose plain link for this path has it.
+		{name: "HashAlone", query: "hash=" + hashOf(plain), principal: a},
+		{name: "HashAloneXML", format: custexport.FormatXML, query: "hash=" + hashOf(signedXML(nil)), principal: a},
+		{name: "HashAloneWithCallerDates", query: "hash=" + hashOf(plain) + "&dateFrom=2009-01-01&dateUntil=2026-12-07", principal: a,
+			from: "2009-01-01", until: "2026-12-07"},
+		{name: "HashAloneWrong", query: "hash=" + strings.Repeat("ab", 32), kind: DeniedHash, reason: hashAloneNoMatch, principal: unknown},
+		{name: "HashAloneMalformed", query: "hash=" + strings.ToUpper(hashOf(plain)), kind: DeniedHash, reason: hashAloneNoMatch, principal: unknown},
+		{name: "HashAloneShort", query: "hash=abc", kind: DeniedHash, reason: hashAloneNoMatch, principal: unknown},
+		{name: "HashAloneOfOtherFormat", query: "hash=" + hashOf(signedXML(nil)), kind: DeniedHash, principal: a,
+			reason: "hash alone is the link of partner " + itoa(f.active.ID) + " for /export/customers.xml, not /export/customers.csv"},
+		{name: "HashAloneOfIPLink", query: "hash=" + hashOf(signed(url.Values{"ip": {"192.0.2.0/24"}})), kind: DeniedHash,
+			reason: hashAloneNoMatch, principal: unknown},
+		{name: "HashAloneOfRangeLink", query: "hash=" + hashOf(good), kind: DeniedHash, reason: hashAloneNoMatch, principal: unknown},
+		{name: "HashAloneOfGuardOffLink", query: "hash=" + hashOf(signed(url.Values{"guard": {"0"}})), kind: DeniedHash,
+			reason: hashAloneNoMatch, principal: unknown},
+		{name: "HashAloneRegenerated", query: "hash=" + hashOf(f.query(f.regenerated, f.regeneratedOldSalt, "csv", nil)), kind: DeniedHash,
+			reason: hashAloneNoMatch, principal: unknown},
+		{name: "HashAloneDeleted", query: "hash=" + hashOf(f.query(f.deleted, f.deleted.LinkSalt, "csv", nil)), kind: DeniedHash,
+			reason: hashAloneNoMatch, principal: unknown},
+		{name: "HashAloneExpired", query: "hash=" + hashOf(f.query(f.expired, f.expired.LinkSalt, "csv", nil)), kind: DeniedExpired,
+			reason: "partner expired on 2020-01-01", principal: f.expired.Principal()},
+		{name: "HashAloneWithOtherParameter", query: "guard=0&hash=" + hashOf(plain), kind: DeniedPartnerID,
+			reason: "partnerId missing (a hash alone may come only with dateFrom and dateUntil; got guard)", principal: unknown},
+		{name: "HashAloneRepeated", query: "hash=" + hashOf(plain) + "&hash=" + hashOf(plain), kind: DeniedHash,
+			reason: "hash alone: hash given 2 times", principal: unknown},
+		{name: "HashAloneCallerDateMalformed", query: "hash=" + hashOf(plain) + "&dateUntil=2024-02-30", kind: DeniedBadParameter,
+			field: "dateUntil", principal: a},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -203,6 +259,9 @@ func TestAuthorize(t *testing.T) {
 				}
 				if grant.Partner.Principal() != tc.principal || grant.Options.Format != req.Format {
 					t.Errorf("granted to %+v for %s, want %+v for %s", grant.Partner.Principal(), grant.Options.Format, tc.principal, req.Format)
+				}
+				if from, until := dateText(grant.Options.Filter.From), dateText(grant.Options.Filter.Until); from != tc.from || until != tc.until {
+					t.Errorf("granted %q..%q, want %q..%q", from, until, tc.from, tc.until)
 				}
 				return
 			}
@@ -239,6 +298,16 @@ func TestAuthorize(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// hashOf is the hash of a signed link's query (SignedURL writes it last).
+func hashOf(query string) string { return query[len(query)-64:] }
+
+func dateText(d custexport.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
 
 // A partner store that fails is not an unknown partner: the denial has its own kind and keeps
 // the store's error, so that the server can tell its own fault from the caller's.
@@ -345,4 +414,57 @@ func FuzzLinkOptions(f *testing.F) {
 			t.Fatalf("%+v became link %v, which reads back as %+v %q (%v)", in, params, again.Export, again.IPs.String(), err)
 		}
 	})
+}
+
+// linksMadeBeforeCallerDates were made by SignedURL at commit fbfe575, before the caller's dates
+// and the hash alone existed, for partner 1 with testSalt under testMaster. Partners hold such
+// links; they must keep working unchanged, and keep their signed range.
+var linksMadeBeforeCallerDates = []struct {
+	url         string
+	from, until string
+}{
+	{url: "http://shop.example/export/customers.csv?partnerId=1&hash=c9c56c437b571385d0e737770d5ff39f1c7a6552cd0f0d4a5e5e99176e8b2238"},
+	{url: "http://shop.example/export/customers.csv?partnerId=1&dateFrom=2024-01-01&dateUntil=2024-12-31&encoding=windows-1250&hash=1f30e1f906871979598246c14c79445f62f935b6248d8a7f91b5b405d9f21c13",
+		from: "2024-01-01", until: "2024-12-31"},
+	{url: "http://shop.example/export/customers.xml?partnerId=1&guard=0&hash=c23fe1ac5ed8aa9008d403679c847cb442e7b14ea8a50cec3a3cf3d8a8bb2e7d"},
+	{url: "http://shop.example/export/customers.xlsx?partnerId=1&dateFrom=2020-02-29&ip=192.0.2.0%2F24%2C2001%3Adb8%3A%3A%2F32&hash=75bb133acc8cb9a04d11ef943af4639d7c788a9f978bfc86658cf5225197eb01",
+		from: "2020-02-29"},
+}
+
+func TestLinksMadeBeforeCallerDatesStillWork(t *testing.T) {
+	ctx := context.Background()
+	db := filetest.OpenSQLite(t)
+	p := &custexport.Partner{Name: "Partner s odkazy z dřívějška", LinkSalt: testSalt()}
+	if err := db.CreatePartner(ctx, p, custexport.Principal{Kind: custexport.PrincipalOperator}); err != nil {
+		t.Fatal(err)
+	}
+	if p.ID != 1 {
+		t.Fatalf("partner id %d, the links are for 1", p.ID)
+	}
+	auth := &Authorizer{Signer: testSigner(t), Partners: db, Location: time.UTC}
+	for _, l := range linksMadeBeforeCallerDates {
+		u, err := url.Parse(l.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		format, _ := custexport.ParseFormat(strings.TrimPrefix(u.Path, "/export/customers."))
+		authorize := func(rawQuery string) (*Grant, *Denial) {
+			return auth.Authorize(ctx, LinkRequest{Path: u.Path, Format: format, RawQuery: rawQuery,
+				Client: netip.MustParseAddr("192.0.2.9"), Now: time.Now()})
+		}
+		grant, denial := authorize(u.RawQuery)
+		if denial != nil {
+			t.Errorf("%s: denied %s %q", l.url, denial.Kind, denial.Reason)
+			continue
+		}
+		if from, until := dateText(grant.Options.Filter.From), dateText(grant.Options.Filter.Until); from != l.from || until != l.until {
+			t.Errorf("%s: served %q..%q, signed %q..%q", l.url, from, until, l.from, l.until)
+		}
+		// A caller's date on a link signed with a range is a changed link.
+		if l.from != "" {
+			if _, denial := authorize(u.RawQuery + "&dateUntil=2099-01-01"); denial == nil || denial.Kind != DeniedHash {
+				t.Errorf("%s with a caller's dateUntil: %+v, want DeniedHash", l.url, denial)
+			}
+		}
+	}
 }

@@ -18,9 +18,11 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"maps"
 	"net/url"
 	"slices"
@@ -176,11 +178,18 @@ func (s *Signer) SignedURL(base string, partnerID int64, salt []byte, path strin
 // partnerKey derives the partner's key as documented in the package comment.
 func (s *Signer) partnerKey(partnerID int64, salt []byte) []byte {
 	m := hmac.New(sha256.New, s.master)
+	writePartnerKeyInput(m, partnerID, salt)
+	return m.Sum(nil)
+}
+
+// writePartnerKeyInput writes what the partner key is the master-keyed MAC of.
+func writePartnerKeyInput(m hash.Hash, partnerID int64, salt []byte) {
 	m.Write([]byte(keyLabel))
 	m.Write([]byte{0})
-	m.Write(binary.BigEndian.AppendUint64(nil, uint64(partnerID)))
+	var id [8]byte
+	binary.BigEndian.PutUint64(id[:], uint64(partnerID))
+	m.Write(id[:])
 	m.Write(salt)
-	return m.Sum(nil)
 }
 
 func (s *Signer) mac(partnerID int64, salt []byte, path string, params url.Values) []byte {
@@ -235,4 +244,49 @@ func LinkParams(opts custexport.ExportOptions, ipList string) url.Values {
 		params.Set("ip", ipList)
 	}
 	return params
+}
+
+// FindByHash finds the partner whose link for path without further parameters (only partnerId,
+// which a link always carries) has the hash: the hash a program that keeps only the hash sends
+// (SPEC section 5, "the hash alone"). It returns the partner's index in partners, or -1.
+//
+// Every partner is compared, each in constant time, and a match does not stop the loop, so the
+// time depends on the number of partners, never on which of them (if any) the hash belongs to.
+// A malformed hash is compared like any other and matches nothing. Partners without a salt
+// (deleted ones) never match, as in Verify.
+func (s *Signer) FindByHash(partners []custexport.Partner, path, hash string) int {
+	if len(hash) != hashHexLen {
+		return -1 // the length is public: every valid hash has it
+	}
+	got, wellFormed := decodeLowerHex(hash)
+	found := -1
+	// The same MACs as Sign(id, salt, path, {partnerId: id}), computed without its
+	// allocations: one master-keyed HMAC reset per partner, and the canonical form of a plain
+	// link written in place (TestFindByHashMatchesSign keeps the two equal).
+	master := hmac.New(sha256.New, s.master)
+	var key, sum [sha256.Size]byte
+	canonical := []byte(canonicalPrefix + url.QueryEscape(path) + "\n" + partnerIDParam + "=")
+	prefix := len(canonical)
+	for i := range partners {
+		p := &partners[i]
+		master.Reset()
+		writePartnerKeyInput(master, p.ID, p.LinkSalt)
+		m := hmac.New(sha256.New, master.Sum(key[:0]))
+		canonical = strconv.AppendInt(canonical[:prefix], p.ID, 10)
+		m.Write(canonical)
+		match := hmac.Equal(got, m.Sum(sum[:0]))
+		// Branch-free selection: the loop does the same work for a match as for a miss.
+		found = subtle.ConstantTimeSelect(boolInt(match && len(p.LinkSalt) > 0), i, found)
+	}
+	if !wellFormed {
+		return -1
+	}
+	return found
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -6,9 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/custexport/custexport"
 )
 
 // testMaster is 0x00, 0x01, …, 0x1f; testSalt is 0xa0, 0xa1, …, 0xaf.
@@ -537,4 +540,42 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("SignedURL round trip of %q failed: %s", rawQuery, u)
 		}
 	})
+}
+
+// BenchmarkFindByHash is the work the hash alone adds per request with 1,000 partners (make
+// bench measures the whole answer on a server).
+func BenchmarkFindByHash(b *testing.B) {
+	s := testSigner(b)
+	partners := make([]custexport.Partner, 1000)
+	for i := range partners {
+		partners[i] = custexport.Partner{ID: int64(i + 1), LinkSalt: testSalt()}
+	}
+	hash := s.Sign(500, testSalt(), "/export/customers.csv", url.Values{"partnerId": {"500"}})
+	for b.Loop() {
+		if s.FindByHash(partners, "/export/customers.csv", hash) != 499 {
+			b.Fatal("not found")
+		}
+	}
+}
+
+// FindByHash computes plain-link MACs its own way, for speed; they must be Sign's.
+func TestFindByHashMatchesSign(t *testing.T) {
+	s := testSigner(t)
+	partners := []custexport.Partner{{ID: 3, LinkSalt: testSalt()}, {ID: 1234567890123, LinkSalt: []byte("another salt 16b")}, {ID: 9}}
+	for _, path := range []string{"/export/customers.csv", "/export/customers.xlsx", "/a path/with?odd&chars"} {
+		for i, p := range partners[:2] {
+			hash := s.Sign(p.ID, p.LinkSalt, path, url.Values{"partnerId": {strconv.FormatInt(p.ID, 10)}})
+			if got := s.FindByHash(partners, path, hash); got != i {
+				t.Errorf("%s: partner %d's plain link found at %d, want %d", path, p.ID, got, i)
+			}
+		}
+		// The partner without a salt (deleted) never matches, even its empty-salt MAC.
+		hash := s.Sign(9, nil, path, url.Values{"partnerId": {"9"}})
+		if got := s.FindByHash(partners, path, hash); got != -1 {
+			t.Errorf("%s: a partner without a salt found at %d", path, got)
+		}
+	}
+	if got := s.FindByHash(partners, "/export/customers.csv", strings.Repeat("A", 64)); got != -1 {
+		t.Errorf("a malformed hash found at %d", got)
+	}
 }

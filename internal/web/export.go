@@ -21,7 +21,7 @@ var fileFormats = map[string]custexport.Format{
 	"customers.xlsx": custexport.FormatXLSX,
 }
 
-// handleExport serves GET /export/customers.{csv,xml,xlsx}. Whether the link may be served is
+// handleExport serves GET and HEAD /export/customers.{csv,xml,xlsx}. Whether the link may be served is
 // linksign's decision; this handler only answers it in HTTP, consults the failure limiter and
 // writes the access-log entry of a refusal.
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
@@ -94,6 +94,13 @@ func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, req exporte
 	h.Set("Cache-Control", "no-store")
 	h.Add("Vary", "Accept-Encoding")
 	if r.Method == http.MethodHead {
+		// The same checks and the same status as a GET, without a body or an export.
+		err := s.Engine.HeadersOnly(r.Context(), req)
+		s.metrics.observe(format, exporter.OutcomeOf(r.Context(), err), 0, 0)
+		if err != nil {
+			s.answerUnstarted(w, r, err)
+			return
+		}
 		w.WriteHeader(http.StatusOK)
 		return
 	}
@@ -116,12 +123,7 @@ func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, req exporte
 		return
 	}
 	if !body.started {
-		if outcome == custexport.OutcomeBusy {
-			w.Header().Set("Retry-After", "30")
-			answer(w, r, httpStatus(err), msgBusy)
-			return
-		}
-		answer(w, r, http.StatusInternalServerError, msgFailed)
+		s.answerUnstarted(w, r, err)
 		return
 	}
 	// Mid-stream: the status is gone. Abort the connection so the client sees an incomplete
@@ -130,6 +132,17 @@ func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, req exporte
 		s.Logger.Error("export failed mid-stream", "partner", req.Principal.ID, "err", err)
 	}
 	panic(http.ErrAbortHandler)
+}
+
+// answerUnstarted answers an export that ended with err before its first byte: 429 with
+// Retry-After while the principal's other export runs, else the server's failure.
+func (s *Server) answerUnstarted(w http.ResponseWriter, r *http.Request, err error) {
+	if exporter.OutcomeOf(r.Context(), err) == custexport.OutcomeBusy {
+		w.Header().Set("Retry-After", "30")
+		answer(w, r, httpStatus(err), msgBusy)
+		return
+	}
+	answer(w, r, http.StatusInternalServerError, msgFailed)
 }
 
 func acceptsGzip(r *http.Request) bool {

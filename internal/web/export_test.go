@@ -125,7 +125,12 @@ func (f *fixture) dial() net.Conn {
 
 func (f *fixture) get(rawURL string, header ...string) (*http.Response, string) {
 	f.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, rawURL, nil)
+	return f.do(http.MethodGet, rawURL, header...)
+}
+
+func (f *fixture) do(method, rawURL string, header ...string) (*http.Response, string) {
+	f.t.Helper()
+	req, _ := http.NewRequest(method, rawURL, nil)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
@@ -231,6 +236,10 @@ func TestAnswers(t *testing.T) {
 	f.db.SetPartnerValidUntil(ctx, expired.ID, custexport.Date{Year: 2020, Month: 1, Day: 1}, custexport.Principal{})
 	expiredLink := f.link(expired, "customers.csv", nil)
 	ipOnly := f.link(f.partner, "customers.csv", url.Values{"ip": {"192.0.2.0/24"}})
+	plain := f.link(f.partner, "customers.csv", nil)
+	hashAlone := func(file, hash string) string { return f.srv.URL + "/export/" + file + "?hash=" + hash }
+	plainHash := plain[len(plain)-64:]
+	xmlPlain := f.link(f.partner, "customers.xml", nil)
 
 	cases := []struct {
 		name, url string
@@ -262,6 +271,22 @@ func TestAnswers(t *testing.T) {
 		{"BadIPList", f.link(f.partner, "customers.csv", url.Values{"ip": {"10.0.0.300"}}), nil, 400, custexport.OutcomeBadRequest, "10.0.0.300", "ip"},
 		{"UnknownParameter", f.link(f.partner, "customers.csv", url.Values{"colour": {"red"}}), nil, 400, custexport.OutcomeBadRequest, "colour", "colour"},
 		{"TooLong", good + "&x=" + strings.Repeat("a", 5000), nil, 414, custexport.OutcomeBadRequest, "query", ""},
+		// The caller's dates and the hash alone (SPEC section 5).
+		{"CallerDates", plain + "&dateFrom=2009-01-01&dateUntil=2026-12-07", nil, 200, custexport.OutcomeServed, "", ""},
+		{"CallerDateEmpty", plain + "&dateFrom=", nil, 400, custexport.OutcomeBadRequest, "dateFrom: is empty", "dateFrom"},
+		{"CallerDateRepeated", plain + "&dateUntil=2024-01-01&dateUntil=2024-01-02", nil, 400, custexport.OutcomeBadRequest, "dateUntil: given 2 times", "dateUntil"},
+		{"CallerDateYear10000", plain + "&dateUntil=10000-01-01", nil, 400, custexport.OutcomeBadRequest, "dateUntil", "dateUntil"},
+		{"CallerDatesReversed", plain + "&dateFrom=2024-02-01&dateUntil=2024-1-1", nil, 400, custexport.OutcomeBadRequest, "dateFrom", "dateFrom"},
+		{"CallerDatesOnRangeLink", good + "&dateUntil=2030-01-01", nil, 403, custexport.OutcomeDenied, "hash malformed or wrong", ""},
+		{"HashAlone", hashAlone("customers.csv", plainHash), nil, 200, custexport.OutcomeServed, "", ""},
+		{"HashAloneXML", hashAlone("customers.xml", xmlPlain[len(xmlPlain)-64:]), nil, 200, custexport.OutcomeServed, "", ""},
+		{"HashAloneWithDates", hashAlone("customers.csv", plainHash) + "&dateFrom=2009-1-1", nil, 200, custexport.OutcomeServed, "", ""},
+		{"HashAloneWrong", hashAlone("customers.csv", strings.Repeat("ab", 32)), nil, 403, custexport.OutcomeDenied, "hash alone matches no partner", ""},
+		{"HashAloneMalformed", hashAlone("customers.csv", "xyz"), nil, 403, custexport.OutcomeDenied, "hash alone matches no partner", ""},
+		{"HashAloneOtherFormat", hashAlone("customers.xlsx", plainHash), nil, 403, custexport.OutcomeDenied, "for /export/customers.csv, not /export/customers.xlsx", ""},
+		{"HashAloneOfIPLink", hashAlone("customers.csv", ipOnly[len(ipOnly)-64:]), nil, 403, custexport.OutcomeDenied, "hash alone matches no partner", ""},
+		{"HashAloneOfRangeLink", hashAlone("customers.csv", good[len(good)-64:]), nil, 403, custexport.OutcomeDenied, "hash alone matches no partner", ""},
+		{"HashAloneExpired", hashAlone("customers.csv", expiredLink[len(expiredLink)-64:]), nil, 403, custexport.OutcomeDenied, "expired", ""},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -281,7 +306,55 @@ func TestAnswers(t *testing.T) {
 			if e.Outcome != tc.outcome || !strings.Contains(e.Reason, tc.reason) {
 				t.Errorf("logged %s %q, want %s containing %q", e.Outcome, e.Reason, tc.outcome, tc.reason)
 			}
+
+			// HEAD answers exactly as GET, without a body and without an export, and is logged.
+			head, headBody := f.do(http.MethodHead, tc.url, header...)
+			if head.StatusCode != tc.status || headBody != "" {
+				t.Errorf("HEAD: status %d with %d body bytes, want %d and none", head.StatusCode, len(headBody), tc.status)
+			}
+			wantReason := tc.reason
+			if tc.outcome == custexport.OutcomeServed {
+				wantReason = exporter.HeadersOnlyReason
+			}
+			if e := f.lastLog(); e.Outcome != tc.outcome || !strings.Contains(e.Reason, wantReason) || e.Rows != 0 || e.Bytes != 0 {
+				t.Errorf("HEAD logged %s %q, %d rows, %d bytes; want %s containing %q, nothing exported", e.Outcome, e.Reason, e.Rows, e.Bytes, tc.outcome, wantReason)
+			}
 		})
+	}
+}
+
+// The caller's dates narrow what a link signed without a range serves, and the access log
+// records the range actually served; a hash alone serves as its plain link does.
+func TestCallerDatesServedAndLogged(t *testing.T) {
+	f := newFixture(t, 300)
+	plain := f.link(f.partner, "customers.csv", nil)
+	count := func(rawURL string) int {
+		t.Helper()
+		resp, body := f.get(rawURL)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: status %d: %s", rawURL, resp.StatusCode, body)
+		}
+		cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff")))
+		cr.Comma = ';'
+		records, err := cr.ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(records) - 1
+	}
+	all := count(plain)
+	narrowed := count(plain + "&dateFrom=2025-1-1&dateUntil=2025-06-30")
+	if e := f.lastLog(); e.Filter != "2025-01-01..2025-06-30" || e.Rows != int64(narrowed) {
+		t.Errorf("logged filter %q and %d rows, want 2025-01-01..2025-06-30 and %d", e.Filter, e.Rows, narrowed)
+	}
+	if narrowed == 0 || narrowed >= all {
+		t.Fatalf("the caller's range gave %d of %d customers: no narrowing to test", narrowed, all)
+	}
+	if got := count(f.srv.URL + "/export/customers.csv?hash=" + plain[len(plain)-64:] + "&dateFrom=2025-01-01&dateUntil=2025-6-30"); got != narrowed {
+		t.Errorf("the hash alone with the same dates served %d customers, its link %d", got, narrowed)
+	}
+	if e := f.lastLog(); e.Principal != f.partner.Principal() || e.Filter != "2025-01-01..2025-06-30" {
+		t.Errorf("the hash alone was logged for %+v with %q", e.Principal, e.Filter)
 	}
 }
 
@@ -363,6 +436,12 @@ func TestOneExportPerPartner(t *testing.T) {
 	second, body := f.get(link)
 	if second.StatusCode != 429 || second.Header.Get("Retry-After") == "" || !strings.Contains(body, "již probíhá") {
 		t.Fatalf("second download of the same partner: %d %q (Retry-After %q)", second.StatusCode, body, second.Header.Get("Retry-After"))
+	}
+	if head, _ := f.do(http.MethodHead, link); head.StatusCode != 429 || head.Header.Get("Retry-After") == "" {
+		t.Fatalf("HEAD while the partner's download runs: %d (Retry-After %q), want 429 as for GET", head.StatusCode, head.Header.Get("Retry-After"))
+	}
+	if e := f.lastLog(); e.Outcome != custexport.OutcomeBusy {
+		t.Fatalf("the busy HEAD was logged %s", e.Outcome)
 	}
 	other := f.newPartner("Sklad")
 	if resp, _ := f.get(f.link(other, "customers.csv", nil)); resp.StatusCode != 200 {
