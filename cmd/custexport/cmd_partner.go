@@ -179,6 +179,9 @@ func runPartnerURL(ctx context.Context, c *commandLine, args []string) error {
 
 		fmt.Fprintln(io.out, url)
 		fmt.Fprintln(io.err, i18n.LinkSentence(i18n.EN, p, link.Export, ipText))
+		for _, advice := range i18n.LinkAdvice(i18n.EN, link.Export, len(params) == 0) {
+			fmt.Fprintln(io.err, "note: "+advice)
+		}
 		if base.Scheme == "http" && !isLoopbackHost(base.Hostname()) {
 			fmt.Fprintf(io.err, "warning: %s is plain http://: the link and the customer data cross the network unencrypted; use an https:// address\n", base)
 		}

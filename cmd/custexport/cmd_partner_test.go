@@ -158,7 +158,7 @@ func TestPartnerLifecycle(t *testing.T) {
 			}
 		}
 		if strings.Contains(errOut, "warning") || strings.Count(errOut, "\n") != 1 {
-			t.Errorf("want exactly one sentence and no warning for localhost: %q", errOut)
+			t.Errorf("want exactly one sentence, no advice (guard off, a range) and no warning for localhost: %q", errOut)
 		}
 
 		st, err := os.Stat(filepath.Join(c.dataDir, "master.key"))
@@ -183,6 +183,14 @@ func TestPartnerLifecycle(t *testing.T) {
 		}
 		if !strings.Contains(errOut, "all registered customers as XML") || strings.Contains(errOut, "only from") {
 			t.Errorf("stderr %q", errOut)
+		}
+		// A plain link is what programs are pointed at: the advice says guard, window and hash.
+		for _, w := range []string{"note: Programs (Keboola, CRM, accounting) usually want the formula guard off", "'+420",
+			"note: The link has no date range: a program may choose its own window by adding dateFrom and dateUntil",
+			"note: A program that keeps only the hash (e.g. Daktela) may call the link without its other parameters: /export/customers.xml?hash="} {
+			if !strings.Contains(errOut, w) {
+				t.Errorf("stderr %q does not say %q", errOut, w)
+			}
 		}
 		// A CSV in UTF-8 carries no encoding parameter.
 		out, _ = c.mustRun("partner", "url", strconv.FormatInt(other, 10), "--format", "csv", "--encoding", "utf-8", "--ip", "")

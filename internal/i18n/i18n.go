@@ -128,3 +128,21 @@ func LinkSentence(l Lang, p *custexport.Partner, opts custexport.ExportOptions, 
 	b.WriteString(l.T("link.s.end"))
 	return b.String()
 }
+
+// LinkAdvice is what the maker of a link for a program should know (SPEC section 15): that
+// programs usually want the formula guard off, that a link without a date range lets the
+// program choose its own window, and, for a link with no parameter but partnerId (plain), that
+// a program keeping only the hash can call it by the hash alone.
+func LinkAdvice(l Lang, opts custexport.ExportOptions, plain bool) []string {
+	var advice []string
+	if opts.FormulaGuard {
+		advice = append(advice, l.T("link.a.guard"))
+	}
+	if opts.Filter.From.IsZero() && opts.Filter.Until.IsZero() {
+		advice = append(advice, l.T("link.a.window"))
+	}
+	if plain {
+		advice = append(advice, l.T("link.a.hashalone", opts.Format))
+	}
+	return advice
+}

@@ -180,7 +180,14 @@ var texts = map[string]text{
 	"link.s.ip":         {", ale jen z adres %s", ", but only from %s"},
 	"link.s.validuntil": {", a to do %s", ", until %s"},
 	"link.s.end":        {". Přegenerováním tajného klíče partnera odkaz přestane fungovat.", ". Regenerating the partner's secret makes it stop working."},
-	"job.all":           {"všichni zákazníci", "all customers"},
+	// What the maker of a link for a program should know (LinkAdvice).
+	"link.a.guard": {"Programy (Keboola, CRM, účetní systémy) obvykle chtějí ochranu proti vzorcům vypnutou: se zapnutou přijdou telefonní čísla začínající + jako '+420….",
+		"Programs (Keboola, CRM, accounting) usually want the formula guard off: with it on, phone numbers starting with + arrive as '+420…."},
+	"link.a.window": {"Odkaz nemá rozsah dat: program si může zvolit vlastní období tím, že přidá dateFrom a dateUntil (RRRR-MM-DD), jako to dělá Keboola.",
+		"The link has no date range: a program may choose its own window by adding dateFrom and dateUntil (YYYY-MM-DD), as Keboola does."},
+	"link.a.hashalone": {"Program, který si pamatuje jen hash (např. Daktela), může odkaz volat i bez ostatních parametrů: /export/customers.%s?hash=….",
+		"A program that keeps only the hash (e.g. Daktela) may call the link without its other parameters: /export/customers.%s?hash=…."},
+	"job.all": {"všichni zákazníci", "all customers"},
 
 	// Field errors, by custexport.Error.Reason; %[1]s is the offending value.
 	"reason." + custexport.ReasonRequired:      {"Vyplňte toto pole.", "This field is required."},

@@ -356,6 +356,17 @@ func TestPermanentLinkBox(t *testing.T) {
 	if !strings.Contains(body, "Kdokoli, kdo má tento odkaz") {
 		t.Error("no sentence saying what the link gives")
 	}
+	// Advice for programs (SPEC section 15): none for a range link with the guard off and an
+	// ip list; guard, window and hash alone for a plain link.
+	if strings.Contains(body, `id="link-advice"`) {
+		t.Error("advice under a range link with the guard off")
+	}
+	_, body = af.do(c, http.MethodGet, "/customers/export?link=1&partner="+id+"&format=csv&encoding=utf-8&guard=1", nil)
+	for _, w := range []string{`id="link-advice"`, "ochranu proti vzorcům vypnutou", "420…", "nemá rozsah dat", "/export/customers.csv?hash=…"} {
+		if !strings.Contains(body, w) {
+			t.Errorf("a plain link's box does not say %q", w)
+		}
+	}
 	af.admin.PublicURL = "http://shop.example.cz"
 	if _, body := af.do(c, http.MethodGet, "/customers/export", nil); !strings.Contains(body, `id="link-http-warning"`) {
 		t.Error("no warning for a plain http public URL")

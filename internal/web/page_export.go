@@ -31,8 +31,9 @@ type linkForm struct {
 	Form     exportForm
 	Partner  string
 	IP       string
-	URL      string // the signed link, once made
-	Sentence string // what anyone holding it can download
+	URL      string   // the signed link, once made
+	Sentence string   // what anyone holding it can download
+	Advice   []string // what the maker of a link for a program should know (i18n.LinkAdvice)
 }
 
 type exportData struct {
@@ -137,9 +138,11 @@ func (s *Server) makeLink(l i18n.Lang, r *http.Request, partners []custexport.Pa
 		ipText = link.IPs.String()
 		lf.IP = ipText
 	}
+	params := linksign.LinkParams(link.Export, ipText)
 	lf.URL = s.Signer.SignedURL(strings.TrimSuffix(s.PublicURL, "/"), partner.ID, partner.LinkSalt,
-		"/export/customers."+string(link.Export.Format), linksign.LinkParams(link.Export, ipText))
+		"/export/customers."+string(link.Export.Format), params)
 	lf.Sentence = i18n.LinkSentence(l, partner, link.Export, ipText)
+	lf.Advice = i18n.LinkAdvice(l, link.Export, len(params) == 0)
 	return lf
 }
 
