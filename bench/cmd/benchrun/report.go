@@ -145,7 +145,7 @@ func (s *serverResult) checks() []*checkResult {
 		mem.Shown = fmt.Sprintf("server peak RSS %.1f MiB", s.ServerPeakMB)
 		mem.Status = verdict(false, s.ServerPeakMB <= serverMaxRSSMiB)
 	}
-	return []*checkResult{ttfb, all, mem}
+	return []*checkResult{ttfb, all, mem, s.hashAloneCheck()}
 }
 
 func verdict(info, ok bool) string {
@@ -204,7 +204,7 @@ func (rep *report) text() string {
 		b.WriteString("\n")
 		srows := [][]string{{"URL measure (custexport serve on loopback, CSV)", "result", "target", "OK/MISS"}}
 		for _, cr := range rep.Checks {
-			if cr.Measure == urlTTFB || cr.Measure == urlConcurrent {
+			if cr.Measure == urlTTFB || cr.Measure == urlConcurrent || cr.Measure == urlHashAloneMeasure {
 				srows = append(srows, []string{cr.Measure, cr.Shown, cr.Target, cr.Status})
 			}
 		}

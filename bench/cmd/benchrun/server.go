@@ -41,7 +41,11 @@ type serverResult struct {
 	ConcurrentS  float64   `json:"concurrent_seconds"`
 	ServerPeakMB float64   `json:"server_peak_rss_mib"` // VmHWM of the serve process
 	Bytes        int64     `json:"bytes_per_download"`
-	Error        string    `json:"error,omitempty"`
+	// The hash alone (hashalone.go): HEAD times of a plain link and of its hash alone.
+	PlainHeadMS      []float64 `json:"plain_link_head_ms"`
+	HashAloneMS      []float64 `json:"hash_alone_head_ms"`
+	HashAloneExtraMS float64   `json:"hash_alone_extra_ms"` // median difference
+	Error            string    `json:"error,omitempty"`
 }
 
 // measureServer starts `custexport serve` on the bench data set, makes sure concurrentPartners
@@ -59,6 +63,9 @@ func measureServer(c *config) *serverResult {
 func (res *serverResult) measure(c *config) error {
 	ids, err := benchPartners(c)
 	if err != nil {
+		return err
+	}
+	if err := ensurePartners(c, hashAlonePartners); err != nil {
 		return err
 	}
 	srv, err := startServer(c)
@@ -93,6 +100,9 @@ func (res *serverResult) measure(c *config) error {
 			r+1, c.runs, res.TTFBMillis[r], d.total.Seconds(), d.bytes)
 	}
 	res.MedianTTFB, _ = median(res.TTFBMillis)
+	if err := res.measureHashAlone(c, client, links[0]); err != nil {
+		return fmt.Errorf("hash alone: %w", err)
+	}
 
 	if c.settle > 0 {
 		settle(c.settle)
