@@ -405,6 +405,25 @@ func TestFailedAttemptsAreRateLimitedPerAddress(t *testing.T) {
 	}
 }
 
+// Wrong hashes sent alone count in the failure limiter like any other denial: guessing a hash
+// without a partnerId is no cheaper than with one.
+func TestHashAloneFailuresAreRateLimited(t *testing.T) {
+	f := newFixture(t, 5)
+	good := f.link(f.partner, "customers.csv", nil)
+	alone := f.srv.URL + "/export/customers.csv?hash="
+	for i := 0; i < 5; i++ {
+		if resp, _ := f.get(alone+strings.Repeat(string(rune('a'+i)), 64), "X-Forwarded-For", "198.51.100.20"); resp.StatusCode != 403 {
+			t.Fatalf("wrong hash alone %d: %d", i, resp.StatusCode)
+		}
+	}
+	if resp, _ := f.get(alone+good[len(good)-64:], "X-Forwarded-For", "198.51.100.20"); resp.StatusCode != 429 {
+		t.Fatalf("after 5 wrong hashes alone, even the right one from that address: %d, want 429", resp.StatusCode)
+	}
+	if resp, _ := f.get(alone+good[len(good)-64:], "X-Forwarded-For", "198.51.100.21"); resp.StatusCode != 200 {
+		t.Fatalf("the right hash alone from another address: %d, want 200", resp.StatusCode)
+	}
+}
+
 // openSlowDownload starts a download and reads only its headers; the server blocks once the
 // socket buffers are full, so the export is surely still running.
 func openSlowDownload(t *testing.T, link string) (net.Conn, *http.Response) {
