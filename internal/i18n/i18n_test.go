@@ -38,7 +38,7 @@ func TestEveryOptionReasonTranslated(t *testing.T) {
 	for _, e := range custexport.ProblemsOf(err) {
 		got[e.Field] = CS.Problem(e)
 	}
-	want := map[string]string{"a": "Datum musí být ve tvaru RRRR-MM-DD.", "e": "Kódování windows-1250 je jen pro CSV; XML a XLSX jsou vždy v UTF-8.", "g": "„x“ není 0 ani 1."}
+	want := map[string]string{"a": "„2024-02-30“ není datum. Napište den, měsíc a rok, např. 31. 12. 2025.", "e": "Kódování windows-1250 je jen pro CSV; XML a XLSX jsou vždy v UTF-8.", "g": "„x“ není 0 ani 1."}
 	for f, w := range want {
 		if got[f] != w {
 			t.Errorf("field %s: %q, want %q", f, got[f], w)
@@ -55,7 +55,7 @@ func TestFallbacks(t *testing.T) {
 	if got := CS.Skip(custexport.SkippedRow{Reason: "old english"}); got != "old english" {
 		t.Errorf("old row: %q", got)
 	}
-	if got := CS.Skip(custexport.SkippedRow{Reason: "the row has 3 fields, the header 5", Key: "field_count", Args: []string{"3", "5"}}); got != "řádek má 3 polí, záhlaví 5" {
+	if got := CS.Skip(custexport.SkippedRow{Reason: "the row has 3 fields, the header 5", Key: "field_count", Args: []string{"3", "5"}}); got != "řádek má 3 pole, záhlaví 5" {
 		t.Errorf("field count: %q", got)
 	}
 	if got := EN.T("no.such.key"); got != "no.such.key" {
@@ -74,8 +74,8 @@ func TestLinkSentence(t *testing.T) {
 		l    Lang
 		want string
 	}{
-		{CS, "Kdokoli, kdo má tento odkaz, si může stáhnout zákazníky registrované od 2025-01-01 do 2025-03-31 jako CSV (windows-1250), včetně jmen, e-mailů, adres a telefonů, jménem partnera „Účetní“, ale jen z adres 10.0.0.0/8, 192.0.2.1, a to do 2025-03-31. Přegenerováním tajného klíče partnera odkaz přestane fungovat."},
-		{EN, `Anyone holding this link can download the customers registered from 2025-01-01 to 2025-03-31 as CSV (windows-1250), with names, e-mails, addresses and phone numbers, as partner "Účetní", but only from 10.0.0.0/8, 192.0.2.1, until 2025-03-31. Regenerating the partner's secret makes it stop working.`},
+		{CS, "Kdokoli, kdo má tento odkaz, si může stáhnout zákazníky registrované od 1. 1. 2025 do 31. 3. 2025 jako CSV (windows-1250), včetně jmen, e-mailů, adres a telefonů, jménem partnera „Účetní“, ale jen z adres 10.0.0.0/8, 192.0.2.1, a to do 31. 3. 2025. Přegenerováním tajného klíče partnera odkaz přestane fungovat."},
+		{EN, `Anyone holding this link can download the customers registered from 1 Jan 2025 to 31 Mar 2025 as CSV (windows-1250), with names, e-mails, addresses and phone numbers, as partner "Účetní", but only from 10.0.0.0/8, 192.0.2.1, until 31 Mar 2025. Regenerating the partner's secret makes it stop working.`},
 	} {
 		if got := LinkSentence(tc.l, p, opts, "10.0.0.0/8,192.0.2.1"); got != tc.want {
 			t.Errorf("%s:\n got %s\nwant %s", tc.l, got, tc.want)
