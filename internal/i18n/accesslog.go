@@ -77,6 +77,7 @@ var storedReasons = []storedReason{
 	{regexp.MustCompile(`^hash malformed or wrong`), "logreason.hash_wrong"},
 	{regexp.MustCompile(`^partner lookup failed`), "logreason.lookup_failed"},
 	{regexp.MustCompile(`^client disconnected or export cancelled`), "logreason.cancelled"},
+	{regexp.MustCompile(`^an export of (\S+) is already running; wait until it finishes$`), "logreason.busy"},
 }
 
 // LogReason says an access-log reason in the language: a reason of a known stored form is

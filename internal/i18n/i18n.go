@@ -219,3 +219,25 @@ func LinkSentence(l Lang, p *custexport.Partner, opts custexport.ExportOptions, 
 	b.WriteString(l.T("link.s.end"))
 	return b.String()
 }
+
+// verbOrMark is what a text fills in: a format verb or a plural mark.
+var verbOrMark = regexp.MustCompile(`%(\[\d+\])?[sdqv%]|\{\{[^}]*\}\}`)
+
+// EnglishFragments are the fixed parts of every English text that Czech says otherwise, long
+// enough (a phrase, not a word such as "Export") to mean English when a Czech page shows one: a
+// test of the Czech pages looks for them.
+func EnglishFragments() []string {
+	var out []string
+	for _, m := range texts {
+		if m.en == m.cs {
+			continue
+		}
+		for _, part := range verbOrMark.Split(m.en, -1) {
+			part = strings.TrimSpace(part)
+			if len(part) >= 12 && strings.Contains(part, " ") && !strings.Contains(m.cs, part) {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}

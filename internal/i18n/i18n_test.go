@@ -2,7 +2,9 @@ package i18n
 
 import (
 	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/custexport/custexport"
 )
@@ -95,5 +97,122 @@ func TestFromAcceptLanguage(t *testing.T) {
 	}
 	if l, ok := Parse("fr"); ok || l != CS {
 		t.Error("an unknown language code is Czech, and not ok")
+	}
+}
+
+// Czech has three plural forms after a number, English two.
+func TestPlural(t *testing.T) {
+	for n, want := range map[int64]string{0: "polí", 1: "pole", 2: "pole", 4: "pole", 5: "polí", 11: "polí", 22: "polí", -1: "pole"} {
+		if got := CS.Plural(n, "pole", "pole", "polí"); got != want {
+			t.Errorf("CS %d: %q, want %q", n, got, want)
+		}
+	}
+	for n, want := range map[int64]string{0: "fields", 1: "field", 2: "fields"} {
+		if got := EN.Plural(n, "field", "fields"); got != want {
+			t.Errorf("EN %d: %q, want %q", n, got, want)
+		}
+	}
+	for _, tc := range []struct {
+		l    Lang
+		args []any
+		want string
+	}{
+		{CS, []any{"1", "6"}, "řádek má 1 pole, záhlaví 6"},
+		{CS, []any{"3", "6"}, "řádek má 3 pole, záhlaví 6"},
+		{CS, []any{"5", "6"}, "řádek má 5 polí, záhlaví 6"},
+		{EN, []any{"1", "6"}, "the row has 1 field, the header 6"},
+		{EN, []any{"5", "6"}, "the row has 5 fields, the header 6"},
+	} {
+		if got := tc.l.T("skip.field_count", tc.args...); got != tc.want {
+			t.Errorf("%s %v: %q, want %q", tc.l, tc.args, got, tc.want)
+		}
+	}
+	// A grouped number (as the pages write 1 696) counts too.
+	if got := CS.T("job.done", "1\u202f696", "1 MiB"); got != "Export je hotový: 1\u202f696 řádků, 1 MiB." {
+		t.Errorf("job.done: %q", got)
+	}
+	if got := CS.T("job.done", "2", "1 KiB"); got != "Export je hotový: 2 řádky, 1 KiB." {
+		t.Errorf("job.done: %q", got)
+	}
+}
+
+func TestDates(t *testing.T) {
+	d := custexport.Date{Year: 2026, Month: 12, Day: 7}
+	if got := CS.Date(d); got != "7. 12. 2026" {
+		t.Errorf("CS.Date: %q", got)
+	}
+	if got := EN.Date(d); got != "7 Dec 2026" {
+		t.Errorf("EN.Date: %q", got)
+	}
+	prague, err := time.LoadLocation("Europe/Prague")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 7, 13, 5, 0, 0, time.UTC) // 14:05 in Prague
+	if got := CS.Time(at, prague); got != "7. 12. 2026 14:05" {
+		t.Errorf("CS.Time: %q", got)
+	}
+	if got := EN.Time(at, prague); got != "7 Dec 2026 14:05" {
+		t.Errorf("EN.Time: %q", got)
+	}
+	if CS.Date(custexport.Date{}) != "" || CS.Time(time.Time{}, prague) != "" {
+		t.Error("no date is no text")
+	}
+	for stored, want := range map[string]string{"2025-03-01..2025-03-31": "1. 3. 2025 – 31. 3. 2025", "2025-03-01..": "od 1. 3. 2025",
+		"..2025-03-31": "do 31. 3. 2025", "": "", "something else": "something else"} {
+		if got := CS.Filter(stored); got != want {
+			t.Errorf("CS.Filter(%q) = %q, want %q", stored, got, want)
+		}
+	}
+}
+
+// The access log's reasons of known stored forms are said in Czech, from the texts the domain
+// writes; English pages and unknown forms show the stored text.
+func TestLogReason(t *testing.T) {
+	p := &custexport.Partner{ID: 7, Name: `Sklad "Jih"`}
+	created := custexport.PartnerCreatedEvent(p)
+	p.ValidUntil = custexport.Date{Year: 2027, Month: 1, Day: 31}
+	createdUntil := custexport.PartnerCreatedEvent(p)
+	for stored, want := range map[string]string{
+		created:      `partner 7 „Sklad "Jih"“ vytvořen (platnost do: bez omezení)`,
+		createdUntil: `partner 7 „Sklad "Jih"“ vytvořen (platnost do: 31. 1. 2027)`,
+		custexport.UserChangedEvent(3, "eva", "deleted", 1):          "uživatel 3 „eva“ smazán; ukončeno 1 přihlášení",
+		custexport.UserChangedEvent(3, "eva", "password changed", 2): "uživateli 3 „eva“ změněno heslo; ukončena 2 přihlášení",
+		`partner 2 "A" regenerated: its earlier links stop working`:  "partnerovi 2 „A“ přegenerován tajný klíč; jeho dřívější odkazy přestaly fungovat",
+		`partner 2 "A" valid until 2026-05-01`:                       "partnerovi 2 „A“ změněna platnost do: 1. 5. 2026",
+		`partner 2 "A" deleted`:                                      "partner 2 „A“ smazán",
+		"file of export job 4 downloaded (1 rows)":                   "stažen soubor exportu 4 (1 řádek)",
+		"client address 198.51.100.1 not in the link's ip list":      "adresa klienta 198.51.100.1 není v seznamu IP adres odkazu",
+		"hash given 2 times":                                         "parametr hash uveden 2×",
+		"something new":                                              "something new",
+	} {
+		if got := CS.LogReason(stored); got != want {
+			t.Errorf("CS.LogReason(%q)\n got %q\nwant %q", stored, got, want)
+		}
+		if got := EN.LogReason(stored); got != stored {
+			t.Errorf("EN.LogReason(%q) = %q, want it as stored", stored, got)
+		}
+	}
+	if got := CS.Principal(custexport.Principal{Kind: custexport.PrincipalUser, Name: "admin"}); got != "uživatel: admin" {
+		t.Errorf("CS.Principal: %q", got)
+	}
+	if got := CS.Outcome(custexport.OutcomeRateLimited); got != "zablokováno (příliš mnoho pokusů)" {
+		t.Errorf("CS.Outcome: %q", got)
+	}
+	if got := CS.Outcome("future"); got != "future" {
+		t.Errorf("an unknown outcome: %q", got)
+	}
+}
+
+// Every English phrase the Czech-page test looks for is a real phrase, and there are many.
+func TestEnglishFragments(t *testing.T) {
+	f := EnglishFragments()
+	if len(f) < 100 {
+		t.Fatalf("only %d English fragments", len(f))
+	}
+	for _, s := range f {
+		if strings.ContainsAny(s, "%{}") {
+			t.Errorf("fragment %q still holds a verb or mark", s)
+		}
 	}
 }

@@ -293,6 +293,7 @@ var texts = map[string]text{
 	"logreason.param_repeated":      {"parametr %s uveden %s×", "%s given %s times"},
 	"logreason.hash_wrong":          {"chybný nebo nesprávný hash (změněný odkaz nebo přegenerovaný klíč)", "hash malformed or wrong (changed link, or regenerated secret)"},
 	"logreason.lookup_failed":       {"partnera se nepodařilo vyhledat (chyba databáze)", "partner lookup failed"},
+	"logreason.busy":                {"export za %s už běží; další musí počkat na jeho dokončení", "an export of %s is already running; wait until it finishes"},
 	"logreason.cancelled":           {"klient se odpojil nebo byl export zrušen", "client disconnected or export cancelled"},
 
 	// The client address list of a link (clientip.ParseList), by its Reason.

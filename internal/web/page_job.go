@@ -52,7 +52,7 @@ func (s *Server) jobView(l i18n.Lang, j *custexport.ExportJob) *jobView {
 			v.Text += " " + l.T("job.rows", formatNumber(j.RowsDone), formatNumber(j.RowsTotal))
 		}
 	case custexport.JobDone:
-		v.Text = l.T("job.done", formatNumber(j.RowsDone), formatBytes(j.Bytes))
+		v.Text = l.T("job.done", formatNumber(j.RowsDone), formatBytes(l, j.Bytes))
 		v.DownloadURL = fmt.Sprintf("/jobs/%d/download", j.ID)
 		v.KeptUntil = l.T("job.kept", l.Time(j.EndedAt.Add(custexport.JobFileLifetime), s.Location))
 	case custexport.JobFailed:

@@ -40,8 +40,7 @@ type page struct {
 // parsePages parses every page template with the layout around it.
 func (s *Server) parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
-		"num":   formatNumber,
-		"bytes": formatBytes,
+		"num": formatNumber,
 		// Times and days in the page's language and the shop's time zone: 7. 12. 2026 14:05.
 		"shopTime":    func(l i18n.Lang, t time.Time) string { return l.Time(t, s.Location) },
 		"shopDate":    func(l i18n.Lang, t time.Time) string { return l.Date(dateOf(t.In(s.Location))) },
@@ -248,8 +247,17 @@ func formatNumber(n int64) string {
 	return b.String()
 }
 
-// formatBytes is a size in B, KiB, MiB or GiB with one decimal.
-func formatBytes(n int64) string {
+// formatBytes is a size in B, KiB, MiB or GiB with one decimal, its decimal mark the
+// language's (581,4 KiB in Czech).
+func formatBytes(l i18n.Lang, n int64) string {
+	s := formatBytesEN(n)
+	if l == i18n.CS {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+func formatBytesEN(n int64) string {
 	units := []string{"B", "KiB", "MiB", "GiB"}
 	f, i := float64(n), 0
 	for f >= 1024 && i < len(units)-1 {
