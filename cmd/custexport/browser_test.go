@@ -799,7 +799,7 @@ func TestBrowser(t *testing.T) {
 				t.Errorf("the partner's row %q does not show its valid-until date", row)
 			}
 			// The demo partner downloaded in the earlier steps: its health says when.
-			if health := text(t, tab, `tr[data-partner-id] td.health`); !strings.Contains(health, "Naposledy staženo") && !strings.Contains(health, "Za 30 dní") {
+			if health := text(t, tab, `tr[data-partner-id] td.health`); !strings.Contains(health, "Naposledy staženo") && !strings.Contains(health, "Za 60 dní") {
 				t.Errorf("the first partner's health: %q", health)
 			}
 			b.shoot(t, tab, "partners")

@@ -109,7 +109,7 @@ func (s *Server) handleJobDownload(w http.ResponseWriter, r *http.Request, u *cu
 	}
 	if j.State != custexport.JobDone || errors.Is(err, fs.ErrNotExist) {
 		// Expired (or its file gone): say so, rather than a bare 404.
-		s.render(w, r, http.StatusGone, "message", &page{User: u, Nav: "export", Error: l.T("job.expired")})
+		s.render(w, r, http.StatusGone, "message", &page{User: u, Nav: "export", Title: l.T("export.title"), Error: l.T("job.expired")})
 		return
 	}
 	if err != nil { // the file store is unreachable: not the same as expired

@@ -230,7 +230,7 @@ func TestPartnerHealth(t *testing.T) {
 		if strings.Contains(body, `id="partner-silent-`+itoa(sometimes.ID)+`"`) || strings.Contains(rows[sometimes.ID], want[1]) {
 			t.Errorf("%s: the occasional partner is taken for a daily one:\n%s", lang, rows[sometimes.ID])
 		}
-		if never := map[string]string{"cs": "Za 30 dní žádné úspěšné stažení", "en": "No successful download in 30 days"}[lang]; !strings.Contains(rows[af.partner.ID], never) {
+		if never := map[string]string{"cs": "Za 60 dní žádné úspěšné stažení", "en": "No successful download in 60 days"}[lang]; !strings.Contains(rows[af.partner.ID], never) {
 			t.Errorf("%s: the partner that never downloaded: %s", lang, rows[af.partner.ID])
 		}
 	}
