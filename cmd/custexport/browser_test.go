@@ -839,6 +839,11 @@ func TestBrowser(t *testing.T) {
 				t.Errorf("the confirmation: h1 %q, title %q, button %q; want its own heading and title, and a button naming the action", h, title, button)
 			}
 			b.shoot(t, tab, "confirm")
+			do(t, tab, "regenerate confirmation", chromedp.Navigate(base+"/settings/partners/"+partnerID+"/regenerate"))
+			if h, button := text(t, tab, "h1"), text(t, tab, "#confirm"); h != "Přegenerovat tajný klíč" || button != "Přegenerovat klíč partnera "+partnerName {
+				t.Errorf("the regenerate confirmation: h1 %q, button %q", h, button)
+			}
+			b.shoot(t, tab, "confirm-regenerate")
 			do(t, tab, "back", chromedp.Click(css("#confirm-back")), chromedp.WaitVisible(css("#partners-table")))
 			if !exists(t, tab, fmt.Sprintf(`tr[data-partner-id="%s"]`, partnerID)) {
 				t.Fatal("going back from the confirmation deleted the partner")
@@ -1250,7 +1255,8 @@ func TestBrowser(t *testing.T) {
 			status := submit(t, tab, "upload",
 				chromedp.SetUploadFiles(css("#import-file"), []string{file}),
 				chromedp.Click(css("#import-start")))
-			do(t, tab, "report", chromedp.WaitVisible(css("#import-report")))
+			do(t, tab, "report", chromedp.WaitVisible(css("#import-report")),
+				chromedp.Poll[chromedp.Void](`document.activeElement.id === "import-report-title"`))
 			got := map[string]string{}
 			for _, id := range []string{"rows", "created", "updated", "unchanged", "skipped"} {
 				got[id] = strings.ReplaceAll(text(t, tab, "#import-"+id), "\u202f", "")

@@ -133,10 +133,11 @@ function csvOnlyEncoding() {
 
 // focusResult puts focus where the answer to the user's last action is: the first field the
 // server refused (its error is right after it), else the element marked autofocus (the new
-// permanent link), selected so that it can be copied at once.
+// permanent link, selected so that it can be copied at once), else one marked data-focus (the
+// import's report or refusal).
 function focusResult() {
   const invalid = document.querySelector('[aria-invalid="true"]');
-  const target = invalid || document.querySelector("[autofocus]");
+  const target = invalid || document.querySelector("[autofocus]") || document.querySelector("[data-focus]");
   if (!target) {
     return;
   }
