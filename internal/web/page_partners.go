@@ -128,9 +128,9 @@ func (s *Server) handlePartnerConfirm(w http.ResponseWriter, r *http.Request, u 
 	if action == "delete" {
 		question = l.T("partners.deleteq", p.Name)
 	}
-	title, button, back := l.T("partners.regen.title"), l.T("partners.regen.do", p.Name), l.T("confirm.no.regenerate")
+	title, button, back := l.T("partners.regtitle"), l.T("partners.regen.do", p.Name), l.T("confirm.noregen")
 	if action == "delete" {
-		title, button, back = l.T("partners.delete.title"), l.T("partners.delete.do", p.Name), l.T("confirm.no.delete")
+		title, button, back = l.T("partners.deltitle"), l.T("partners.delete.do", p.Name), l.T("confirm.nodelete")
 	}
 	s.render(w, r, http.StatusOK, "confirm", &page{User: u, Nav: "partners", Title: title,
 		Data: confirmData{Question: question, Action: r.URL.Path, Button: button, Back: back}})
