@@ -8,7 +8,9 @@ package main
 // (WaitVisible, Poll, the browser's events) or in the database; no sleep stands in for one.
 //
 // Every step also saves full-page screenshots, in Czech and English, 1280 and 375 px wide, into
-// out/screenshots at the repository root (git-ignored), so that a person can look at the pages.
+// out/screenshots at the repository root (git-ignored), so that a person can look at the pages,
+// and runs axe-core (testdata/axe, vendored) on each of those page states: any WCAG 2.1 A/AA
+// violation fails the test (SPEC section 8).
 
 import (
 	"bufio"
@@ -39,6 +41,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/driver"
 
@@ -57,6 +60,61 @@ const browserCustomers = 200_000
 
 // screenshotDir is out/screenshots at the repository root; go test runs in the package's folder.
 const screenshotDir = "../../out/screenshots"
+
+// axeFile is the vendored axe-core engine (testdata/axe/README.md says where it comes from).
+const axeFile = "testdata/axe/axe.min.js"
+
+// axeTags are the rule sets the pages must pass: WCAG 2.0 and 2.1, levels A and AA.
+const axeTags = `["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]`
+
+// axeViolation is one rule a page state breaks, with the elements that break it.
+type axeViolation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+type axeResult struct {
+	Violations []axeViolation `json:"violations"`
+	Passes     int            `json:"passes"`
+}
+
+// axeCheck runs axe-core on the page the tab shows, as it is now (width, language, state), and
+// fails the test on any violation. It notes the run for the summary at the end.
+func (b *browserEnv) axeCheck(t *testing.T, tab context.Context, state string) {
+	t.Helper()
+	res := b.axeRun(t, tab, state)
+	b.mu.Lock()
+	b.axeRuns++
+	b.axePasses += res.Passes
+	b.axeViolations += len(res.Violations)
+	b.mu.Unlock()
+	for _, v := range res.Violations {
+		t.Errorf("axe-core, %s: %s (%s): %s\n\t%s", state, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n\t"))
+	}
+}
+
+// axeRun injects axe-core into the page (once per page load) and runs the WCAG 2.1 A/AA rules.
+func (b *browserEnv) axeRun(t *testing.T, tab context.Context, state string) axeResult {
+	t.Helper()
+	b.axeOnce.Do(func() {
+		src, err := os.ReadFile(axeFile)
+		if err != nil {
+			t.Fatalf("axe-core: %v (see testdata/axe/README.md)", err)
+		}
+		b.axeSource = string(src)
+	})
+	if !js[bool](t, tab, `typeof window.axe === "object"`) {
+		// Runtime.evaluate, not a script element: the page's CSP (script-src 'self') does not
+		// apply to what the test injects.
+		do(t, tab, "inject axe-core", chromedp.Evaluate[chromedp.Void](b.axeSource+"\n;undefined"))
+	}
+	res := get(t, tab, "axe-core on "+state, chromedp.Evaluate[axeResult](`axe.run(document, {runOnly: {type: "tag", values: `+axeTags+`}})
+		.then(r => ({passes: r.passes.length, violations: r.violations.map(v => ({id: v.id, impact: v.impact || "", help: v.help,
+			nodes: v.nodes.map(n => n.target.join(" ") + ": " + (n.failureSummary || "").replace(/\s+/g, " "))}))}))`, chromedp.EvalAwaitPromise))
+	return res
+}
 
 // serveProc is a `custexport serve` child process.
 type serveProc struct {
@@ -161,6 +219,10 @@ type browserEnv struct {
 	mu       sync.Mutex
 	offHost  []string // requests a page made to another host than this machine
 	loopback int      // requests to this machine, proof that the watch works
+
+	axeOnce                           sync.Once
+	axeSource                         string
+	axeRuns, axePasses, axeViolations int // page states checked, rules passed, rules broken
 }
 
 // watchRequests is every tab's listener: it notes each request the page makes, and one to a host
@@ -390,8 +452,8 @@ func (b *browserEnv) shoot(t *testing.T, tab context.Context, name string) {
 	load(was)
 }
 
-// screenshot saves a PNG of the whole page at the width: the viewport is made as tall as the
-// page, so that the capture holds all of it.
+// screenshot checks the page with axe-core at the width and saves a PNG of the whole page: the
+// viewport is made as tall as the page, so that the capture holds all of it.
 func (b *browserEnv) screenshot(t *testing.T, tab context.Context, file string, width int64) {
 	t.Helper()
 	viewport := func(h int64) chromedp.Action[chromedp.Void] {
@@ -401,6 +463,13 @@ func (b *browserEnv) screenshot(t *testing.T, tab context.Context, file string, 
 		return chromedp.EmulateViewport(width, h)
 	}
 	do(t, tab, "viewport", viewport(800))
+	b.axeCheck(t, tab, fmt.Sprintf("%s (%s, %d px)", location(t, tab).RequestURI(), pageLang(t, tab), width))
+	if width < 600 {
+		// Nothing but a region of its own may scroll sideways: the page must fit the phone.
+		if w := js[int64](t, tab, "document.documentElement.scrollWidth"); w > width {
+			t.Errorf("%s is %d px wide at a %d px screen: it scrolls sideways", filepath.Base(file), w, width)
+		}
+	}
 	height := js[int64](t, tab, "Math.ceil(Math.max(document.documentElement.scrollHeight, document.body.scrollHeight))")
 	do(t, tab, "viewport", viewport(max(height, 800)))
 	img := get(t, tab, "screenshot "+file, chromedp.CaptureScreenshot())
@@ -620,6 +689,23 @@ func TestBrowser(t *testing.T) {
 			}
 			b.shoot(t, tab, "customers")
 		}},
+		{"AxeSeesViolations", func(t *testing.T) {
+			// The check can fail: an image without a text alternative, a field without a
+			// label and a page without a language are found.
+			do(t, tab, "customers", chromedp.Navigate(base+"/customers"))
+			do(t, tab, "break the page", chromedp.Evaluate[chromedp.Void](`document.querySelector("main").insertAdjacentHTML("beforeend",
+				'<img src="data:," id="axe-probe-img"><input id="axe-probe-input">'); document.documentElement.removeAttribute("lang")`))
+			found := map[string]bool{}
+			for _, v := range b.axeRun(t, tab, "a page broken on purpose").Violations {
+				found[v.ID] = true
+			}
+			for _, rule := range []string{"image-alt", "label", "html-has-lang"} {
+				if !found[rule] {
+					t.Errorf("axe-core did not report %s on a page broken on purpose; it reported %v", rule, found)
+				}
+			}
+			do(t, tab, "reload", chromedp.Reload())
+		}},
 		{"ExportCSV", func(t *testing.T) {
 			do(t, tab, "export page", chromedp.Navigate(base+"/customers/export"))
 			b.shoot(t, tab, "export")
@@ -641,8 +727,13 @@ func TestBrowser(t *testing.T) {
 			if id == "" || id == strconv.FormatInt(before, 10) || id != strconv.FormatInt(b.lastJob(t).ID, 10) {
 				t.Fatalf("the page shows job %q, want the new one after %d", id, before)
 			}
-			if got := text(t, tab, "#job-what"); !strings.Contains(got, from) || !strings.Contains(got, until) {
-				t.Errorf("#job-what %q does not name the dates", got)
+			if got := text(t, tab, "#job-what"); !strings.Contains(got, "1. 3. 2025") || !strings.Contains(got, "31. 3. 2025") {
+				t.Errorf("#job-what %q does not name the dates as Czech writes them (1. 3. 2025 – 31. 3. 2025)", got)
+			}
+			// The result is where the user is: focus on the download button, the end announced.
+			do(t, tab, "focus on the download", chromedp.Poll[chromedp.Void](`document.activeElement && document.activeElement.id === "job-download"`))
+			if said := text(t, tab, "#job-announce"); !strings.Contains(said, "Export je hotový") {
+				t.Errorf("the live region says %q when the export has ended", said)
 			}
 			b.shoot(t, tab, "export-done")
 			href := get(t, tab, "download link", chromedp.AttributeValue(css("#job-download"), "href")).Value
@@ -704,8 +795,12 @@ func TestBrowser(t *testing.T) {
 			if n := js[int](t, tab, `document.querySelectorAll("#partners-table tr[data-partner-id]").length`); n != rowsBefore+1 {
 				t.Fatalf("%d partner rows after creating one, had %d", n, rowsBefore)
 			}
-			if row := text(t, tab, fmt.Sprintf(`tr[data-partner-id="%s"]`, partnerID)); !strings.Contains(row, "2099-12-31") {
+			if row := text(t, tab, fmt.Sprintf(`tr[data-partner-id="%s"]`, partnerID)); !strings.Contains(row, "31. 12. 2099") {
 				t.Errorf("the partner's row %q does not show its valid-until date", row)
+			}
+			// The demo partner downloaded in the earlier steps: its health says when.
+			if health := text(t, tab, `tr[data-partner-id] td.health`); !strings.Contains(health, "Naposledy staženo") && !strings.Contains(health, "Za 60 dní") {
+				t.Errorf("the first partner's health: %q", health)
 			}
 			b.shoot(t, tab, "partners")
 
@@ -717,6 +812,15 @@ func TestBrowser(t *testing.T) {
 			do(t, tab, "field error", chromedp.WaitVisible(css("#partner-name-error")))
 			if status != http.StatusBadRequest {
 				t.Errorf("a partner without a name: status %d, want 400", status)
+			}
+			// The error follows its field, which says so and is focused.
+			do(t, tab, "focus on the refused field", chromedp.Poll[chromedp.Void](`document.activeElement.id === "partner-name"`))
+			if got := js[string](t, tab, `[document.activeElement.id, document.activeElement.getAttribute("aria-invalid"),
+				document.activeElement.getAttribute("aria-describedby"), document.getElementById("partner-name").parentElement.querySelector(".field-error").id].join(" ")`); got != "partner-name true partner-name-error partner-name-error" {
+				t.Errorf("focus, aria-invalid, aria-describedby and the error after the field: %q", got)
+			}
+			for _, width := range []int64{1280, 375} {
+				b.screenshot(t, tab, filepath.Join(screenshotDir, fmt.Sprintf("partners-error-%s-%d.png", pageLang(t, tab), width)), width)
 			}
 			if n := js[int](t, tab, `document.querySelectorAll("#partners-table tr[data-partner-id]").length`); n != rowsBefore+1 {
 				t.Fatalf("%d partner rows after a refused create, want %d", n, rowsBefore+1)
@@ -730,7 +834,16 @@ func TestBrowser(t *testing.T) {
 			if q := text(t, tab, "#confirm-question"); !strings.Contains(q, partnerName) {
 				t.Fatalf("the confirmation asks %q, want the partner's name in it", q)
 			}
+			if h, title, button := text(t, tab, "h1"), js[string](t, tab, "document.title"), text(t, tab, "#confirm"); h != "Smazat partnera" ||
+				!strings.HasPrefix(title, "Smazat partnera") || button != "Smazat partnera "+partnerName {
+				t.Errorf("the confirmation: h1 %q, title %q, button %q; want its own heading and title, and a button naming the action", h, title, button)
+			}
 			b.shoot(t, tab, "confirm")
+			do(t, tab, "regenerate confirmation", chromedp.Navigate(base+"/settings/partners/"+partnerID+"/regenerate"))
+			if h, button := text(t, tab, "h1"), text(t, tab, "#confirm"); h != "Přegenerovat tajný klíč" || button != "Přegenerovat klíč partnera "+partnerName {
+				t.Errorf("the regenerate confirmation: h1 %q, button %q", h, button)
+			}
+			b.shoot(t, tab, "confirm-regenerate")
 			do(t, tab, "back", chromedp.Click(css("#confirm-back")), chromedp.WaitVisible(css("#partners-table")))
 			if !exists(t, tab, fmt.Sprintf(`tr[data-partner-id="%s"]`, partnerID)) {
 				t.Fatal("going back from the confirmation deleted the partner")
@@ -778,10 +891,121 @@ func TestBrowser(t *testing.T) {
 				t.Fatalf("an invalid IP: status %d, link shown %v; want 400 and no link", status, exists(t, tab, "#link-url"))
 			}
 		}},
+		{"KeyboardLink", func(t *testing.T) {
+			// Keyboard only, once the partner is chosen: Tab to the first date field and Enter
+			// makes the link; the page comes back with focus on it; Tab and Enter copy it.
+			do(t, tab, "export page", chromedp.Navigate(base+"/customers/export"), fill("#link-partner", partnerID),
+				chromedp.Focus(css("#link-partner")))
+			presses := 0
+			press := func(key string) chromedp.Action[chromedp.Void] {
+				presses++
+				return chromedp.KeyEvent(key)
+			}
+			do(t, tab, "Tab", press(kb.Tab))
+			if id := js[string](t, tab, "document.activeElement.id"); id != "link-from" {
+				t.Fatalf("Tab from the partner went to #%s", id)
+			}
+			if status := submit(t, tab, "Enter makes the link", press(kb.Enter)); status != 200 {
+				t.Fatalf("making the link with Enter: status %d", status)
+			}
+			do(t, tab, "focus on the new link", chromedp.Poll[chromedp.Void](`document.activeElement && document.activeElement.id === "link-url"`))
+			inView := js[bool](t, tab, `(() => { const r = document.getElementById("link-url").getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; })()`)
+			if !inView {
+				t.Error("the new link is focused but not scrolled into view")
+			}
+			do(t, tab, "Tab to Copy", press(kb.Tab))
+			if id := js[string](t, tab, "document.activeElement.id"); id != "link-copy" {
+				t.Fatalf("Tab from the link went to #%s", id)
+			}
+			do(t, tab, "Enter copies", press(kb.Enter),
+				chromedp.Poll[chromedp.Void](`document.getElementById("link-copied").textContent === "Zkopírováno"`))
+			if presses > 5 {
+				t.Fatalf("making and copying a link took %d key presses, want at most 5", presses)
+			}
+			if got := text(t, tab, "#link-copy"); got != "Zkopírováno" {
+				t.Errorf("the copy button says %q after copying", got)
+			}
+			// It says so, and then goes back to what it was.
+			do(t, tab, "the copy button resets", chromedp.Poll[chromedp.Void](`document.getElementById("link-copy").textContent === "Kopírovat" &&
+				document.getElementById("link-copied").textContent === ""`, chromedp.WithPollingTimeout(10*time.Second)))
+			b.axeCheck(t, tab, "the link box after copying (cs, 1280 px)")
+			t.Logf("a permanent link made and copied in %d key presses after choosing the partner", presses)
+		}},
+		{"KeyboardExport", func(t *testing.T) {
+			// Keyboard only: from the top of the export page, Tab to Exportovat, Enter, and the
+			// download button has focus when the export is done.
+			do(t, tab, "export page", chromedp.Navigate(base+"/customers/export"))
+			before := b.lastJob(t).ID
+			tabs := 0
+			for ; js[string](t, tab, "document.activeElement ? document.activeElement.id : ''") != "export-start"; tabs++ {
+				if tabs > 40 {
+					t.Fatalf("40 Tabs did not reach Exportovat; focus is on %q", js[string](t, tab, "document.activeElement.outerHTML.slice(0, 80)"))
+				}
+				do(t, tab, "Tab", chromedp.KeyEvent(kb.Tab))
+			}
+			if status := submit(t, tab, "Enter starts the export", chromedp.KeyEvent(kb.Enter)); status != 200 {
+				t.Fatalf("starting the export with Enter: status %d", status)
+			}
+			do(t, tab, "focus on the download", chromedp.Poll[chromedp.Void](`document.activeElement && document.activeElement.id === "job-download"`))
+			if id := get(t, tab, "job", chromedp.AttributeValue(css("#job"), "data-job-id")).Value; id == strconv.FormatInt(before, 10) {
+				t.Fatalf("Enter did not start a new export (the page shows job %s)", id)
+			}
+			if said := text(t, tab, "#job-announce"); !strings.Contains(said, "Export je hotový") {
+				t.Errorf("the live region says %q when the export has ended", said)
+			}
+			t.Logf("Exportovat reached in %d Tabs; the download button focused when done", tabs)
+		}},
+		{"SkipLink", func(t *testing.T) {
+			do(t, tab, "customers", chromedp.Navigate(base+"/customers"), chromedp.KeyEvent(kb.Tab))
+			if id := js[string](t, tab, "document.activeElement.id"); id != "skip-link" {
+				t.Fatalf("the first Tab goes to #%s, want the skip link", id)
+			}
+			do(t, tab, "skip", chromedp.KeyEvent(kb.Enter), chromedp.Poll[chromedp.Void](`document.activeElement.id === "main"`))
+			do(t, tab, "Tab into the page", chromedp.KeyEvent(kb.Tab))
+			if id := js[string](t, tab, "document.activeElement.id"); id != "customer-q" {
+				t.Errorf("after the skip link, Tab goes to #%s, want the search field", id)
+			}
+		}},
+		{"NotFound", func(t *testing.T) {
+			for _, c := range []struct {
+				path   string
+				status int64
+				title  map[string]string
+			}{
+				{"/no-such-page", 404, map[string]string{"cs": "Stránka nenalezena", "en": "Page not found"}},
+				{"/logout", 405, map[string]string{"cs": "Nepovolená metoda", "en": "Method not allowed"}},
+			} {
+				for _, lang := range []string{"cs", "en"} {
+					b.setLang(t, tab, lang)
+					status := submit(t, tab, c.path, chromedp.Navigate(base+c.path))
+					if status != c.status || pageLang(t, tab) != lang || text(t, tab, "h1") != c.title[lang] ||
+						!strings.HasPrefix(js[string](t, tab, "document.title"), c.title[lang]) {
+						t.Errorf("%s in %s: status %d, lang %q, h1 %q, title %q", c.path, lang, status, pageLang(t, tab), text(t, tab, "h1"), js[string](t, tab, "document.title"))
+					}
+					for _, width := range []int64{1280, 375} {
+						b.screenshot(t, tab, filepath.Join(screenshotDir, fmt.Sprintf("%d-%s-%d.png", c.status, lang, width)), width)
+					}
+				}
+			}
+			b.setLang(t, tab, "cs")
+		}},
 		{"AccessLog", func(t *testing.T) {
 			do(t, tab, "access log", chromedp.Navigate(base+"/customers/export"), chromedp.Click(css("#tab-log")), chromedp.WaitVisible(css("#log-table")))
 			if u := location(t, tab); u.Path != "/customers/export/log" {
 				t.Fatalf("the access-log tab went to %s", u)
+			}
+			// The picture: 30 days by outcome, named, with the numbers as a table; today has
+			// the attempts the earlier steps made.
+			if got := js[string](t, tab, `[document.querySelector("#log-chart svg").getAttribute("role"), document.querySelector("#log-chart svg title").textContent,
+				document.querySelectorAll("#log-chart-table tbody tr").length].join("|")`); got != "img|Pokusy o stažení za posledních 30 dní|30" {
+				t.Errorf("the chart: %q", got)
+			}
+			today := js[string](t, tab, `Array.from(document.querySelectorAll("#log-chart-table tbody tr")).pop().lastElementChild.textContent`)
+			if n, _ := strconv.Atoi(strings.ReplaceAll(today, "\u202f", "")); n < 3 {
+				t.Errorf("the chart counts %q attempts today, want at least the three downloads of the earlier steps", today)
+			}
+			if n := js[int](t, tab, `document.querySelectorAll("#log-chart rect.o-served").length`); n < 1 {
+				t.Errorf("the chart has %d served bars", n)
 			}
 			b.shoot(t, tab, "log")
 			status := submit(t, tab, "filter by the partner",
@@ -791,17 +1015,24 @@ func TestBrowser(t *testing.T) {
 			if status != 200 {
 				t.Fatalf("filtering the log: status %d", status)
 			}
-			type logRow struct{ Outcome, Who, Channel, IP string }
+			type logRow struct{ Outcome, Shown, Who, Channel, IP, Reason string }
 			rows := js[[]logRow](t, tab, `Array.from(document.querySelectorAll("#log-table tbody tr")).map(tr => ({
-				Outcome: tr.querySelector(".outcome").textContent.trim(), Who: tr.cells[1].textContent.trim(),
-				Channel: tr.cells[2].textContent.trim(), IP: tr.cells[3].textContent.trim()}))`)
+				Outcome: tr.dataset.outcome, Shown: tr.querySelector(".outcome").textContent.trim(), Who: tr.cells[1].textContent.trim(),
+				Channel: tr.cells[2].textContent.trim(), IP: tr.cells[3].textContent.trim(), Reason: tr.cells[8].textContent.trim()}))`)
 			want := map[string]string{"served": "203.0.113.7", "denied": "198.51.100.1"}
+			czech := map[string]string{"served": "staženo", "denied": "odepřeno", "event": "změna"}
 			for _, r := range rows {
 				if r.Who != "partner: "+partnerName {
 					t.Errorf("filtered by %q, the log shows %+v", partnerName, r)
 				}
-				if want[r.Outcome] == r.IP && r.Channel == "url" {
+				if w, ok := czech[r.Outcome]; ok && r.Shown != w {
+					t.Errorf("the outcome %s is shown as %q, want %q", r.Outcome, r.Shown, w)
+				}
+				if want[r.Outcome] == r.IP && r.Channel == "odkaz" {
 					delete(want, r.Outcome)
+				}
+				if r.Outcome == "denied" && !strings.Contains(r.Reason, "není v seznamu IP adres odkazu") {
+					t.Errorf("the denial's reason is shown as %q, want it in Czech", r.Reason)
 				}
 			}
 			if len(want) > 0 {
@@ -844,7 +1075,7 @@ func TestBrowser(t *testing.T) {
 				t.Fatalf("after the switch: lang %q, nav %q at %s; want en, Customers, /customers", l, nav, u)
 			}
 			do(t, tab, "another page", chromedp.Navigate(base+"/settings/partners"))
-			if l, h := pageLang(t, tab), text(t, tab, "h1"); l != "en" || h != "Export security" {
+			if l, h := pageLang(t, tab), text(t, tab, "#tab-partners"); l != "en" || h != "Export security" {
 				t.Fatalf("the next page: lang %q, heading %q; want the English choice remembered", l, h)
 			}
 			if status := submit(t, tab, "switch back", chromedp.Click(css("#lang-switch"))); status != 200 {
@@ -951,7 +1182,8 @@ func TestBrowser(t *testing.T) {
 			// beside the encoding.
 			for _, c := range []struct{ from, until, format, encoding, field string }{
 				{"2020-02-30", "2020-03-31", "csv", "utf-8", "export-from-error"},
-				{"2020-03-01", "31.3.2020", "csv", "utf-8", "export-until-error"},
+				{"2020-03-01", "31.13.2020", "csv", "utf-8", "export-until-error"},
+				{"2020-03-01", "31122020x", "csv", "utf-8", "export-until-error"},
 				{"2020-04-01", "2020-03-01", "csv", "utf-8", "export-from-error"},
 				{"", "", "xml", "windows-1250", "export-encoding-error"},
 			} {
@@ -1023,7 +1255,8 @@ func TestBrowser(t *testing.T) {
 			status := submit(t, tab, "upload",
 				chromedp.SetUploadFiles(css("#import-file"), []string{file}),
 				chromedp.Click(css("#import-start")))
-			do(t, tab, "report", chromedp.WaitVisible(css("#import-report")))
+			do(t, tab, "report", chromedp.WaitVisible(css("#import-report")),
+				chromedp.Poll[chromedp.Void](`document.activeElement.id === "import-report-title"`))
 			got := map[string]string{}
 			for _, id := range []string{"rows", "created", "updated", "unchanged", "skipped"} {
 				got[id] = strings.ReplaceAll(text(t, tab, "#import-"+id), "\u202f", "")
@@ -1044,6 +1277,21 @@ func TestBrowser(t *testing.T) {
 			for _, width := range []int64{1280, 375} {
 				b.screenshot(t, tab, filepath.Join(screenshotDir, fmt.Sprintf("import-report-%s-%d.png", pageLang(t, tab), width)), width)
 			}
+			// The same file checked (dry run) in English: the report in English, at both widths.
+			b.setLang(t, tab, "en")
+			do(t, tab, "import page in English", chromedp.Navigate(base+"/customers/import"), chromedp.WaitVisible(css("#import-form")))
+			submit(t, tab, "check the file",
+				chromedp.Click(css("#import-dry")),
+				chromedp.SetUploadFiles(css("#import-file"), []string{file}),
+				chromedp.Click(css("#import-start")))
+			do(t, tab, "English report", chromedp.WaitVisible(css("#import-report")))
+			if skips := text(t, tab, "#import-skips"); !strings.Contains(skips, "is not an e-mail address") {
+				t.Errorf("the English report's reason: %q", skips)
+			}
+			for _, width := range []int64{1280, 375} {
+				b.screenshot(t, tab, filepath.Join(screenshotDir, fmt.Sprintf("import-report-%s-%d.png", pageLang(t, tab), width)), width)
+			}
+			b.setLang(t, tab, "cs")
 			do(t, tab, "import log", chromedp.Click(css("#tab-import-log")), chromedp.WaitVisible(css("#import-log")))
 			if first := text(t, tab, "#import-log tbody tr"); !strings.Contains(first, "zakaznici-upraveno.csv") || !strings.Contains(first, "admin") {
 				t.Fatalf("the import log's newest row: %q", first)
@@ -1070,7 +1318,11 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 	files, _ := filepath.Glob(filepath.Join(screenshotDir, "*.png"))
-	t.Logf("%d screenshots in %s; all steps in %s", len(files), screenshotDir, time.Since(start).Round(time.Millisecond))
+	t.Logf("axe-core on %d page states: %d violations (%d rule passes); %d screenshots in %s; all steps in %s",
+		b.axeRuns, b.axeViolations, b.axePasses, len(files), screenshotDir, time.Since(start).Round(time.Millisecond))
+	if b.axeRuns < 40 {
+		t.Errorf("axe-core ran on only %d page states", b.axeRuns)
+	}
 }
 
 func mustDate(t *testing.T, s string) custexport.Date {

@@ -28,6 +28,14 @@ const maxEntries = 100
 // admin form can mark the right input.
 const errField = "ip"
 
+// The Reason keys of ParseList's errors, so that a user interface says them in its language:
+// an entry that is no address or range (Value: the entry), and one entry too many (Value: the
+// most allowed).
+const (
+	ReasonEntry   = "ip_entry"
+	ReasonTooMany = "ip_too_many"
+)
+
 // List is a set of addresses and CIDR ranges, IPv4 and IPv6, canonicalised.
 //
 // Each entry is kept as a masked netip.Prefix (a single address is a /32 or /128) in the order
@@ -68,12 +76,16 @@ func ParseList(s string) (List, error) {
 		entry, tail, more := strings.Cut(rest, ",")
 		entry = strings.TrimSpace(entry)
 		if pos > maxEntries {
-			return List{}, custexport.FieldError(errField, "entry %d %s is one too many: at most %d entries are allowed",
+			e := custexport.FieldError(errField, "entry %d %s is one too many: at most %d entries are allowed",
 				pos, quote(entry), maxEntries)
+			e.Reason, e.Value = ReasonTooMany, strconv.Itoa(maxEntries)
+			return List{}, e
 		}
 		p, reason := parseEntry(entry)
 		if reason != "" {
-			return List{}, custexport.FieldError(errField, "entry %d %s %s", pos, quote(entry), reason)
+			e := custexport.FieldError(errField, "entry %d %s %s", pos, quote(entry), reason)
+			e.Reason, e.Value = ReasonEntry, entry
+			return List{}, e
 		}
 		if !containsPrefix(prefixes, p) {
 			prefixes = append(prefixes, p)

@@ -64,7 +64,7 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 	switch {
 	case bytes.HasPrefix(head, bom):
 		if opts.Encoding == custexport.EncodingWindows1250 {
-			return refusal("import_bom_1250", "", "the file starts with a UTF-8 byte-order mark, but windows-1250 was asked for")
+			return refusal("import_bom_1250", "")
 		}
 		rec.Encoding = custexport.EncodingUTF8
 		br.Discard(len(bom))
@@ -89,7 +89,7 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 		return nil
 	}
 	if err != nil {
-		return refusal("import_header_csv", err.Error(), "the header row cannot be read as CSV: %v", err)
+		return refusal("import_header_csv", err.Error())
 	}
 	im := &importer{opts: opts, rec: rec,
 		regClock: custexport.NewShopClock(opts.Location), changeClock: custexport.NewShopClock(opts.Location), now: time.Now().UTC().Truncate(time.Second)}
@@ -137,7 +137,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	if c.limit > 0 && c.n > c.limit {
-		c.err = refusal("import_too_large", strconv.FormatInt(c.limit, 10), "the file is larger than the limit of %d bytes", c.limit)
+		c.err = refusal("import_too_large", strconv.FormatInt(c.limit, 10))
 		return 0, c.err
 	}
 	if c.progress != nil {
@@ -151,11 +151,11 @@ func (c *countingReader) Read(p []byte) (int, error) {
 func notCSV(head []byte) error {
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
-		return refusal("import_zip", "", "this is a ZIP file (an XLSX export?), not a CSV; export as CSV to import")
+		return refusal("import_zip", "")
 	case bytes.HasPrefix(head, []byte("<?xml")):
-		return refusal("import_xml", "", "this is an XML file, not a CSV; export as CSV to import")
+		return refusal("import_xml", "")
 	case bytes.IndexByte(head, 0) >= 0:
-		return refusal("import_binary", "", "the file holds binary data (NUL bytes), not CSV text")
+		return refusal("import_binary", "")
 	}
 	return nil
 }
@@ -220,7 +220,7 @@ func (im *importer) readHeader(header []string) error {
 			continue
 		}
 		if im.present[col] {
-			return refusal("import_header_twice", col.Tag(), "the header names column %s twice", col.Tag())
+			return refusal("import_header_twice", col.Tag())
 		}
 		im.present[col] = true
 		im.columns[i] = int(col)
@@ -230,15 +230,48 @@ func (im *importer) readHeader(header []string) error {
 			return nil
 		}
 	}
-	return refusal("import_header_none", "", "the header row has no known column (expected tags such as guid, email, billingFullName); is this a customer export?")
+	return refusal("import_header_none", "")
 }
 
 // refusal is the error that refuses the whole file: reason is its key for a user interface
 // (custexport.Error.Reason), value the text it quotes.
-func refusal(reason, value, format string, args ...any) *custexport.Error {
-	e := custexport.Errorf(custexport.CodeInvalid, format, args...)
+func refusal(reason, value string) *custexport.Error {
+	msg := refusals[reason]
+	if strings.Contains(msg, "%s") {
+		msg = fmt.Sprintf(msg, value)
+	}
+	e := custexport.Errorf(custexport.CodeInvalid, "%s", msg)
 	e.Reason, e.Value = reason, value
 	return e
+}
+
+// refusals are the English messages of a refused file by reason, each quoting its value (%s) at
+// most once: what the CLI prints and the import log keeps (ImportRecord.Error).
+var refusals = map[string]string{
+	"import_bom_1250":     "the file starts with a UTF-8 byte-order mark, but windows-1250 was asked for",
+	"import_header_csv":   "the header row cannot be read as CSV: %s",
+	"import_too_large":    "the file is larger than the limit of %s bytes",
+	"import_zip":          "this is a ZIP file (an XLSX export?), not a CSV; export as CSV to import",
+	"import_xml":          "this is an XML file, not a CSV; export as CSV to import",
+	"import_binary":       "the file holds binary data (NUL bytes), not CSV text",
+	"import_header_twice": "the header names column %s twice",
+	"import_header_none":  "the header row has no known column (expected tags such as guid, email, billingFullName); is this a customer export?",
+	"import_invalid_utf8": "%s: invalid UTF-8 (is the file windows-1250? import with --encoding windows-1250)",
+}
+
+// ReadRefusal reads a refusal back from the English message the import log kept, so that the
+// admin page can say it in its language: its reason and value, and whether msg is one.
+func ReadRefusal(msg string) (reason, value string, ok bool) {
+	for r, format := range refusals {
+		before, after, quotes := strings.Cut(format, "%s")
+		switch {
+		case !quotes && msg == format:
+			return r, "", true
+		case quotes && len(msg) >= len(before)+len(after) && strings.HasPrefix(msg, before) && strings.HasSuffix(msg, after):
+			return r, msg[len(before) : len(msg)-len(after)], true
+		}
+	}
+	return "", "", false
 }
 
 // skip records a skipped row: key and args say the reason for a user interface, reason says it
@@ -299,7 +332,7 @@ func (im *importer) values(fields []string, line int, text string) (values [cust
 		}
 		if checkUTF8 && !utf8.ValidString(f) {
 			where := fmt.Sprintf("line %d, column %s", line, custexport.Column(col).Tag())
-			return values, false, refusal("import_invalid_utf8", where, "%s: invalid UTF-8 (is the file windows-1250? import with --encoding windows-1250)", where)
+			return values, false, refusal("import_invalid_utf8", where)
 		}
 		// The formula guard's quote goes; a quote before anything else is the value's own.
 		if len(f) > 1 && f[0] == '\'' && custexport.NeedsFormulaGuard(f[1:]) {

@@ -224,6 +224,12 @@ func (js *Jobs) logger() *slog.Logger {
 	return slog.Default()
 }
 
+// The two generic failures a job records; the admin page says them in its language.
+const (
+	JobCancelledMessage = "the export was cancelled (the server stopped)"
+	JobFailedMessage    = "the export failed; the server log has the details"
+)
+
 // userMessage is what the job page says about a failure: the message of a custexport.Error,
 // otherwise a generic sentence (details go to the server log only).
 func userMessage(err error) string {
@@ -232,7 +238,7 @@ func userMessage(err error) string {
 		return e.Error()
 	}
 	if errors.Is(err, context.Canceled) {
-		return "the export was cancelled (the server stopped)"
+		return JobCancelledMessage
 	}
-	return "the export failed; the server log has the details"
+	return JobFailedMessage
 }

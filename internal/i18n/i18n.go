@@ -7,7 +7,10 @@ package i18n
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/custexport/custexport"
 )
@@ -66,11 +69,99 @@ func (l Lang) T(key string, args ...any) string {
 	if l == EN {
 		s = m.en
 	}
+	if strings.Contains(s, "{{") {
+		s = l.plurals(s, args)
+	}
 	// A text may leave out what it is given (a field error need not quote the value).
 	if len(args) > 0 && strings.Contains(s, "%") {
 		return fmt.Sprintf(s, args...)
 	}
 	return s
+}
+
+// pluralMark is a word that follows a number in a text: {{N|one|few|many}} in Czech, where N is
+// the argument (from 1) that counts, and {{N|one|other}} in English.
+var pluralMark = regexp.MustCompile(`\{\{(\d+)\|([^}]*)\}\}`)
+
+// plurals replaces each plural mark of s by the form its argument asks for.
+func (l Lang) plurals(s string, args []any) string {
+	return pluralMark.ReplaceAllStringFunc(s, func(m string) string {
+		sub := pluralMark.FindStringSubmatch(m)
+		i, _ := strconv.Atoi(sub[1])
+		var n int64
+		if i >= 1 && i <= len(args) {
+			n = countOf(args[i-1])
+		}
+		return l.Plural(n, strings.Split(sub[2], "|")...)
+	})
+}
+
+// countOf reads a count from a text argument: an int, or digits in a string (perhaps grouped
+// by thin spaces, as the pages write them).
+func countOf(a any) int64 {
+	switch v := a.(type) {
+	case int:
+		return int64(v)
+	case int64:
+		return v
+	case string:
+		n, _ := strconv.ParseInt(strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' || r == '-' {
+				return r
+			}
+			return -1
+		}, v), 10, 64)
+		return n
+	}
+	return 0
+}
+
+// Plural picks the form of a word after the number n. Czech has three: one (1 pole), few
+// (2–4 pole) and many (0, 5 and more: 5 polí); English two: one (1 field) and other (2 fields).
+// Given fewer forms than the language has, the last one stands for the rest.
+func (l Lang) Plural(n int64, forms ...string) string {
+	if len(forms) == 0 {
+		return ""
+	}
+	i := 0
+	if n < 0 {
+		n = -n
+	}
+	switch {
+	case n == 1:
+		i = 0
+	case l == CS && n >= 2 && n <= 4:
+		i = 1
+	case l == CS:
+		i = 2
+	default:
+		i = 1
+	}
+	return forms[min(i, len(forms)-1)]
+}
+
+var monthsEN = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+// Date writes a day as the language writes it: 7. 12. 2026 in Czech, 7 Dec 2026 in English;
+// "" for the zero Date.
+func (l Lang) Date(d custexport.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	if l == EN {
+		return fmt.Sprintf("%d %s %d", d.Day, monthsEN[d.Month-1], d.Year)
+	}
+	return fmt.Sprintf("%d. %d. %d", d.Day, int(d.Month), d.Year)
+}
+
+// Time writes an instant in loc as the language writes it, to the minute: 7. 12. 2026 14:05,
+// 7 Dec 2026 14:05; "" for the zero time.
+func (l Lang) Time(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(loc)
+	return l.Date(custexport.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}) + " " + t.Format("15:04")
 }
 
 // Problem says a domain error about the user's input: its Reason translated with its Value,
@@ -104,11 +195,11 @@ func LinkSentence(l Lang, p *custexport.Partner, opts custexport.ExportOptions, 
 	which := l.T("link.s.all")
 	switch from, until := opts.Filter.From, opts.Filter.Until; {
 	case !from.IsZero() && !until.IsZero():
-		which = l.T("link.s.fromuntil", from, until)
+		which = l.T("link.s.fromuntil", l.Date(from), l.Date(until))
 	case !from.IsZero():
-		which = l.T("link.s.from", from)
+		which = l.T("link.s.from", l.Date(from))
 	case !until.IsZero():
-		which = l.T("link.s.until", until)
+		which = l.T("link.s.until", l.Date(until))
 	}
 	format := strings.ToUpper(string(opts.Format))
 	if opts.Format == custexport.FormatCSV {
@@ -123,7 +214,7 @@ func LinkSentence(l Lang, p *custexport.Partner, opts custexport.ExportOptions, 
 		b.WriteString(l.T("link.s.ip", strings.ReplaceAll(ip, ",", ", ")))
 	}
 	if !p.ValidUntil.IsZero() {
-		b.WriteString(l.T("link.s.validuntil", p.ValidUntil))
+		b.WriteString(l.T("link.s.validuntil", l.Date(p.ValidUntil)))
 	}
 	b.WriteString(l.T("link.s.end"))
 	return b.String()
@@ -145,4 +236,26 @@ func LinkAdvice(l Lang, opts custexport.ExportOptions, plain bool) []string {
 		advice = append(advice, l.T("link.a.hashalone", opts.Format))
 	}
 	return advice
+}
+
+// verbOrMark is what a text fills in: a format verb or a plural mark.
+var verbOrMark = regexp.MustCompile(`%(\[\d+\])?[sdqv%]|\{\{[^}]*\}\}`)
+
+// EnglishFragments are the fixed parts of every English text that Czech says otherwise, long
+// enough (a phrase, not a word such as "Export") to mean English when a Czech page shows one: a
+// test of the Czech pages looks for them.
+func EnglishFragments() []string {
+	var out []string
+	for _, m := range texts {
+		if m.en == m.cs {
+			continue
+		}
+		for _, part := range verbOrMark.Split(m.en, -1) {
+			part = strings.TrimSpace(part)
+			if len(part) >= 12 && strings.Contains(part, " ") && !strings.Contains(m.cs, part) {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/exporter"
@@ -37,5 +38,8 @@ func (s *Server) handleExportStart(w http.ResponseWriter, r *http.Request, u *cu
 		return
 	}
 	s.Logger.Info("export job started", "job", job.ID, "user", u.ID)
-	http.Redirect(w, r, "/customers/export", http.StatusSeeOther)
+	// The job's id in the address tells the page that this user just started it: a job that
+	// has already ended when the page loads gets focus on its download button, as one that ends
+	// while the page watches does.
+	http.Redirect(w, r, "/customers/export?job="+strconv.FormatInt(job.ID, 10), http.StatusSeeOther)
 }

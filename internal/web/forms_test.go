@@ -55,15 +55,38 @@ func TestExportFormRefusesXMLWithWindows1250(t *testing.T) {
 // error names: a reversed range of the access log stands beside "from".
 func TestAccessLogFilterErrors(t *testing.T) {
 	af, c := signedIn(t, 5)
-	for _, tc := range []struct{ query, lang, want string }{
-		{"from=2024-05-01&until=2024-04-01", "cs", "Datum „od“ je po datu „do“."},
-		{"from=2024-05-01&until=2024-04-01", "en", "The “from” date is after the “until” date."},
-		{"from=2024-02-30", "cs", "Datum musí být ve tvaru RRRR-MM-DD."},
-		{"until=1.4.2024", "en", "The date must be YYYY-MM-DD."},
+	for _, tc := range []struct{ query, lang, field, want string }{
+		{"from=2024-05-01&until=2024-04-01", "cs", "from", "Datum „od“ je po datu „do“."},
+		{"from=2024-05-01&until=2024-04-01", "en", "from", "The “from” date is after the “until” date."},
+		{"from=2024-02-30", "cs", "from", "„2024-02-30“ není datum. Napište den, měsíc a rok, např. 31. 12. 2025."},
+		{"until=1.13.2024", "en", "until", "&#34;1.13.2024&#34; is not a date. Write the day, month and year, e.g. 2025-12-31 or 31. 12. 2025."},
+		{"until=22025-12-31", "cs", "until", "„22025-12-31“ není datum. Napište den, měsíc a rok, např. 31. 12. 2025."},
 	} {
 		resp, body := af.do(c, http.MethodGet, "/customers/export/log?"+tc.query, nil, "Accept-Language", tc.lang)
-		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `<p class="field-error">`+tc.want+`</p>`) {
-			t.Errorf("log filter %s (%s): %d, want 400 saying %q", tc.query, tc.lang, resp.StatusCode, tc.want)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `<p class="field-error" id="log-`+tc.field+`-error">`+tc.want+`</p>`) ||
+			!strings.Contains(body, `id="log-`+tc.field+`" value=`) || !strings.Contains(body, `aria-describedby="log-dates-hint log-`+tc.field+`-error" aria-invalid="true"`) {
+			t.Errorf("log filter %s (%s): %d, want 400 saying %q beside %s, which is aria-invalid and described by it:\n%s", tc.query, tc.lang, resp.StatusCode, tc.want, tc.field, body)
+		}
+	}
+	// A day as a Czech user types it is understood: with dots, with spaces, or eight digits.
+	for _, typed := range []string{"1.4.2024", "1. 4. 2024", "01042024", "20240401", "2024-04-01"} {
+		resp, body := af.do(c, http.MethodGet, "/customers/export/log?from="+url.QueryEscape(typed), nil, "Accept-Language", "cs")
+		if resp.StatusCode != http.StatusOK || strings.Contains(body, "field-error") {
+			t.Errorf("log filter from=%q: %d, want it understood as 1 April 2024", typed, resp.StatusCode)
+		}
+	}
+}
+
+// formDate turns what a Czech user types into the domain's YYYY-MM-DD, and leaves anything
+// else for the domain's rule to refuse.
+func TestFormDate(t *testing.T) {
+	for typed, want := range map[string]string{
+		"31.12.2025": "2025-12-31", "31. 12. 2025": "2025-12-31", " 7.3.2026 ": "2026-03-07", "31122025": "2025-12-31",
+		"20251231": "2025-12-31", "01022025": "2025-02-01", "2025-12-31": "2025-12-31",
+		"31.2.2025": "31.2.2025", "32122025": "32122025", "22025-12-31": "22025-12-31", "": "", "zítra": "zítra",
+	} {
+		if got := formDate(typed); got != want {
+			t.Errorf("formDate(%q) = %q, want %q", typed, got, want)
 		}
 	}
 }
@@ -103,7 +126,7 @@ func TestImportReasonsTranslated(t *testing.T) {
 		"„1,23456“ není číslo s nejvýše 4 desetinnými místy",
 		"„snad“ není 0/1, true/false, ano/ne, yes/no",
 		"billingFullName je povinné",
-		"řádek má 4 polí, záhlaví 6",
+		"řádek má 4 pole, záhlaví 6",
 		"neplatné CSV: za uzavírací uvozovkou",
 	}
 	resp, body := af.upload(c, "zakaznici.csv", file)

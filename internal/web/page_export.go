@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -60,7 +61,7 @@ func readExportForm(l i18n.Lang, get func(string) string) (exportForm, custexpor
 func exportFormInput(get func(string) string) (exportForm, custexport.ExportInput) {
 	f := exportForm{From: strings.TrimSpace(get("from")), Until: strings.TrimSpace(get("until")),
 		Format: get("format"), Encoding: get("encoding"), Guard: get("guard") != "", Errors: fieldErrors{}}
-	in := custexport.ExportInput{Format: f.Format, From: f.From, Until: f.Until, Encoding: f.Encoding, Guard: "0"}
+	in := custexport.ExportInput{Format: f.Format, From: formDate(f.From), Until: formDate(f.Until), Encoding: f.Encoding, Guard: "0"}
 	if f.Guard {
 		in.Guard = "1"
 	}
@@ -123,8 +124,8 @@ func (s *Server) makeLink(l i18n.Lang, r *http.Request, partners []custexport.Pa
 		form.Errors["partner"] = l.T("err.partner")
 	}
 	// The rule the server checks links with (linksign.ParseLinkOptions), so the box never makes
-	// a link its own server refuses. The address list's errors carry no reason key yet, so they
-	// are said in clientip's English.
+	// a link its own server refuses. An error without a reason key (none is known) would be said
+	// in its own English rather than lost.
 	link, err := linksign.ParseLinkOptions(linksign.LinkInput{Format: in.Format, From: in.From, Until: in.Until,
 		Encoding: in.Encoding, Guard: in.Guard, IP: lf.IP}, linkFieldNames)
 	if err != nil && !form.Errors.addProblems(l, err) {
@@ -150,4 +151,36 @@ func isLoopbackURL(raw string) bool {
 	host := strings.TrimPrefix(strings.TrimPrefix(raw, "http://"), "https://")
 	host, _, _ = strings.Cut(host, "/")
 	return strings.HasPrefix(host, "localhost") || strings.HasPrefix(host, "127.") || strings.HasPrefix(host, "[::1]")
+}
+
+// formDate reads a day as a Czech user types it into a date field, and gives it as the domain's
+// YYYY-MM-DD: "31. 12. 2025", "31.12.2025" and "31122025" (day, month, year; also YYYYMMDD
+// when that is the only date the eight digits make). Anything else is returned as typed, for
+// the domain's rule to accept (2025-12-31) or refuse with the form a user should write.
+func formDate(s string) string {
+	s = strings.TrimSpace(s)
+	if m := dottedDate.FindStringSubmatch(s); m != nil {
+		return isoDate(m[3], m[2], m[1], s)
+	}
+	if len(s) == 8 && strings.Trim(s, "0123456789") == "" {
+		if y, _ := strconv.Atoi(s[4:]); y >= 1900 && y < 2200 {
+			if d := isoDate(s[4:], s[2:4], s[:2], ""); d != "" {
+				return d
+			}
+		}
+		return isoDate(s[:4], s[4:6], s[6:], s)
+	}
+	return s
+}
+
+var dottedDate = regexp.MustCompile(`^(\d{1,2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{4})$`)
+
+// isoDate is year-month-day when it is a real day, else orElse.
+func isoDate(year, month, day, orElse string) string {
+	iso := year + "-" + month + "-" + day
+	d, err := custexport.ParseDate(iso)
+	if err != nil {
+		return orElse
+	}
+	return d.String()
 }

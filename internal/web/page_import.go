@@ -9,6 +9,7 @@ import (
 
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/csvimport"
+	"github.com/custexport/custexport/internal/i18n"
 )
 
 // MaxUploadBytes is the largest CSV the Import page takes (the CLI's default limit too).
@@ -159,4 +160,13 @@ func (s *Server) handleImportLog(w http.ResponseWriter, r *http.Request, u *cust
 	}
 	s.render(w, r, http.StatusOK, "importlog", &page{User: u, Title: l.T("import.logtitle"), Nav: "import",
 		Data: importLogData{Imports: list, Total: total, Pager: pg}})
+}
+
+// importErrorText says why a logged import was refused, in the page's language when the kept
+// English message is a known refusal; else as kept.
+func importErrorText(l i18n.Lang, rec custexport.ImportRecord) string {
+	if reason, value, ok := csvimport.ReadRefusal(rec.Error); ok {
+		return l.Problem(&custexport.Error{Reason: reason, Value: value, Message: rec.Error})
+	}
+	return rec.Error
 }

@@ -24,7 +24,8 @@ type jobView struct {
 	Done        int64  `json:"done"`
 	Total       int64  `json:"total"`
 	Percent     int    `json:"percent"`
-	Text        string `json:"text"` // the status sentence in the user's language
+	PercentText string `json:"percent_text"` // "Hotovo 30 %", what the page announces every tenth
+	Text        string `json:"text"`         // the status sentence in the user's language
 	What        string `json:"what"`
 	Replaced    string `json:"replaced,omitempty"`
 	Error       string `json:"error,omitempty"`
@@ -34,11 +35,12 @@ type jobView struct {
 
 func (s *Server) jobView(l i18n.Lang, j *custexport.ExportJob) *jobView {
 	v := &jobView{ID: j.ID, State: string(j.State), Done: j.RowsDone, Total: j.RowsTotal, Percent: j.Percent()}
+	v.PercentText = l.T("job.percent", v.Percent)
 	what := strings.ToUpper(string(j.Options.Format))
 	if j.Options.Format == custexport.FormatCSV {
 		what += " " + string(j.Options.Encoding)
 	}
-	filter := exporter.FilterText(j.Options.Filter)
+	filter := l.Filter(exporter.FilterText(j.Options.Filter))
 	if filter == "" {
 		filter = l.T("job.all")
 	}
@@ -50,12 +52,12 @@ func (s *Server) jobView(l i18n.Lang, j *custexport.ExportJob) *jobView {
 			v.Text += " " + l.T("job.rows", formatNumber(j.RowsDone), formatNumber(j.RowsTotal))
 		}
 	case custexport.JobDone:
-		v.Text = l.T("job.done", formatNumber(j.RowsDone), formatBytes(j.Bytes))
+		v.Text = l.T("job.done", formatNumber(j.RowsDone), formatBytes(l, j.Bytes))
 		v.DownloadURL = fmt.Sprintf("/jobs/%d/download", j.ID)
-		v.KeptUntil = l.T("job.kept", s.shopTime(j.EndedAt.Add(custexport.JobFileLifetime)))
+		v.KeptUntil = l.T("job.kept", l.Time(j.EndedAt.Add(custexport.JobFileLifetime), s.Location))
 	case custexport.JobFailed:
-		v.Text = l.T("job.failed", j.Error)
-		v.Error = j.Error
+		v.Error = jobFailure(l, j.Error)
+		v.Text = l.T("job.failed", v.Error)
 	case custexport.JobExpired:
 		v.Text = l.T("job.expired")
 	}
@@ -107,7 +109,7 @@ func (s *Server) handleJobDownload(w http.ResponseWriter, r *http.Request, u *cu
 	}
 	if j.State != custexport.JobDone || errors.Is(err, fs.ErrNotExist) {
 		// Expired (or its file gone): say so, rather than a bare 404.
-		s.render(w, r, http.StatusGone, "message", &page{User: u, Nav: "export", Error: l.T("job.expired")})
+		s.render(w, r, http.StatusGone, "message", &page{User: u, Nav: "export", Title: l.T("export.title"), Error: l.T("job.expired")})
 		return
 	}
 	if err != nil { // the file store is unreachable: not the same as expired
@@ -126,4 +128,16 @@ func (s *Server) handleJobDownload(w http.ResponseWriter, r *http.Request, u *cu
 	// is for pages; a download must not be cut by it (SPEC section 12).
 	http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	http.ServeContent(w, r, "", j.EndedAt, f)
+}
+
+// jobFailure says a failed job's stored message in the language: the two generic sentences
+// the jobs write are known; any other is a domain error's own text.
+func jobFailure(l i18n.Lang, msg string) string {
+	switch msg {
+	case exporter.JobCancelledMessage:
+		return l.T("job.cancelled")
+	case exporter.JobFailedMessage:
+		return l.T("job.internal")
+	}
+	return msg
 }

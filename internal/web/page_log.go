@@ -14,7 +14,8 @@ import (
 type logData struct {
 	Principal, Outcome, From, Until string
 	Errors                          fieldErrors
-	Outcomes                        []string
+	Outcomes                        []outcomeOption
+	Chart                           *logChart
 	Entries                         []custexport.AccessEntry
 	Total                           int64
 	Pager                           pager
@@ -23,19 +24,23 @@ type logData struct {
 
 var allOutcomes = []string{"served", "denied", "busy", "rate_limited", "bad_request", "failed", "aborted", "event"}
 
+// outcomeOption is an outcome in the filter's list: its value and its name in the page's language.
+type outcomeOption struct{ Value, Name string }
+
 func (s *Server) handleLog(w http.ResponseWriter, r *http.Request, u *custexport.User) {
 	l := requestLang(r)
 	q := r.URL.Query()
 	d := logData{Principal: strings.TrimSpace(q.Get("principal")), Outcome: q.Get("outcome"),
 		From: strings.TrimSpace(q.Get("from")), Until: strings.TrimSpace(q.Get("until")),
-		Errors: fieldErrors{}, Outcomes: allOutcomes}
+		Errors: fieldErrors{}}
 	query := custexport.AccessQuery{Principal: d.Principal}
 	for _, o := range allOutcomes {
+		d.Outcomes = append(d.Outcomes, outcomeOption{Value: o, Name: l.Outcome(custexport.Outcome(o))})
 		if d.Outcome == o {
 			query.Outcome = custexport.Outcome(o)
 		}
 	}
-	filter, err := custexport.ParseFilter(d.From, d.Until, "from", "until")
+	filter, err := custexport.ParseFilter(formDate(d.From), formDate(d.Until), "from", "until")
 	if !d.Errors.addProblems(l, err) {
 		rng := filter.Range(s.Location)
 		if !filter.From.IsZero() {
@@ -51,6 +56,10 @@ func (s *Server) handleLog(w http.ResponseWriter, r *http.Request, u *custexport
 	d.CSVURL = "/customers/export/log?" + csvQuery.Encode()
 	if q.Get("format") == "csv" && len(d.Errors) == 0 {
 		s.writeLogCSV(w, r, query)
+		return
+	}
+	if d.Chart, err = s.accessChart(r.Context(), l, time.Now()); err != nil {
+		s.fail(w, r, u, "log", err)
 		return
 	}
 	if d.Total, err = s.Store.CountAccess(r.Context(), query); err != nil {

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"math/bits"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +19,7 @@ import (
 type partnerRow struct {
 	custexport.Partner
 	Active bool
+	Health partnerHealth
 }
 
 type partnersData struct {
@@ -31,11 +35,21 @@ func (s *Server) partnersPage(w http.ResponseWriter, r *http.Request, u *custexp
 		return
 	}
 	now := time.Now()
+	health, err := s.partnersHealth(r.Context(), now)
+	if err != nil {
+		s.fail(w, r, u, "partners", err)
+		return
+	}
 	for _, pt := range list {
-		d.Partners = append(d.Partners, partnerRow{Partner: pt, Active: pt.ActiveAt(now, s.Location)})
+		h := health[pt.ID]
+		if h == nil {
+			h = &partnerHealth{}
+		}
+		h.judge(now)
+		d.Partners = append(d.Partners, partnerRow{Partner: pt, Active: pt.ActiveAt(now, s.Location), Health: *h})
 	}
 	l := requestLang(r)
-	p.User, p.Title, p.Nav, p.Data, p.Path = u, l.T("partners.title"), "partners", d, "/settings/partners"
+	p.User, p.Title, p.Nav, p.Data, p.Path = u, l.T("partners.title")+" · "+l.T("settings.title"), "partners", d, "/settings/partners"
 	s.render(w, r, status, "partners", p)
 }
 
@@ -56,8 +70,8 @@ func (s *Server) handlePartnerCreate(w http.ResponseWriter, r *http.Request, u *
 	var until custexport.Date
 	if d.ValidTill != "" {
 		var err error
-		if until, err = custexport.ParseDate(d.ValidTill); err != nil {
-			d.Errors["valid_until"] = l.T("err.date")
+		if until, err = custexport.ParseDate(formDate(d.ValidTill)); err != nil {
+			d.Errors["valid_until"] = l.T("err.date", d.ValidTill)
 		}
 	}
 	if len(d.Errors) > 0 {
@@ -86,6 +100,7 @@ func (s *Server) handlePartnerCreate(w http.ResponseWriter, r *http.Request, u *
 
 type confirmData struct {
 	Question, Action string
+	Button, Back     string // the buttons, each naming what it does
 }
 
 func (s *Server) partnerFromPath(r *http.Request) (*custexport.Partner, string, error) {
@@ -113,8 +128,12 @@ func (s *Server) handlePartnerConfirm(w http.ResponseWriter, r *http.Request, u 
 	if action == "delete" {
 		question = l.T("partners.deleteq", p.Name)
 	}
-	s.render(w, r, http.StatusOK, "confirm", &page{User: u, Nav: "partners", Title: l.T("partners.title"),
-		Data: confirmData{Question: question, Action: r.URL.Path}})
+	title, button, back := l.T("partners.regtitle"), l.T("partners.regen.do", p.Name), l.T("confirm.noregen")
+	if action == "delete" {
+		title, button, back = l.T("partners.deltitle"), l.T("partners.delete.do", p.Name), l.T("confirm.nodelete")
+	}
+	s.render(w, r, http.StatusOK, "confirm", &page{User: u, Nav: "partners", Title: title,
+		Data: confirmData{Question: question, Action: r.URL.Path, Button: button, Back: back}})
 }
 
 func (s *Server) handlePartnerAction(w http.ResponseWriter, r *http.Request, u *custexport.User) {
@@ -140,4 +159,64 @@ func (s *Server) handlePartnerAction(w http.ResponseWriter, r *http.Request, u *
 	}
 	s.setFlash(w, done, p.Name)
 	http.Redirect(w, r, "/settings/partners", http.StatusSeeOther)
+}
+
+// A partner's health on the partners page: when it last downloaded, how often it failed since,
+// and whether a partner that downloads daily has gone silent.
+//
+// "Downloads daily" is precise: the partner has a successful download (outcome served) on at
+// least dailyDays of the dailyWindow calendar days (shop time) that end with the day of its last
+// successful download. Such a partner is "silent" when its last successful download is more than
+// silentAfter ago; the page then warns. Only the last healthWindow of the access log is read.
+const (
+	healthWindow = 60 * 24 * time.Hour
+	dailyWindow  = 7
+	dailyDays    = 6
+	silentAfter  = 3 * 24 * time.Hour
+)
+
+type partnerHealth struct {
+	LastOK     time.Time // the last successful download in the window; zero: none
+	Failures   int64     // attempts that were not served, since LastOK (or in the window)
+	Daily      bool      // downloads daily (see above)
+	SilentDays int64     // > 0: a daily partner silent for this many whole days
+	okDays     uint8     // bit i: a successful download i days before LastOK's day
+	dayOfOK    int64
+}
+
+// partnersHealth reads the partners' entries of the last healthWindow, newest first (the store's
+// order): until a partner's newest served entry every refusal counts as a failure since.
+func (s *Server) partnersHealth(ctx context.Context, now time.Time) (map[int64]*partnerHealth, error) {
+	health := map[int64]*partnerHealth{}
+	q := custexport.AccessQuery{Principal: string(custexport.PrincipalPartner), From: now.Add(-healthWindow)}
+	err := s.Store.QueryAccess(ctx, q, func(e *custexport.AccessEntry) error {
+		if e.Principal.Kind != custexport.PrincipalPartner || e.Principal.ID == 0 {
+			return nil
+		}
+		h := health[e.Principal.ID]
+		if h == nil {
+			h = &partnerHealth{}
+			health[e.Principal.ID] = h
+		}
+		switch {
+		case e.Outcome == custexport.OutcomeServed && h.LastOK.IsZero():
+			h.LastOK, h.dayOfOK, h.okDays = e.At, dayNumber(e.At.In(s.Location)), 1
+		case e.Outcome == custexport.OutcomeServed:
+			if back := h.dayOfOK - dayNumber(e.At.In(s.Location)); back >= 0 && back < dailyWindow {
+				h.okDays |= 1 << back
+			}
+		case h.LastOK.IsZero() && slices.Contains(chartOutcomes, e.Outcome):
+			h.Failures++
+		}
+		return nil
+	})
+	return health, err
+}
+
+// judge decides, at now, whether the partner downloads daily and has gone silent.
+func (h *partnerHealth) judge(now time.Time) {
+	h.Daily = bits.OnesCount8(h.okDays) >= dailyDays
+	if since := now.Sub(h.LastOK); h.Daily && since > silentAfter {
+		h.SilentDays = int64(since / (24 * time.Hour))
+	}
 }

@@ -40,13 +40,13 @@ type page struct {
 // parsePages parses every page template with the layout around it.
 func (s *Server) parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
-		"num":      formatNumber,
-		"bytes":    formatBytes,
-		"shopTime": s.shopTime,
-		"shopDate": func(t time.Time) string { return t.In(s.Location).Format("2006-01-02") },
-		"who":      principalText,
-		"join":     strings.Join,
-		"sub":      func(a int64, b int) int64 { return a - int64(b) },
+		"num": formatNumber,
+		// Times and days in the page's language and the shop's time zone: 7. 12. 2026 14:05.
+		"shopTime":    func(l i18n.Lang, t time.Time) string { return l.Time(t, s.Location) },
+		"shopDate":    func(l i18n.Lang, t time.Time) string { return l.Date(dateOf(t.In(s.Location))) },
+		"join":        strings.Join,
+		"importError": importErrorText,
+		"sub":         func(a int64, b int) int64 { return a - int64(b) },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, errors.New("dict needs key and value pairs")
@@ -83,13 +83,6 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 		pages[strings.TrimSuffix(base, ".html")] = t
 	}
 	return pages, nil
-}
-
-func (s *Server) shopTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(s.Location).Format("2006-01-02 15:04")
 }
 
 // render writes a page with the status. The HTML goes to a buffer first, so that a template
@@ -132,7 +125,54 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, u *custexport.User
 	case errors.As(err, &e):
 		msg = l.Problem(e)
 	}
-	s.render(w, r, status, "message", &page{User: u, Nav: nav, Error: msg})
+	title := l.T("error.title")
+	if status == http.StatusNotFound {
+		title = l.T("notfound.title")
+	}
+	s.render(w, r, status, "message", &page{User: u, Nav: nav, Title: title, Error: msg})
+}
+
+// notFoundPages answers what the routes do not: a path no route has (404) or a method its
+// route does not take (405, with Allow), as an HTML page in the visitor's language rather than
+// the mux's plain English text.
+func (s *Server) notFoundPages(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// The mux's own answer, only to learn its status and Allow header.
+		probe := &statusProbe{header: http.Header{}}
+		h.ServeHTTP(probe, r)
+		l := requestLang(r)
+		switch probe.status {
+		case http.StatusMethodNotAllowed:
+			w.Header()["Allow"] = probe.header["Allow"]
+			s.render(w, r, probe.status, "message", &page{Title: l.T("method.title"), Error: l.T("method.text", r.Method)})
+		case http.StatusNotFound:
+			s.render(w, r, probe.status, "message", &page{Title: l.T("notfound.title"), Error: l.T("notfound")})
+		default: // a redirect the mux makes (a path cleaned, a trailing slash)
+			mux.ServeHTTP(w, r)
+		}
+	})
+}
+
+// statusProbe is a ResponseWriter that keeps the status and headers and drops the body.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header { return p.header }
+func (p *statusProbe) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
+	}
+}
+func (p *statusProbe) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 const pageSize = 50
@@ -207,8 +247,17 @@ func formatNumber(n int64) string {
 	return b.String()
 }
 
-// formatBytes is a size in B, KiB, MiB or GiB with one decimal.
-func formatBytes(n int64) string {
+// formatBytes is a size in B, KiB, MiB or GiB with one decimal, its decimal mark the
+// language's (581,4 KiB in Czech).
+func formatBytes(l i18n.Lang, n int64) string {
+	s := formatBytesEN(n)
+	if l == i18n.CS {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+func formatBytesEN(n int64) string {
 	units := []string{"B", "KiB", "MiB", "GiB"}
 	f, i := float64(n), 0
 	for f >= 1024 && i < len(units)-1 {
@@ -219,11 +268,6 @@ func formatBytes(n int64) string {
 		return strconv.FormatInt(n, 10) + " B"
 	}
 	return strconv.FormatFloat(f, 'f', 1, 64) + " " + units[i]
-}
-
-// principalText shows who did something: "user: Jana", "operator: root".
-func principalText(p custexport.Principal) string {
-	return strings.TrimSpace(string(p.Kind) + ": " + p.Name)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

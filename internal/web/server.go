@@ -95,7 +95,7 @@ func (s *Server) Handler() http.Handler {
 			"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
 		answer(w, r, http.StatusForbidden, msgCrossOrigin)
 	}))
-	return rearmRequestLine(s.logRequests(securityHeaders(cop.Handler(s.routes()))))
+	return rearmRequestLine(s.logRequests(securityHeaders(cop.Handler(s.notFoundPages(s.routes())))))
 }
 
 // routes lists every route the server answers.
