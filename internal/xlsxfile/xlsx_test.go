@@ -40,10 +40,18 @@ func sampleOptions(guard bool) Options {
 	return o
 }
 
+// rowsOptions are sampleOptions(true) announcing n customers.
+func rowsOptions(n int) Options {
+	o := sampleOptions(true)
+	o.Rows = int64(n)
+	return o
+}
+
 // encode writes customers to an in-memory workbook.
 func encode(t testing.TB, customers []custexport.Customer, opts Options) []byte {
 	t.Helper()
 	var buf bytes.Buffer
+	opts.Rows = int64(len(customers))
 	sample.Encode(t, New(&buf, opts), customers)
 	return buf.Bytes()
 }
@@ -555,8 +563,8 @@ func (f *failWriter) Write(p []byte) (int, error) {
 }
 
 func TestWriteErrorIsReturned(t *testing.T) {
-	e := New(&failWriter{n: 1000}, sampleOptions(true))
 	customers := nastyCustomers(2000, 2)
+	e := New(&failWriter{n: 1000}, rowsOptions(len(customers)))
 	var err error
 	for i := 0; i < len(customers) && err == nil; i++ {
 		err = e.Encode(&customers[i])
@@ -572,8 +580,8 @@ func TestWriteErrorIsReturned(t *testing.T) {
 // TestStreams: the file leaves while customers still arrive, not at Close.
 func TestStreams(t *testing.T) {
 	var out countWriter
-	e := New(&out, sampleOptions(true))
 	customers := realistic(5000)
+	e := New(&out, rowsOptions(len(customers)))
 	for i := range customers {
 		if err := e.Encode(&customers[i]); err != nil {
 			t.Fatal(err)
@@ -609,7 +617,7 @@ func TestCompressorGoroutineEnds(t *testing.T) {
 	}
 	exited := func() <-chan struct{} {
 		c := sample.Customers()[0]
-		e := New(io.Discard, sampleOptions(true))
+		e := New(io.Discard, rowsOptions(1))
 		e.Encode(&c) // and dropped without Close
 		return e.comp.exited
 	}()
@@ -761,4 +769,89 @@ func wantShown(c *custexport.Customer, col custexport.Column, loc *time.Location
 		return "0"
 	}
 	return ""
+}
+
+// TestOpenpyxlReadOnlySize: openpyxl's read-only mode gives every sheet's true size, the
+// continuation sheets' too, and iterates exactly those rows. It reads the size from
+// <dimension>; without one it says None, and scripts that size their reads by it fail.
+func TestOpenpyxlReadOnlySize(t *testing.T) {
+	t.Parallel()
+	opts := sampleOptions(true)
+	opts.MaxDataRowsPerSheet = 3
+	for _, tc := range []struct {
+		customers int
+		rows      []int // per sheet, with the header row
+	}{{10, []int{4, 4, 4, 2}}, {6, []int{4, 4}}, {1, []int{2}}, {0, []int{1}}} {
+		data := encode(t, numbered(tc.customers), opts)
+		path := filepath.Join(t.TempDir(), "customers.xlsx")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(pythonPath, filepath.Join("testdata", "openpyxl_readonly.py"), path)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("openpyxl read-only could not read the workbook: %v\n%s", err, stderr.String())
+		}
+		var sheets []struct {
+			Name              string
+			MaxRow, MaxColumn *int
+			Rows, Width       int
+		}
+		if err := json.Unmarshal(out, &sheets); err != nil {
+			t.Fatalf("openpyxl output %s: %v", out, err)
+		}
+		if len(sheets) != len(tc.rows) {
+			t.Fatalf("%d customers: %d sheets, want %d", tc.customers, len(sheets), len(tc.rows))
+		}
+		for i, s := range sheets {
+			if s.MaxRow == nil || *s.MaxRow != tc.rows[i] || s.MaxColumn == nil || *s.MaxColumn != custexport.NumColumns {
+				t.Errorf("%d customers, %s: max_row %v, max_column %v; want %d and %d", tc.customers, s.Name, deref(s.MaxRow), deref(s.MaxColumn), tc.rows[i], custexport.NumColumns)
+			}
+			if s.Rows != tc.rows[i] || s.Width != custexport.NumColumns {
+				t.Errorf("%d customers, %s: iterated %d rows of %d cells, want %d of %d", tc.customers, s.Name, s.Rows, s.Width, tc.rows[i], custexport.NumColumns)
+			}
+		}
+	}
+}
+
+func deref(p *int) any {
+	if p == nil {
+		return "None"
+	}
+	return *p
+}
+
+// The announced number of customers is kept: the sheets' ranges went out before their rows,
+// so one customer more or fewer fails the export instead of writing a wrong range.
+func TestRowsMustMatchTheAnnouncedNumber(t *testing.T) {
+	cs := numbered(3)
+	e := New(io.Discard, rowsOptions(2))
+	for i := range 2 {
+		if err := e.Encode(&cs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Encode(&cs[2]); err == nil || !strings.Contains(err.Error(), "more customers than the 2 announced") {
+		t.Errorf("a third customer of two announced: %v", err)
+	}
+	e.Close()
+	e = New(io.Discard, rowsOptions(3))
+	e.Encode(&cs[0])
+	if err := e.Close(); err == nil || !strings.Contains(err.Error(), "1 customers encoded, 3 announced") {
+		t.Errorf("Close after one customer of three announced: %v", err)
+	}
+	// Unknown: no <dimension>, no check.
+	var buf bytes.Buffer
+	o := sampleOptions(true)
+	o.Rows = custexport.UnknownRows
+	e = New(&buf, o)
+	e.Encode(&cs[0])
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if sheet := readPart(t, buf.Bytes(), "xl/worksheets/sheet1.xml"); bytes.Contains(sheet, []byte("<dimension")) {
+		t.Error("a workbook of an unknown number of customers states a range")
+	}
 }
