@@ -2,8 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"regexp"
-	"slices"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -12,9 +10,6 @@ import (
 	"github.com/custexport/custexport/internal/postgres"
 	"github.com/custexport/custexport/internal/storetest"
 )
-
-// uuid4 is a lowercase canonical version-4 UUID.
-var uuid4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 // Migration 0006 gives every customer of an existing shop an account guid of its own, and the
 // column is unique from then on.
@@ -45,30 +40,7 @@ func TestMigrationGivesExistingCustomersAccountGUIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if !slices.Contains(db.AppliedMigrations(), 6) {
-		t.Fatalf("applied %v, want migration 6", db.AppliedMigrations())
-	}
-	rows, err := conn.Query(ctx, `SELECT account_guid FROM customer`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]bool{}
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			t.Fatal(err)
-		}
-		if !uuid4.MatchString(a) || seen[a] {
-			t.Fatalf("account guid %q: want a version-4 UUID of its own", a)
-		}
-		seen[a] = true
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(seen) != n {
-		t.Fatalf("%d account guids, want %d", len(seen), n)
-	}
+	storetest.WantMigratedAccounts(t, db, n)
 	if _, err := conn.Exec(ctx, `UPDATE customer SET account_guid = (SELECT account_guid FROM customer WHERE id = 1) WHERE id = 2`); err == nil {
 		t.Error("two customers could share an account guid after the migration")
 	}

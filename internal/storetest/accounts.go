@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"errors"
+	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/custexport/custexport"
@@ -163,5 +165,31 @@ func testAccountClashOnImport(t *testing.T, db custexport.Database) {
 	_, all := ReadAll(t, db, custexport.SnapshotQuery{})
 	if len(all) != 2 || all[0].Phone == "+420 2" || all[1].Phone == "+420 2" {
 		t.Errorf("the refused import left %d customers or its update behind", len(all))
+	}
+}
+
+// uuid4 is a lowercase canonical version-4 UUID.
+var uuid4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// WantMigratedAccounts fails t unless db, just opened, applied migration 0006, and each of its
+// n customers then has a version-4 UUID of its own as account guid.
+func WantMigratedAccounts(t *testing.T, db interface {
+	custexport.CustomerStore
+	AppliedMigrations() []int
+}, n int) {
+	t.Helper()
+	if !slices.Contains(db.AppliedMigrations(), 6) {
+		t.Fatalf("applied %v, want migration 6", db.AppliedMigrations())
+	}
+	_, all := ReadAll(t, db, custexport.SnapshotQuery{})
+	seen := make(map[string]bool, len(all))
+	for _, c := range all {
+		if !uuid4.MatchString(c.AccountGUID) || seen[c.AccountGUID] {
+			t.Fatalf("customer %s: account guid %q, want a version-4 UUID of its own", c.GUID, c.AccountGUID)
+		}
+		seen[c.AccountGUID] = true
+	}
+	if len(seen) != n {
+		t.Fatalf("%d account guids, want %d", len(seen), n)
 	}
 }

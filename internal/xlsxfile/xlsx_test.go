@@ -139,6 +139,17 @@ type pySheet struct {
 // openpyxl loads the workbook with openpyxl and returns its sheets.
 func openpyxl(t *testing.T, data []byte) []pySheet {
 	t.Helper()
+	out := runOpenpyxl(t, "openpyxl_dump.py", data)
+	var book struct{ Sheets []pySheet }
+	if err := json.Unmarshal(out, &book); err != nil {
+		t.Fatalf("openpyxl output: %v", err)
+	}
+	return book.Sheets
+}
+
+// runOpenpyxl runs a script of testdata on the workbook and returns what it prints.
+func runOpenpyxl(t *testing.T, script string, data []byte) []byte {
+	t.Helper()
 	if _, err := os.Stat(pythonPath); err != nil {
 		t.Fatalf("%s not found: apt-get install python3 python3-openpyxl", pythonPath)
 	}
@@ -146,7 +157,7 @@ func openpyxl(t *testing.T, data []byte) []pySheet {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(pythonPath, filepath.Join("testdata", "openpyxl_dump.py"), path)
+	cmd := exec.Command(pythonPath, filepath.Join("testdata", script), path)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -154,13 +165,9 @@ func openpyxl(t *testing.T, data []byte) []pySheet {
 		if strings.Contains(stderr.String(), "No module named 'openpyxl'") {
 			t.Fatalf("openpyxl missing: apt-get install python3-openpyxl")
 		}
-		t.Fatalf("openpyxl could not read the workbook: %v\n%s", err, stderr.String())
+		t.Fatalf("openpyxl (%s) could not read the workbook: %v\n%s", script, err, stderr.String())
 	}
-	var book struct{ Sheets []pySheet }
-	if err := json.Unmarshal(out, &book); err != nil {
-		t.Fatalf("openpyxl output: %v", err)
-	}
-	return book.Sheets
+	return out
 }
 
 // decodeXString undoes the "_xHHHH_" escaping of ECMA-376 (ST_Xstring) the way Excel does:
@@ -782,18 +789,7 @@ func TestOpenpyxlReadOnlySize(t *testing.T) {
 		customers int
 		rows      []int // per sheet, with the header row
 	}{{10, []int{4, 4, 4, 2}}, {6, []int{4, 4}}, {1, []int{2}}, {0, []int{1}}} {
-		data := encode(t, numbered(tc.customers), opts)
-		path := filepath.Join(t.TempDir(), "customers.xlsx")
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(pythonPath, filepath.Join("testdata", "openpyxl_readonly.py"), path)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("openpyxl read-only could not read the workbook: %v\n%s", err, stderr.String())
-		}
+		out := runOpenpyxl(t, "openpyxl_readonly.py", encode(t, numbered(tc.customers), opts))
 		var sheets []struct {
 			Name              string
 			MaxRow, MaxColumn *int
