@@ -19,7 +19,8 @@ type ReplacementCounter interface {
 	Replaced() int64
 }
 
-// UnknownRows in EncodeOptions.Rows says that the number of customers is not known.
+// UnknownRows in EncodeOptions.Rows (any negative number) says that the number of customers is
+// not known.
 const UnknownRows = -1
 
 // EncodeOptions configure a file encoder.

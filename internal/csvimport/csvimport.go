@@ -464,13 +464,17 @@ func (im *importer) accountGUID(ctx context.Context, tx custexport.ImportTx, c, 
 		}
 		return nil, nil
 	}
-	seen, err := tx.SeenInFile(ctx, "accountGuid:"+g)
-	if err != nil || seen {
-		return fieldErr(col, "account_guid_repeated", "accountGuid %s appears on an earlier row of the file too", g), err
+	if seen, err := tx.SeenInFile(ctx, "accountGuid:"+g); err != nil || seen {
+		if err != nil {
+			return nil, err
+		}
+		return fieldErr(col, "account_guid_repeated", "accountGuid %s appears on an earlier row of the file too", g), nil
 	}
-	owner, err := tx.AccountOwner(ctx, g)
-	if err != nil || owner != "" {
-		return fieldErr(col, "account_guid_taken", "accountGuid %s already belongs to customer %s", g, owner), err
+	if owner, err := tx.AccountOwner(ctx, g); err != nil || owner != "" {
+		if err != nil {
+			return nil, err
+		}
+		return fieldErr(col, "account_guid_taken", "accountGuid %s already belongs to customer %s", g, owner), nil
 	}
 	c.AccountGUID = g
 	return nil, nil

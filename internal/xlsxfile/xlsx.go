@@ -77,7 +77,7 @@ type Encoder struct {
 	maxRows int
 	sheets  int    // worksheets started
 	rows    int    // data rows on the open worksheet
-	total   int64  // customers announced (EncodeOptions.Rows)
+	total   int64  // customers announced (EncodeOptions.Rows); negative: unknown
 	done    int64  // customers encoded
 	cur     *chunk // the chunk being filled; cur.xml is buf's storage
 	buf     []byte // sheet XML not yet handed to the compressor
@@ -138,7 +138,7 @@ func (e *Encoder) Encode(c *custexport.Customer) error {
 	if e.closed {
 		return errClosed
 	}
-	if e.done == e.total && e.total != custexport.UnknownRows {
+	if e.done == e.total {
 		// The sheet's <dimension> already went out with the announced number.
 		e.err = fmt.Errorf("xlsxfile: more customers than the %d announced (EncodeOptions.Rows)", e.total)
 		return e.err
@@ -165,7 +165,7 @@ func (e *Encoder) Close() error {
 	}
 	e.closed = true
 	defer e.comp.stop()
-	if e.err == nil && e.done != e.total && e.total != custexport.UnknownRows {
+	if e.err == nil && e.total >= 0 && e.done != e.total {
 		e.err = fmt.Errorf("xlsxfile: %d customers encoded, %d announced (EncodeOptions.Rows): the sheets' ranges would be wrong", e.done, e.total)
 	}
 	if e.err == nil && e.sheets == 0 {
@@ -282,7 +282,7 @@ func (e *Encoder) startSheet() {
 	// The sheet's range comes first (ECMA-376 orders <dimension> before the rows), so it is
 	// computed from the announced number of customers rather than counted.
 	e.buf = append(e.buf, xmlHeader+`<worksheet xmlns="`+nsMain+`">`+"\n"...)
-	if e.total != custexport.UnknownRows {
+	if e.total >= 0 {
 		rows := min(int64(e.maxRows), e.total-e.done)
 		e.buf = append(e.buf, `<dimension ref="A1:`...)
 		e.buf = appendCellRef(e.buf, custexport.NumColumns-1, int(rows)+1)
