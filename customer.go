@@ -23,7 +23,11 @@ func (a Address) IsZero() bool { return a == Address{} }
 
 // Customer is one registered customer of the shop.
 type Customer struct {
-	GUID             string // lowercase canonical UUID; never changes
+	GUID string // lowercase canonical UUID; never changes
+	// AccountGUID is the customer's login account: a lowercase canonical UUID, unique in the
+	// shop, given on create and never changed (Shoptet's accountGuid, which integrations such as
+	// Keboola's extractor key on).
+	AccountGUID      string
 	Email            string // unique in the shop, case-insensitively
 	RegistrationDate time.Time
 	Billing          Address // Billing.FullName is required
@@ -96,6 +100,7 @@ type Column uint8
 // The columns in the order of SPEC section 1; CSV headers and XLSX header cells follow it.
 const (
 	ColGUID Column = iota
+	ColAccountGUID
 	ColEmail
 	ColRegistrationDate
 	ColBillingFullName
@@ -138,6 +143,7 @@ var columnDefs = [NumColumns]struct {
 	maxLen int
 }{
 	ColGUID:                {"guid", KindText, 36},
+	ColAccountGUID:         {"accountGuid", KindText, 36},
 	ColEmail:               {"email", KindText, 255},
 	ColRegistrationDate:    {"registrationDate", KindDateTime, 0},
 	ColBillingFullName:     {"billingFullName", KindText, 255},
@@ -206,6 +212,8 @@ func (c *Customer) textField(col Column) *string {
 	switch col {
 	case ColGUID:
 		return &c.GUID
+	case ColAccountGUID:
+		return &c.AccountGUID
 	case ColEmail:
 		return &c.Email
 	case ColCompanyID:

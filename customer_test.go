@@ -37,7 +37,7 @@ func TestPriceRatioDecimal(t *testing.T) {
 }
 
 func TestColumnsMatchTheSpec(t *testing.T) {
-	want := []string{"guid", "email", "registrationDate", "billingFullName", "billingCompany", "billingStreet",
+	want := []string{"guid", "accountGuid", "email", "registrationDate", "billingFullName", "billingCompany", "billingStreet",
 		"billingHouseNumber", "billingCity", "billingDistrict", "billingAdditional", "billingZip", "billingCountryCode",
 		"companyId", "vatId", "taxId", "phone", "deliveryFullName", "deliveryCompany", "deliveryStreet",
 		"deliveryHouseNumber", "deliveryCity", "deliveryDistrict", "deliveryAdditional", "deliveryZip",

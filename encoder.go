@@ -19,9 +19,19 @@ type ReplacementCounter interface {
 	Replaced() int64
 }
 
+// UnknownRows in EncodeOptions.Rows (any negative number) says that the number of customers is
+// not known.
+const UnknownRows = -1
+
 // EncodeOptions configure a file encoder.
 type EncodeOptions struct {
 	Encoding     Encoding       // CSV only; empty means UTF-8
 	FormulaGuard bool           // CSV: prefix '; XLSX: quote-prefix cell style
 	Location     *time.Location // the shop's time zone for date-times; nil means UTC
+	// Rows is how many customers Encode will be given: the snapshot's Total. XLSX needs it to
+	// state each sheet's range (<dimension>, which precedes the rows and which openpyxl's
+	// read-only mode relies on) while streaming, and fails an export that gives it another
+	// number; CSV and XML ignore it. UnknownRows is for callers that cannot know (a benchmark
+	// of the encoder alone): XLSX then leaves <dimension> out.
+	Rows int64
 }

@@ -143,6 +143,10 @@ type ImportTx interface {
 	Customer(ctx context.Context, guid string) (c *Customer, repeated bool, err error)
 	// EmailOwner returns the guid of the customer with the e-mail (case-insensitively), or "".
 	EmailOwner(ctx context.Context, email string) (string, error)
+	// AccountOwner returns the guid of the stored customer with the account guid, or "". Only
+	// a new customer brings an account guid of its own (an existing one keeps its), so the
+	// importer needs no more than the stored ones and SeenInFile for the file's.
+	AccountOwner(ctx context.Context, accountGUID string) (string, error)
 	// Insert adds a new customer; Update rewrites the flat record of an existing one (further
 	// delivery addresses are kept).
 	Insert(ctx context.Context, c *Customer) error

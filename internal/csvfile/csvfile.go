@@ -97,6 +97,7 @@ func (e *Encoder) Encode(c *custexport.Customer) error {
 	// field is a measurable part of a row; TestColumnValues checks both agree.
 	vals := [custexport.NumColumns]string{
 		custexport.ColGUID:                c.GUID,
+		custexport.ColAccountGUID:         c.AccountGUID,
 		custexport.ColEmail:               c.Email,
 		custexport.ColBillingFullName:     c.Billing.FullName,
 		custexport.ColBillingCompany:      c.Billing.Company,

@@ -55,7 +55,7 @@ func TestGolden(t *testing.T) {
 // TestHeader checks the first line against the SPEC's tag list written out by hand, so that a
 // change of the column table shows up here and not only in the golden files.
 func TestHeader(t *testing.T) {
-	const want = `"guid";"email";"registrationDate";"billingFullName";"billingCompany";"billingStreet";` +
+	const want = `"guid";"accountGuid";"email";"registrationDate";"billingFullName";"billingCompany";"billingStreet";` +
 		`"billingHouseNumber";"billingCity";"billingDistrict";"billingAdditional";"billingZip";` +
 		`"billingCountryCode";"companyId";"vatId";"taxId";"phone";"deliveryFullName";"deliveryCompany";` +
 		`"deliveryStreet";"deliveryHouseNumber";"deliveryCity";"deliveryDistrict";"deliveryAdditional";` +
@@ -204,7 +204,7 @@ func TestColumnValues(t *testing.T) {
 		}
 	}
 	c := custexport.Customer{
-		GUID: "guid", Email: "email", Billing: addr("billing"), CompanyID: "companyId", VatID: "vatId",
+		GUID: "guid", AccountGUID: "accountGuid", Email: "email", Billing: addr("billing"), CompanyID: "companyId", VatID: "vatId",
 		TaxID: "taxId", Phone: "phone", Delivery: []custexport.Address{addr("delivery"), addr("other")},
 		CustomerGroup: "customerGroup", PriceList: "priceList", Remark: "remark",
 	}

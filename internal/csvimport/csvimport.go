@@ -423,7 +423,7 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 		}
 	}
 	for col := range custexport.Column(custexport.NumColumns) {
-		if !present[col] || col == custexport.ColGUID {
+		if !present[col] || col == custexport.ColGUID || col == custexport.ColAccountGUID {
 			continue
 		}
 		if rerr := im.setField(&c, stored, col, values[col]); rerr != nil {
@@ -437,6 +437,9 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 			}
 			return 0, fieldErr(col, "required", "%s is required", col.Tag()), nil
 		}
+	}
+	if rerr, err := im.accountGUID(ctx, tx, &c, stored, values[custexport.ColAccountGUID]); rerr != nil || err != nil {
+		return 0, rerr, err
 	}
 	// Only a new or changed e-mail can clash. An unchanged one is unique in the store, and a
 	// later row taking it is refused by the owner check below, which sees this transaction's
@@ -468,6 +471,46 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 	default:
 		return updated, nil, tx.Update(ctx, &c)
 	}
+}
+
+// accountGUID gives c its account guid (SPEC section 1: given on create, unique, never
+// changed). An existing customer keeps its own: the file may repeat it (in any letter case) or
+// leave the cell empty, and a different one skips the row. A new customer takes a well-formed
+// account guid from the file that no stored customer and no earlier row of the file holds, and
+// a new one when the file has none.
+func (im *importer) accountGUID(ctx context.Context, tx custexport.ImportTx, c, stored *custexport.Customer, v string) (*rowError, error) {
+	const col = custexport.ColAccountGUID
+	v = strings.TrimSpace(v)
+	if !im.present[col] || v == "" {
+		if stored == nil {
+			c.AccountGUID = custexport.NewGUID()
+		}
+		return nil, nil
+	}
+	g, err := custexport.ParseGUID(v)
+	if err != nil {
+		return fieldErr(col, "account_guid_malformed", "malformed accountGuid %q", v), nil
+	}
+	if stored != nil {
+		if g != stored.AccountGUID {
+			return fieldErr(col, "account_guid_changed", "accountGuid %s differs from the customer's %s, which never changes", g, stored.AccountGUID), nil
+		}
+		return nil, nil
+	}
+	if seen, err := tx.SeenInFile(ctx, "accountGuid:"+g); err != nil || seen {
+		if err != nil {
+			return nil, err
+		}
+		return fieldErr(col, "account_guid_repeated", "accountGuid %s appears on an earlier row of the file too", g), nil
+	}
+	if owner, err := tx.AccountOwner(ctx, g); err != nil || owner != "" {
+		if err != nil {
+			return nil, err
+		}
+		return fieldErr(col, "account_guid_taken", "accountGuid %s already belongs to customer %s", g, owner), nil
+	}
+	c.AccountGUID = g
+	return nil, nil
 }
 
 // asExported reports whether every field of the row is the text the export writes for the

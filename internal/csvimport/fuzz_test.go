@@ -248,6 +248,7 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 		c := custexport.Customer{
 			GUID:             "f0000000-0000-4000-8000-" + fmt.Sprintf("%012x", uint64(reg)&0xffffffffffff),
+			AccountGUID:      "a0000000-0000-4000-8000-" + fmt.Sprintf("%012x", uint64(reg)&0xffffffffffff),
 			Email:            clip("u"+local, 200) + "@example.cz",
 			RegistrationDate: time.Unix(reg%4102444800, 0).UTC(),
 			Billing: custexport.Address{FullName: name, Company: clip(company, 255), Street: clip(street, 255),

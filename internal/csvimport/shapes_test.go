@@ -111,7 +111,7 @@ func TestNewLinesInsideQuotesSurvive(t *testing.T) {
 func TestNotCSV(t *testing.T) {
 	db, before := smallStore(t)
 	var xlsx bytes.Buffer
-	enc := xlsxfile.New(&xlsx, xlsxfile.Options{EncodeOptions: custexport.EncodeOptions{FormulaGuard: true, Location: prague}})
+	enc := xlsxfile.New(&xlsx, xlsxfile.Options{EncodeOptions: custexport.EncodeOptions{FormulaGuard: true, Location: prague, Rows: int64(len(before))}})
 	for _, c := range before {
 		if err := enc.Encode(&c); err != nil {
 			t.Fatal(err)

@@ -296,6 +296,7 @@ func (e *Engine) Export(ctx context.Context, opts custexport.ExportOptions, w io
 		Encoding:     opts.Encoding,
 		FormulaGuard: opts.FormulaGuard,
 		Location:     e.Location,
+		Rows:         snap.Total(),
 	})
 	err = snap.Each(func(c *custexport.Customer) error {
 		// A panicking encoder becomes an error here, so that the snapshot stops its readers

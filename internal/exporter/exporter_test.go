@@ -124,3 +124,25 @@ func TestRunLogsFailedAndAborted(t *testing.T) {
 		t.Fatalf("failed and aborted exports must free the slot: %v", err)
 	}
 }
+
+// The encoder learns how many customers the export's snapshot holds before the first one
+// arrives: XLSX states each sheet's range (<dimension>) ahead of its rows.
+func TestEncoderIsToldTheNumberOfRows(t *testing.T) {
+	e, _ := newEngine(t)
+	var announced []int64
+	e.Encoders[custexport.FormatCSV] = func(w io.Writer, o custexport.EncodeOptions) custexport.Encoder {
+		announced = append(announced, o.Rows)
+		return csvfile.New(w, o)
+	}
+	for _, tc := range []struct {
+		from custexport.Date
+		want int64
+	}{{custexport.Date{}, 7}, {custexport.Date{Year: 2018, Month: 1, Day: 1}, 6}, {custexport.Date{Year: 2030, Month: 1, Day: 1}, 0}} {
+		announced = announced[:0]
+		opts := custexport.ExportOptions{Format: custexport.FormatCSV, Filter: custexport.Filter{From: tc.from}}
+		res, err := e.Export(context.Background(), opts, io.Discard, nil)
+		if err != nil || res.Rows != tc.want || len(announced) != 1 || announced[0] != tc.want {
+			t.Errorf("from %v: %d rows (%v), the encoder was told %v; want %d", tc.from, res.Rows, err, announced, tc.want)
+		}
+	}
+}

@@ -306,4 +306,10 @@ var texts = map[string]text{
 	// The client address list of a link (clientip.ParseList), by its Reason.
 	"reason.ip_entry":    {"„%s“ není IP adresa ani rozsah CIDR. Napište adresy oddělené čárkou, např. 203.0.113.7, 2001:db8::/32.", "%q is not an IP address or CIDR range. Write addresses separated by commas, e.g. 203.0.113.7, 2001:db8::/32."},
 	"reason.ip_too_many": {"Příliš mnoho adres (nejvýše %s).", "Too many addresses (at most %s)."},
+
+	// accountGuid (SPEC section 1): kept on existing customers, taken from the file for new ones.
+	"skip.account_guid_malformed": {"chybné accountGuid „%s“", "malformed accountGuid %q"},
+	"skip.account_guid_changed":   {"accountGuid %s se liší od zákazníkova %s, které se nikdy nemění", "accountGuid %s differs from the customer's %s, which never changes"},
+	"skip.account_guid_repeated":  {"accountGuid %s je už na dřívějším řádku souboru", "accountGuid %s appears on an earlier row of the file too"},
+	"skip.account_guid_taken":     {"accountGuid %s už patří zákazníkovi %s", "accountGuid %s already belongs to customer %s"},
 }

@@ -22,6 +22,7 @@ var customerColumns = []string{
 	"delivery_full_name", "delivery_company", "delivery_street", "delivery_house_number", "delivery_city",
 	"delivery_district", "delivery_additional", "delivery_zip", "delivery_country_code", "delivery_extra",
 	"customer_group", "price_list", "price_ratio", "birth_date", "remark", "disabled_orders", "change_time",
+	"account_guid",
 }
 
 // customerValues is c as a row of customerColumns.
@@ -43,6 +44,7 @@ func customerValues(c *custexport.Customer) ([]any, error) {
 		d.FullName, d.Company, d.Street, d.HouseNumber, d.City,
 		d.District, d.Additional, d.Zip, d.CountryCode, extra,
 		c.CustomerGroup, c.PriceList, int64(c.PriceRatio), birth, c.Remark, c.DisabledOrders, c.ChangeTime.Unix(),
+		storerow.AccountGUID(c),
 	}, nil
 }
 
@@ -115,6 +117,8 @@ func describeWriteError(err error) error {
 	switch pgErr.ConstraintName {
 	case "customer_email_unique":
 		return &custexport.Error{Code: custexport.CodeConflict, Field: "email", Message: fmt.Sprintf("e-mail already registered: %s", pgErr.Detail), Err: err}
+	case "customer_account_guid_unique":
+		return &custexport.Error{Code: custexport.CodeConflict, Field: "accountGuid", Message: fmt.Sprintf("account guid already belongs to another customer: %s", pgErr.Detail), Err: err}
 	case "customer_guid_unique":
 		return &custexport.Error{Code: custexport.CodeConflict, Field: "guid", Message: fmt.Sprintf("guid already exists: %s", pgErr.Detail), Err: err}
 	}

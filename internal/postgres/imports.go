@@ -69,7 +69,7 @@ var mergeSQL = func() string {
 	var set []string
 	for _, col := range customerColumns {
 		switch col {
-		case "guid":
+		case "guid", "account_guid": // neither ever changes
 		case "delivery_extra":
 			set = append(set, `delivery_extra = CASE WHEN s.delivery_extra = '`+keepExtra+`' THEN c.delivery_extra ELSE s.delivery_extra END`)
 		default:
@@ -239,6 +239,17 @@ func (t *importTx) EmailOwner(ctx context.Context, email string) (string, error)
 		return "", nil // a pending row of its own gave the e-mail up
 	}
 	return owner, nil
+}
+
+// AccountOwner looks at the stored customers only: the file's new account guids are the
+// importer's SeenInFile keys, and an update never changes one.
+func (t *importTx) AccountOwner(ctx context.Context, accountGUID string) (string, error) {
+	var owner string
+	err := t.tx.QueryRow(ctx, `SELECT guid FROM customer WHERE account_guid = $1`, accountGUID).Scan(&owner)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return owner, err
 }
 
 // Insert stages a new customer. Its guid is already recorded as seen: Customer found no stored

@@ -61,6 +61,7 @@ func TestSearchCustomersMatchesSQLite(t *testing.T) {
 	cs := sample.Customers()
 	odd := cs[0]
 	odd.GUID, odd.Email = "9f9f9f9f-0000-4000-8000-000000000009", "Šárka.Velká_100%@Example.CZ"
+	odd.AccountGUID = storetest.AccountFor(odd.GUID)
 	odd.Billing.FullName, odd.Billing.Company, odd.CompanyID = `ŠÁRKA Velká \ 50% off`, "Ústav a_b", "11223344"
 	cs = append(cs, odd)
 	for _, db := range []custexport.CustomerStore{pg, lite} {

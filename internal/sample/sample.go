@@ -34,6 +34,7 @@ func Customers() []custexport.Customer {
 	return []custexport.Customer{
 		{
 			GUID:             "0b9e3c1a-5f6d-4e2b-9a7c-1d2e3f405162",
+			AccountGUID:      "a0c1e2f3-1111-4a11-9a11-0000000000a1",
 			Email:            "jan.novak@example.cz",
 			RegistrationDate: utc("2016-03-01 08:15:00"),
 			Billing: custexport.Address{
@@ -54,6 +55,7 @@ func Customers() []custexport.Customer {
 		},
 		{
 			GUID:             "1c2d3e4f-0000-4000-8000-000000000002",
+			AccountGUID:      "a0c1e2f3-2222-4b22-8b22-0000000000a2",
 			Email:            "zuzana.kovacova@example.sk",
 			RegistrationDate: utc("2018-11-30 23:30:00"), // 2018-12-01 00:30 in Prague
 			Billing: custexport.Address{
@@ -70,6 +72,7 @@ func Customers() []custexport.Customer {
 		},
 		{
 			GUID:             "2a2a2a2a-2a2a-4a2a-8a2a-2a2a2a2a2a2a",
+			AccountGUID:      "a0c1e2f3-3333-4c33-ac33-0000000000a3",
 			Email:            "formula@example.com",
 			RegistrationDate: utc("2020-06-15 10:00:00"),
 			Billing: custexport.Address{
@@ -84,6 +87,7 @@ func Customers() []custexport.Customer {
 		},
 		{
 			GUID:             "3b3b3b3b-3b3b-4b3b-8b3b-3b3b3b3b3b3b",
+			AccountGUID:      "a0c1e2f3-4444-4d44-bd44-0000000000a4",
 			Email:            "zoe@example.com",
 			RegistrationDate: utc("2022-01-10 07:00:00"),
 			Billing: custexport.Address{
@@ -97,6 +101,7 @@ func Customers() []custexport.Customer {
 		},
 		{
 			GUID:             "4c4c4c4c-4c4c-4c4c-8c4c-4c4c4c4c4c4c",
+			AccountGUID:      "a0c1e2f3-5555-4e55-8e55-0000000000a5",
 			Email:            "control@example.com",
 			RegistrationDate: utc("2024-10-27 00:30:00"), // 02:30 CEST, the first of the doubled hour
 			Billing: custexport.Address{
@@ -109,6 +114,7 @@ func Customers() []custexport.Customer {
 		},
 		{
 			GUID:             "5d5d5d5d-5d5d-4d5d-8d5d-5d5d5d5d5d5d",
+			AccountGUID:      "a0c1e2f3-6666-4f66-9f66-0000000000a6",
 			Email:            "minimal@example.com",
 			RegistrationDate: utc("2024-10-27 01:30:00"), // 02:30 CET, the second of the doubled hour
 			Billing:          custexport.Address{FullName: "Minimální Zákazník"},
@@ -118,6 +124,7 @@ func Customers() []custexport.Customer {
 		},
 		{
 			GUID:             "6e6e6e6e-6e6e-4e6e-8e6e-6e6e6e6e6e6e",
+			AccountGUID:      "a0c1e2f3-7777-4077-a077-0000000000a7",
 			Email:            "three.addresses@example.cz",
 			RegistrationDate: utc("2025-12-31 22:59:59"), // 23:59:59 on the last day of 2025 in Prague
 			Billing: custexport.Address{

@@ -114,6 +114,8 @@ func (g *Generator) Next(c *custexport.Customer) bool {
 	// slice: one allocation per customer instead of one per field.
 	b := g.buf[:0]
 	b = appendUUID(b, hi, lo)
+	ah, al := accountUUID(hi, lo)
+	b = appendUUID(b, ah, al)
 	nameStart := len(b)
 	if title != "" {
 		b = append(b, title...)
@@ -195,6 +197,7 @@ func (g *Generator) Next(c *custexport.Customer) bool {
 
 	*c = custexport.Customer{Delivery: c.Delivery[:0]}
 	c.GUID = s[:36]
+	c.AccountGUID = s[36:72]
 	c.Email = s[emailStart:emailEnd]
 	c.RegistrationDate = time.Unix(sec, 0).UTC()
 	if nameEnd > nameStart {
@@ -532,6 +535,25 @@ func (g *Generator) guid(sec int64) (uint64, uint64) {
 	}
 	g.prevSec, g.prevHi, g.prevLo = sec, hi, lo
 	return hi, lo
+}
+
+// accountUUID derives the customer's account guid from its guid: each half's random bits (60 of
+// hi, 62 of lo) go through a bijection (xor-shift, odd multiplier), so distinct guids give
+// distinct account guids, and the random stream — every other field of every customer — stays
+// what it was before account guids existed.
+func accountUUID(hi, lo uint64) (uint64, uint64) {
+	rh := mix(hi>>16<<12|hi&0xfff, 60)
+	rl := mix(lo&(1<<62-1), 62)
+	return rh>>12<<16 | 0x4000 | rh&0xfff, rl | 0x8<<60
+}
+
+// mix is a bijection of the low n bits of x.
+func mix(x uint64, n uint) uint64 {
+	mask := uint64(1)<<n - 1
+	x ^= x >> (n / 2)
+	x = x * 0x9e3779b97f4a7c15 & mask
+	x ^= x >> (n/2 + 1)
+	return x * 0xbf58476d1ce4e5b9 & mask
 }
 
 func lessUUID(aHi, aLo, bHi, bLo uint64) bool {

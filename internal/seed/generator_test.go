@@ -59,7 +59,7 @@ func dump(w io.Writer, c *custexport.Customer) {
 		fmt.Fprintf(w, " %q %q %q %q %q %q %q %q %q", a.FullName, a.Company, a.Street,
 			a.HouseNumber, a.City, a.District, a.Additional, a.Zip, a.CountryCode)
 	}
-	fmt.Fprintf(w, "%q %q %d %s", c.GUID, c.Email, c.RegistrationDate.UnixNano(), c.RegistrationDate.Location())
+	fmt.Fprintf(w, "%q %q %q %d %s", c.GUID, c.AccountGUID, c.Email, c.RegistrationDate.UnixNano(), c.RegistrationDate.Location())
 	addr(c.Billing)
 	fmt.Fprintf(w, " %q %q %q %q [", c.CompanyID, c.VatID, c.TaxID, c.Phone)
 	for _, d := range c.Delivery {
@@ -114,7 +114,7 @@ func TestDeterministic(t *testing.T) {
 // purpose (then update the hash) or not: a different result on another OS or architecture
 // means the generator is no longer machine-independent.
 func TestGolden(t *testing.T) {
-	const want = "6d23093fb6907214a323072cf560e4e2b66301cfcd2fabb46d272be44d2689b2"
+	const want = "6eb47cbee3145a93953ff34860ba91c7869ab426db454ac7240256a8b07bb3e8"
 	h := sha256.New()
 	g := New(1, 1000, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	var c custexport.Customer // reused, as a store would
@@ -195,6 +195,7 @@ func TestUniqueEmailsAndGUIDs(t *testing.T) {
 	cs := hundredK()
 	emails := make(map[string]int, len(cs))
 	guids := make(map[string]int, len(cs))
+	accounts := make(map[string]int, len(cs))
 	for i := range cs {
 		c := &cs[i]
 		if !uuidRE.MatchString(c.GUID) {
@@ -204,6 +205,13 @@ func TestUniqueEmailsAndGUIDs(t *testing.T) {
 			t.Fatalf("customers %d and %d share GUID %s", j, i, c.GUID)
 		}
 		guids[c.GUID] = i
+		if !uuidRE.MatchString(c.AccountGUID) {
+			t.Fatalf("customer %d: account guid %q is not a lowercase canonical version-4 UUID", i, c.AccountGUID)
+		}
+		if j, dup := accounts[c.AccountGUID]; dup {
+			t.Fatalf("customers %d and %d share account guid %s", j, i, c.AccountGUID)
+		}
+		accounts[c.AccountGUID] = i
 		key := strings.ToLower(c.Email)
 		if j, dup := emails[key]; dup {
 			t.Fatalf("customers %d and %d share e-mail %s / %s", j, i, cs[j].Email, c.Email)

@@ -18,8 +18,9 @@ const insertCustomerSQL = `INSERT INTO customer (
     company_id, vat_id, tax_id, phone,
     delivery_full_name, delivery_company, delivery_street, delivery_house_number, delivery_city,
     delivery_district, delivery_additional, delivery_zip, delivery_country_code, delivery_extra,
-    customer_group, price_list, price_ratio, birth_date, remark, disabled_orders, change_time
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    customer_group, price_list, price_ratio, birth_date, remark, disabled_orders, change_time,
+    account_guid
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // InsertCustomers adds new customers in one transaction: all of them or none. It binds values
 // through the driver's direct API: database/sql's per-argument conversions made seeding a
@@ -95,6 +96,12 @@ func bindCustomer(stmt *sqlite3.Stmt, c *custexport.Customer, birth *[]byte) err
 	stmt.BindText(paramRemark, c.Remark)
 	stmt.BindBool(paramDisabledOrders, c.DisabledOrders)
 	stmt.BindInt64(paramChangeTime, c.ChangeTime.Unix())
+	// The update binds the same parameters but has no account_guid: it never changes.
+	if stmt.BindCount() >= paramAccountGUID {
+		if err := stmt.BindText(paramAccountGUID, storerow.AccountGUID(c)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -106,6 +113,7 @@ const (
 	paramRemark           = 32
 	paramDisabledOrders   = 33
 	paramChangeTime       = 34
+	paramAccountGUID      = 35 // last: added by migration 0006, after the numbers above were fixed
 )
 
 // insertTextParams are the parameter numbers of the text values insertAll binds in order.
@@ -134,6 +142,8 @@ func describeWriteError(c *custexport.Customer, err error) error {
 	switch {
 	case strings.Contains(msg, "customer.email_key"):
 		return &custexport.Error{Code: custexport.CodeConflict, Field: "email", Message: fmt.Sprintf("e-mail %s is already registered", c.Email), Err: err}
+	case strings.Contains(msg, "customer.account_guid"):
+		return &custexport.Error{Code: custexport.CodeConflict, Field: "accountGuid", Message: fmt.Sprintf("account guid %s already belongs to another customer", c.AccountGUID), Err: err}
 	case strings.Contains(msg, "customer.guid"):
 		return &custexport.Error{Code: custexport.CodeConflict, Field: "guid", Message: fmt.Sprintf("guid %s already exists", c.GUID), Err: err}
 	}

@@ -16,6 +16,7 @@ import (
 const (
 	customerByGUIDSQL = `SELECT ` + exportColumns + `, id FROM customer WHERE guid = ?`
 	emailOwnerSQL     = `SELECT guid FROM customer WHERE email_key = ?`
+	accountOwnerSQL   = `SELECT guid FROM customer WHERE account_guid = ?`
 	// updateCustomerSQL rewrites the flat record; delivery_extra (the further delivery
 	// addresses, which a CSV does not carry) is left as it is.
 	updateCustomerSQL = `UPDATE customer SET
@@ -105,7 +106,7 @@ func (db *DB) Import(ctx context.Context, apply bool, fn func(custexport.ImportT
 type importTx struct {
 	conn                               *sqlite3.Conn
 	byGUID, owner, insert, update, see *sqlite3.Stmt
-	promote                            *sqlite3.Stmt
+	promote, account                   *sqlite3.Stmt
 	birth                              []byte
 	seed1, seed2                       maphash.Seed
 	stream                             *storedStream
@@ -119,7 +120,8 @@ func (t *importTx) prepare() error {
 		stmt **sqlite3.Stmt
 		sql  string
 	}{{&t.byGUID, customerByGUIDSQL}, {&t.owner, emailOwnerSQL}, {&t.insert, insertCustomerSQL},
-		{&t.update, updateCustomerSQL}, {&t.see, seenSQL}, {&t.promote, promoteDeliverySQL}} {
+		{&t.update, updateCustomerSQL}, {&t.see, seenSQL}, {&t.promote, promoteDeliverySQL},
+		{&t.account, accountOwnerSQL}} {
 		stmt, _, err := t.conn.Prepare(p.sql)
 		if err != nil {
 			return err
@@ -130,7 +132,7 @@ func (t *importTx) prepare() error {
 }
 
 func (t *importTx) close() {
-	for _, s := range []*sqlite3.Stmt{t.byGUID, t.owner, t.insert, t.update, t.see, t.promote} {
+	for _, s := range []*sqlite3.Stmt{t.byGUID, t.owner, t.insert, t.update, t.see, t.promote, t.account} {
 		if s != nil {
 			s.Close()
 		}
@@ -194,7 +196,7 @@ func (t *importTx) lookup(guid string) (*custexport.Customer, int64, error) {
 // flatTextColumns are the text columns in the order exportColumns lists them after the four
 // numbers (guid … price_list).
 var flatTextColumns = []custexport.Column{
-	custexport.ColGUID, custexport.ColEmail,
+	custexport.ColGUID, custexport.ColAccountGUID, custexport.ColEmail,
 	custexport.ColBillingFullName, custexport.ColBillingCompany, custexport.ColBillingStreet,
 	custexport.ColBillingHouseNumber, custexport.ColBillingCity, custexport.ColBillingDistrict,
 	custexport.ColBillingAdditional, custexport.ColBillingZip, custexport.ColBillingCountryCode,
@@ -206,9 +208,17 @@ var flatTextColumns = []custexport.Column{
 }
 
 func (t *importTx) EmailOwner(ctx context.Context, email string) (string, error) {
-	s := t.owner
+	return ownerOf(t.owner, emailKey(email))
+}
+
+func (t *importTx) AccountOwner(ctx context.Context, accountGUID string) (string, error) {
+	return ownerOf(t.account, accountGUID)
+}
+
+// ownerOf runs a query of one guid by one key: the guid, or "" when no row has the key.
+func ownerOf(s *sqlite3.Stmt, key string) (string, error) {
 	defer s.Reset()
-	s.BindText(1, emailKey(email))
+	s.BindText(1, key)
 	if !s.Step() {
 		return "", s.Err()
 	}

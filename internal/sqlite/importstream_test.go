@@ -80,6 +80,7 @@ func TestImportStreamAfterWrites(t *testing.T) {
 		}
 		added := flat[0]
 		added.GUID, added.Email = "eeeeeeee-0000-4000-8000-000000000001", "added@example.cz"
+		added.AccountGUID = storetest.AccountFor(added.GUID)
 		if err := tx.Insert(ctx, &added); err != nil {
 			return err
 		}

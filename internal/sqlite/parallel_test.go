@@ -107,6 +107,7 @@ func TestParallelSnapshotIsConsistent(t *testing.T) {
 	defer s.Close()
 	extra := all[0]
 	extra.GUID, extra.Email = "ffffffff-ffff-4fff-8fff-ffffffffffff", "late@example.com"
+	extra.AccountGUID = storetest.AccountFor(extra.GUID)
 	extra.RegistrationDate = all[len(all)/2].RegistrationDate // lands in the middle, in some chunk
 	if err := db.InsertCustomers(context.Background(), []custexport.Customer{extra}); err != nil {
 		t.Fatal(err)

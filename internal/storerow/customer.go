@@ -137,11 +137,21 @@ func parseExtraPlain(dst []custexport.Address, s string) ([]custexport.Address, 
 	return dst, true
 }
 
+// AccountGUID is the account_guid a new customer is stored with: its own, or a new one when it
+// has none, so that every way of creating a customer (seed, import, a caller of
+// InsertCustomers) gives it one (SPEC section 1).
+func AccountGUID(c *custexport.Customer) string {
+	if c.AccountGUID != "" {
+		return c.AccountGUID
+	}
+	return custexport.NewGUID()
+}
+
 // ExportColumns are the columns an export reads, in the order both stores scan them: first the
 // IntColumns integers (registration date, price ratio, disabled orders, change time), then the
 // TextColumns texts in the order of TextField.
 const ExportColumns = `registration_date, price_ratio, disabled_orders, change_time,
-    guid, email,
+    guid, account_guid, email,
     billing_full_name, billing_company, billing_street, billing_house_number, billing_city,
     billing_district, billing_additional, billing_zip, billing_country_code,
     company_id, vat_id, tax_id, phone,
@@ -152,8 +162,8 @@ const ExportColumns = `registration_date, price_ratio, disabled_orders, change_t
 // The shape of ExportColumns.
 const (
 	IntColumns    = 4
-	TextColumns   = 28
-	BirthDateText = 26 // the index of birth_date among the texts
+	TextColumns   = 29
+	BirthDateText = 27 // the index of birth_date among the texts
 )
 
 // StartCustomer makes c the customer whose export row begins with ints, the IntColumns integers
@@ -197,6 +207,7 @@ func FinishCustomer(c *custexport.Customer, delivery []custexport.Address, d *cu
 // its default delivery address. The birth date is nil: it is parsed, not copied.
 var TextField = [TextColumns]func(c *custexport.Customer, d *custexport.Address) *string{
 	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.GUID },
+	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.AccountGUID },
 	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.Email },
 	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.Billing.FullName },
 	func(c *custexport.Customer, _ *custexport.Address) *string { return &c.Billing.Company },

@@ -65,9 +65,9 @@ func TestExportColumns(t *testing.T) {
 		}
 		seen[p] = true
 	}
-	// The texts follow the columns: guid, e-mail, then the billing name.
-	*TextField[0](&c, &d), *TextField[1](&c, &d), *TextField[2](&c, &d), *TextField[15](&c, &d) = "g", "e", "b", "dn"
-	if c.GUID != "g" || c.Email != "e" || c.Billing.FullName != "b" || d.FullName != "dn" {
+	// The texts follow the columns: guid, account guid, e-mail, then the billing name.
+	*TextField[0](&c, &d), *TextField[1](&c, &d), *TextField[2](&c, &d), *TextField[3](&c, &d), *TextField[16](&c, &d) = "g", "a", "e", "b", "dn"
+	if c.GUID != "g" || c.AccountGUID != "a" || c.Email != "e" || c.Billing.FullName != "b" || d.FullName != "dn" {
 		t.Fatalf("fields filled %+v, delivery %+v", c, d)
 	}
 }

@@ -27,6 +27,7 @@ func testSearchCustomers(t *testing.T, db custexport.Database) {
 	cs := sample.Customers()
 	extra := cs[5]
 	extra.GUID, extra.Email = "7f7f7f7f-0000-4000-8000-000000000007", "under_score%@example.com"
+	extra.AccountGUID = AccountFor(extra.GUID)
 	extra.Billing.FullName, extra.CompanyID = "Sleva 100% Novák_ová", "87654321"
 	extra.RegistrationDate = time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
 	insert(t, db, append(cs, extra)...)

@@ -106,6 +106,7 @@ func testEmailUniqueCaseInsensitive(t *testing.T, db custexport.Database) {
 	insert(t, db, cs...)
 	dup := cs[0]
 	dup.GUID = "99999999-9999-4999-8999-999999999999"
+	dup.AccountGUID = AccountFor(dup.GUID)
 	dup.Email = strings.ToUpper(dup.Email)
 	err := db.InsertCustomers(t.Context(), []custexport.Customer{dup})
 	if custexport.ErrorCode(err) != custexport.CodeConflict || !strings.Contains(err.Error(), "already registered") {
@@ -156,6 +157,7 @@ func testSnapshotRangeBoundaries(t *testing.T, db custexport.Database) {
 	for i, name := range []string{"before", "atFrom", "inside", "justIn", "atEnd", "after"} {
 		c := base
 		c.GUID = "00000000-0000-4000-8000-00000000000" + string(rune('0'+i))
+		c.AccountGUID = AccountFor(c.GUID)
 		c.Email = strings.ToLower(name) + "@example.com"
 		c.Billing.FullName = name
 		c.RegistrationDate = at[name]
@@ -215,6 +217,7 @@ func testSnapshotOrder(t *testing.T, db custexport.Database) {
 	for i, s := range specs {
 		c := base
 		c.GUID, c.RegistrationDate = s.guid, s.at
+		c.AccountGUID = AccountFor(c.GUID)
 		c.Email = "order" + string(rune('a'+i)) + "@example.com"
 		cs = append(cs, c)
 	}
@@ -260,6 +263,7 @@ func testSnapshotIsolation(t *testing.T, db custexport.Database) {
 		// late customer sorts first (its registration date is the earliest).
 		late := cs[3]
 		late.GUID = "00000000-1111-4000-8000-00000000000" + map[bool]string{false: "1", true: "2"}[all]
+		late.AccountGUID = AccountFor(late.GUID)
 		late.Email = late.GUID + "@example.com"
 		late.RegistrationDate = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 		if err := db.InsertCustomers(ctx, []custexport.Customer{late}); err != nil {
@@ -292,6 +296,7 @@ func testSnapshotStops(t *testing.T, db custexport.Database) {
 	for i := range 3000 {
 		c := base
 		c.GUID = strings.Replace(c.GUID, "0b9e3c1a", "0b9e"+string(rune('a'+i%26))+string(rune('a'+i/26%26))+string(rune('a'+i/676%26))+"0", 1)
+		c.AccountGUID = AccountFor(c.GUID)
 		c.Email = c.GUID + "@example.com"
 		c.RegistrationDate = c.RegistrationDate.Add(time.Duration(i) * time.Second)
 		many = append(many, c)
@@ -363,6 +368,7 @@ func testSnapshotAllDelivery(t *testing.T, db custexport.Database) {
 	for i, n := range counts {
 		c := base
 		c.GUID = "dddddddd-0000-4000-8000-00000000000" + string(rune('0'+i))
+		c.AccountGUID = AccountFor(c.GUID)
 		c.Email = "delivery" + string(rune('0'+i)) + "@example.com"
 		c.RegistrationDate = base.RegistrationDate.Add(time.Duration(i) * time.Minute)
 		c.Delivery = nil

@@ -471,6 +471,7 @@ func testImportAfterWrites(t *testing.T, db custexport.Database) {
 		}
 		added = flat[0]
 		added.GUID, added.Email = "eeeeeeee-0000-4000-8000-000000000001", "added@example.cz"
+		added.AccountGUID = AccountFor(added.GUID)
 		if got, repeated, err := tx.Customer(ctx, added.GUID); err != nil || got != nil || repeated {
 			t.Fatalf("a new guid: %v, repeated %v, %v; want nil, not repeated", got, repeated, err)
 		}

@@ -28,7 +28,7 @@ type test struct {
 // tests lists every contract test, grouped by the part of the contract it checks.
 func tests() []test {
 	var all []test
-	for _, group := range [][]test{customerTests, securityTests, userTests, jobTests, importTests, adminTests} {
+	for _, group := range [][]test{customerTests, accountTests, securityTests, userTests, jobTests, importTests, adminTests} {
 		all = append(all, group...)
 	}
 	return all
@@ -105,7 +105,7 @@ func Normalise(cs []custexport.Customer) []custexport.Customer {
 // Clone copies a customer and every string in it out of the store's reused buffers.
 func Clone(c *custexport.Customer) custexport.Customer {
 	cp := *c
-	for _, p := range []*string{&cp.GUID, &cp.Email, &cp.CompanyID, &cp.VatID, &cp.TaxID, &cp.Phone,
+	for _, p := range []*string{&cp.GUID, &cp.AccountGUID, &cp.Email, &cp.CompanyID, &cp.VatID, &cp.TaxID, &cp.Phone,
 		&cp.CustomerGroup, &cp.PriceList, &cp.Remark} {
 		*p = strings.Clone(*p)
 	}
@@ -124,6 +124,10 @@ func cloneAddress(a custexport.Address) custexport.Address {
 	}
 	return a
 }
+
+// AccountFor is the account guid of a test customer made by copying another and giving it the
+// guid: account guids are unique, so the copy cannot keep the original's.
+func AccountFor(guid string) string { return "acc0" + guid[4:] }
 
 // Generate returns n generated customers in export order (internal/seed), not stored.
 func Generate(t testing.TB, n int) []custexport.Customer {

@@ -52,7 +52,9 @@ func FuzzEncodeXLSX(f *testing.F) {
 		if err != nil {
 			t.Fatalf("sheet1.xml: %v", err)
 		}
-		for ref, v := range map[string]string{"D2": fullName, "E2": company, "F2": street, "AD2": remark} {
+		for col, v := range map[custexport.Column]string{custexport.ColBillingFullName: fullName,
+			custexport.ColBillingCompany: company, custexport.ColBillingStreet: street, custexport.ColRemark: remark} {
+			ref := colNames[col] + "2"
 			got, ok := texts[ref]
 			if v == "" {
 				if ok {

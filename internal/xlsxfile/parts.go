@@ -39,7 +39,7 @@ var sheetStart = func() string {
 func columnWidth(col custexport.Column) int {
 	w := 20
 	switch col {
-	case custexport.ColGUID:
+	case custexport.ColGUID, custexport.ColAccountGUID:
 		w = 38
 	case custexport.ColEmail:
 		w = 30

@@ -11,6 +11,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"runtime"
@@ -76,6 +77,8 @@ type Encoder struct {
 	maxRows int
 	sheets  int    // worksheets started
 	rows    int    // data rows on the open worksheet
+	total   int64  // customers announced (EncodeOptions.Rows); negative: unknown
+	done    int64  // customers encoded
 	cur     *chunk // the chunk being filled; cur.xml is buf's storage
 	buf     []byte // sheet XML not yet handed to the compressor
 	comp    *compressor
@@ -108,6 +111,7 @@ func newEncoder(w io.Writer, opts Options, level int) *Encoder {
 		zout:    zout,
 		guard:   opts.FormulaGuard,
 		maxRows: maxRows,
+		total:   opts.Rows,
 		cur:     &chunk{xml: make([]byte, 0, chunkSize+16<<10)},
 		comp:    startCompressor(zout),
 	}
@@ -134,11 +138,17 @@ func (e *Encoder) Encode(c *custexport.Customer) error {
 	if e.closed {
 		return errClosed
 	}
+	if e.done == e.total {
+		// The sheet's <dimension> already went out with the announced number.
+		e.err = fmt.Errorf("xlsxfile: more customers than the %d announced (EncodeOptions.Rows)", e.total)
+		return e.err
+	}
 	if e.sheets == 0 || e.rows == e.maxRows {
 		if e.startSheet(); e.err != nil {
 			return e.err
 		}
 	}
+	e.done++
 	e.rows++
 	e.buf = e.appendRow(e.buf, c, e.rows+1)
 	if len(e.buf) >= chunkSize {
@@ -155,6 +165,9 @@ func (e *Encoder) Close() error {
 	}
 	e.closed = true
 	defer e.comp.stop()
+	if e.err == nil && e.total >= 0 && e.done != e.total {
+		e.err = fmt.Errorf("xlsxfile: %d customers encoded, %d announced (EncodeOptions.Rows): the sheets' ranges would be wrong", e.done, e.total)
+	}
 	if e.err == nil && e.sheets == 0 {
 		e.startSheet() // no customers: a workbook with just the header row
 	}
@@ -266,15 +279,23 @@ func (e *Encoder) startSheet() {
 	if e.sheet, e.err = e.create(sheetPath(e.sheets)); e.err != nil {
 		return
 	}
-	e.buf = append(e.buf, xmlHeader+`<worksheet xmlns="`+nsMain+`">`+"\n"+`<sheetViews><sheetView`...)
+	// The sheet's range comes first (ECMA-376 orders <dimension> before the rows), so it is
+	// computed from the announced number of customers rather than counted.
+	e.buf = append(e.buf, xmlHeader+`<worksheet xmlns="`+nsMain+`">`+"\n"...)
+	if e.total >= 0 {
+		rows := min(int64(e.maxRows), e.total-e.done)
+		e.buf = append(e.buf, `<dimension ref="A1:`...)
+		e.buf = appendCellRef(e.buf, custexport.NumColumns-1, int(rows)+1)
+		e.buf = append(e.buf, `"/>`+"\n"...)
+	}
+	e.buf = append(e.buf, `<sheetViews><sheetView`...)
 	if e.sheets == 1 {
 		e.buf = append(e.buf, ` tabSelected="1"`...)
 	}
 	e.buf = append(e.buf, sheetStart...)
 }
 
-// endSheet closes the open worksheet. The auto-filter range is known only now; it may follow
-// sheetData, unlike the optional <dimension>, which would have to precede it and is left out.
+// endSheet closes the open worksheet with its auto-filter, which follows sheetData.
 func (e *Encoder) endSheet() {
 	e.buf = append(e.buf, "</sheetData>\n"+`<autoFilter ref="A1:`...)
 	e.buf = appendCellRef(e.buf, custexport.NumColumns-1, e.rows+1)

@@ -40,10 +40,18 @@ func sampleOptions(guard bool) Options {
 	return o
 }
 
+// rowsOptions are sampleOptions(true) announcing n customers.
+func rowsOptions(n int) Options {
+	o := sampleOptions(true)
+	o.Rows = int64(n)
+	return o
+}
+
 // encode writes customers to an in-memory workbook.
 func encode(t testing.TB, customers []custexport.Customer, opts Options) []byte {
 	t.Helper()
 	var buf bytes.Buffer
+	opts.Rows = int64(len(customers))
 	sample.Encode(t, New(&buf, opts), customers)
 	return buf.Bytes()
 }
@@ -131,6 +139,17 @@ type pySheet struct {
 // openpyxl loads the workbook with openpyxl and returns its sheets.
 func openpyxl(t *testing.T, data []byte) []pySheet {
 	t.Helper()
+	out := runOpenpyxl(t, "openpyxl_dump.py", data)
+	var book struct{ Sheets []pySheet }
+	if err := json.Unmarshal(out, &book); err != nil {
+		t.Fatalf("openpyxl output: %v", err)
+	}
+	return book.Sheets
+}
+
+// runOpenpyxl runs a script of testdata on the workbook and returns what it prints.
+func runOpenpyxl(t *testing.T, script string, data []byte) []byte {
+	t.Helper()
 	if _, err := os.Stat(pythonPath); err != nil {
 		t.Fatalf("%s not found: apt-get install python3 python3-openpyxl", pythonPath)
 	}
@@ -138,7 +157,7 @@ func openpyxl(t *testing.T, data []byte) []pySheet {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(pythonPath, filepath.Join("testdata", "openpyxl_dump.py"), path)
+	cmd := exec.Command(pythonPath, filepath.Join("testdata", script), path)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -146,13 +165,9 @@ func openpyxl(t *testing.T, data []byte) []pySheet {
 		if strings.Contains(stderr.String(), "No module named 'openpyxl'") {
 			t.Fatalf("openpyxl missing: apt-get install python3-openpyxl")
 		}
-		t.Fatalf("openpyxl could not read the workbook: %v\n%s", err, stderr.String())
+		t.Fatalf("openpyxl (%s) could not read the workbook: %v\n%s", script, err, stderr.String())
 	}
-	var book struct{ Sheets []pySheet }
-	if err := json.Unmarshal(out, &book); err != nil {
-		t.Fatalf("openpyxl output: %v", err)
-	}
-	return book.Sheets
+	return out
 }
 
 // decodeXString undoes the "_xHHHH_" escaping of ECMA-376 (ST_Xstring) the way Excel does:
@@ -277,7 +292,7 @@ func checkHeader(t *testing.T, s pySheet) {
 	if s.FreezePanes == nil || *s.FreezePanes != "A2" || s.PaneState == nil || *s.PaneState != "frozen" {
 		t.Errorf("%s: freeze_panes %v, pane state %v, want A2 frozen", s.Name, s.FreezePanes, s.PaneState)
 	}
-	if wantRef := fmt.Sprintf("A1:AF%d", s.MaxRow); s.AutoFilter == nil || *s.AutoFilter != wantRef {
+	if wantRef := fmt.Sprintf("A1:%s%d", colNames[custexport.NumColumns-1], s.MaxRow); s.AutoFilter == nil || *s.AutoFilter != wantRef {
 		t.Errorf("%s: auto_filter.ref %v, want %s", s.Name, s.AutoFilter, wantRef)
 	}
 }
@@ -434,7 +449,7 @@ func nastyCustomers(n int, seed uint64) []custexport.Customer {
 			remark = strings.Repeat("Dlouhá poznámka 😀 ", 2000)
 		}
 		cs[i] = custexport.Customer{
-			GUID: nasty(r), Email: nasty(r), Billing: addr(), CompanyID: nasty(r), VatID: nasty(r),
+			GUID: nasty(r), AccountGUID: nasty(r), Email: nasty(r), Billing: addr(), CompanyID: nasty(r), VatID: nasty(r),
 			TaxID: nasty(r), Phone: nasty(r), Delivery: []custexport.Address{addr()},
 			CustomerGroup: nasty(r), PriceList: nasty(r), Remark: remark,
 			RegistrationDate: time.Unix(r.Int64N(2e9), 0), ChangeTime: time.Unix(r.Int64N(2e9), 0),
@@ -483,7 +498,8 @@ func TestDatesOutsideExcelRange(t *testing.T) {
 	}
 	e := rowEncoder(time.UTC, true)
 	row := string(e.appendRow(nil, &c, 2))
-	for _, w := range []string{`<c r="C2" t="inlineStr"><is><t>1900-02-28 10:00:00</t>`, `<c r="AB2" s="4"><v>0.0000</v></c><c t="inlineStr"><is><t>1890-05-02</t>`} {
+	for _, w := range []string{`<c r="` + colNames[custexport.ColRegistrationDate] + `2" t="inlineStr"><is><t>1900-02-28 10:00:00</t>`,
+		`<c r="` + colNames[custexport.ColPriceRatio] + `2" s="4"><v>0.0000</v></c><c t="inlineStr"><is><t>1890-05-02</t>`} {
 		if !strings.Contains(row, w) {
 			t.Errorf("row lacks %s: %s", w, row)
 		}
@@ -554,8 +570,8 @@ func (f *failWriter) Write(p []byte) (int, error) {
 }
 
 func TestWriteErrorIsReturned(t *testing.T) {
-	e := New(&failWriter{n: 1000}, sampleOptions(true))
 	customers := nastyCustomers(2000, 2)
+	e := New(&failWriter{n: 1000}, rowsOptions(len(customers)))
 	var err error
 	for i := 0; i < len(customers) && err == nil; i++ {
 		err = e.Encode(&customers[i])
@@ -571,8 +587,8 @@ func TestWriteErrorIsReturned(t *testing.T) {
 // TestStreams: the file leaves while customers still arrive, not at Close.
 func TestStreams(t *testing.T) {
 	var out countWriter
-	e := New(&out, sampleOptions(true))
 	customers := realistic(5000)
+	e := New(&out, rowsOptions(len(customers)))
 	for i := range customers {
 		if err := e.Encode(&customers[i]); err != nil {
 			t.Fatal(err)
@@ -608,7 +624,7 @@ func TestCompressorGoroutineEnds(t *testing.T) {
 	}
 	exited := func() <-chan struct{} {
 		c := sample.Customers()[0]
-		e := New(io.Discard, sampleOptions(true))
+		e := New(io.Discard, rowsOptions(1))
 		e.Encode(&c) // and dropped without Close
 		return e.comp.exited
 	}()
@@ -760,4 +776,78 @@ func wantShown(c *custexport.Customer, col custexport.Column, loc *time.Location
 		return "0"
 	}
 	return ""
+}
+
+// TestOpenpyxlReadOnlySize: openpyxl's read-only mode gives every sheet's true size, the
+// continuation sheets' too, and iterates exactly those rows. It reads the size from
+// <dimension>; without one it says None, and scripts that size their reads by it fail.
+func TestOpenpyxlReadOnlySize(t *testing.T) {
+	t.Parallel()
+	opts := sampleOptions(true)
+	opts.MaxDataRowsPerSheet = 3
+	for _, tc := range []struct {
+		customers int
+		rows      []int // per sheet, with the header row
+	}{{10, []int{4, 4, 4, 2}}, {6, []int{4, 4}}, {1, []int{2}}, {0, []int{1}}} {
+		out := runOpenpyxl(t, "openpyxl_readonly.py", encode(t, numbered(tc.customers), opts))
+		var sheets []struct {
+			Name              string
+			MaxRow, MaxColumn *int
+			Rows, Width       int
+		}
+		if err := json.Unmarshal(out, &sheets); err != nil {
+			t.Fatalf("openpyxl output %s: %v", out, err)
+		}
+		if len(sheets) != len(tc.rows) {
+			t.Fatalf("%d customers: %d sheets, want %d", tc.customers, len(sheets), len(tc.rows))
+		}
+		for i, s := range sheets {
+			if s.MaxRow == nil || *s.MaxRow != tc.rows[i] || s.MaxColumn == nil || *s.MaxColumn != custexport.NumColumns {
+				t.Errorf("%d customers, %s: max_row %v, max_column %v; want %d and %d", tc.customers, s.Name, deref(s.MaxRow), deref(s.MaxColumn), tc.rows[i], custexport.NumColumns)
+			}
+			if s.Rows != tc.rows[i] || s.Width != custexport.NumColumns {
+				t.Errorf("%d customers, %s: iterated %d rows of %d cells, want %d of %d", tc.customers, s.Name, s.Rows, s.Width, tc.rows[i], custexport.NumColumns)
+			}
+		}
+	}
+}
+
+func deref(p *int) any {
+	if p == nil {
+		return "None"
+	}
+	return *p
+}
+
+// The announced number of customers is kept: the sheets' ranges went out before their rows,
+// so one customer more or fewer fails the export instead of writing a wrong range.
+func TestRowsMustMatchTheAnnouncedNumber(t *testing.T) {
+	cs := numbered(3)
+	e := New(io.Discard, rowsOptions(2))
+	for i := range 2 {
+		if err := e.Encode(&cs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Encode(&cs[2]); err == nil || !strings.Contains(err.Error(), "more customers than the 2 announced") {
+		t.Errorf("a third customer of two announced: %v", err)
+	}
+	e.Close()
+	e = New(io.Discard, rowsOptions(3))
+	e.Encode(&cs[0])
+	if err := e.Close(); err == nil || !strings.Contains(err.Error(), "1 customers encoded, 3 announced") {
+		t.Errorf("Close after one customer of three announced: %v", err)
+	}
+	// Unknown: no <dimension>, no check.
+	var buf bytes.Buffer
+	o := sampleOptions(true)
+	o.Rows = custexport.UnknownRows
+	e = New(&buf, o)
+	e.Encode(&cs[0])
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if sheet := readPart(t, buf.Bytes(), "xl/worksheets/sheet1.xml"); bytes.Contains(sheet, []byte("<dimension")) {
+		t.Error("a workbook of an unknown number of customers states a range")
+	}
 }

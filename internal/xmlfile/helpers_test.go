@@ -111,6 +111,7 @@ type (
 		DisabledOrders string      `xml:"DISABLED_ORDERS"`
 	}
 	xAccount struct {
+		GUID        string `xml:"GUID"`
 		Email       string `xml:"EMAIL"`
 		Phone       string `xml:"PHONE"`
 		MainAccount string `xml:"MAIN_ACCOUNT"`
@@ -195,6 +196,7 @@ func diffCustomer(g *xCustomer, w *custexport.Customer, loc *time.Location) []st
 	if len(g.Accounts) != 1 {
 		diffs = append(diffs, fmt.Sprintf("%d ACCOUNTs, want 1", len(g.Accounts)))
 	} else {
+		eq("ACCOUNT/GUID", g.Accounts[0].GUID, w.AccountGUID)
 		text("EMAIL", g.Accounts[0].Email, w.Email)
 		text("PHONE", g.Accounts[0].Phone, w.Phone)
 		eq("MAIN_ACCOUNT", g.Accounts[0].MainAccount, "1")

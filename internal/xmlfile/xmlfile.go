@@ -92,6 +92,7 @@ func (e *Encoder) Encode(c *custexport.Customer) error {
 	b = e.appendTime(b, "CHANGE_TIME", c.ChangeTime)
 
 	b = append(b, "<ACCOUNTS><ACCOUNT>"...)
+	b = appendElem(b, "GUID", c.AccountGUID)
 	b = appendElem(b, "EMAIL", c.Email)
 	b = appendElem(b, "PHONE", c.Phone)
 	b = append(b, "<MAIN_ACCOUNT>1</MAIN_ACCOUNT></ACCOUNT></ACCOUNTS>"...)

@@ -104,7 +104,9 @@ func TestSchemaRejects(t *testing.T) {
 		{"PriceListBeforeGroup", `(<CUSTOMER_GROUP>[^<]*</CUSTOMER_GROUP>)(<PRICE_LIST>[^<]*</PRICE_LIST>)`, `$2$1`},
 		{"PhoneBeforeEmail", `(<EMAIL>[^<]*</EMAIL>)(<PHONE>[^<]*</PHONE>)`, `$2$1`},
 		{"UnknownElement", `<REMARK>`, `<PASSWORD>x</PASSWORD><REMARK>`},
-		{"TwoAccounts", `</ACCOUNT>`, `</ACCOUNT><ACCOUNT><EMAIL/><PHONE/><MAIN_ACCOUNT>0</MAIN_ACCOUNT></ACCOUNT>`},
+		{"TwoAccounts", `</ACCOUNT>`, `</ACCOUNT><ACCOUNT><GUID>a0c1e2f3-1111-4a11-9a11-0000000000a9</GUID><EMAIL/><PHONE/><MAIN_ACCOUNT>0</MAIN_ACCOUNT></ACCOUNT>`},
+		{"MissingAccountGUID", `<ACCOUNT><GUID>[^<]*</GUID>`, `<ACCOUNT>`},
+		{"BadAccountGUID", `<ACCOUNT><GUID>a0c1e2f3-`, `<ACCOUNT><GUID>a0c1e2f3`},
 		{"BadGUID", `<GUID>0b9e3c1a-`, `<GUID>0b9e3c1`},
 		{"TimeWithoutOffset", `(<CREATION_TIME>[^<+]*)\+\d\d:\d\d`, `$1`},
 		{"TimeWithZ", `(<CHANGE_TIME>[^<+]*)\+\d\d:\d\d`, `${1}Z`},
@@ -311,6 +313,7 @@ func nastyCustomers(n int) []custexport.Customer {
 			Remark:           text(65535),
 			DisabledOrders:   r.IntN(2) == 1,
 			ChangeTime:       instant(),
+			AccountGUID:      fmt.Sprintf("a%07x-0000-4000-8000-%012x", i, i),
 		}
 		for k := r.IntN(4); k > 0; k-- {
 			c.Delivery = append(c.Delivery, addr())

@@ -109,7 +109,7 @@ func measures() []measure {
 		product(productXLSX, "xlsx", "--format", "xlsx"),
 		// The import reads back the CSV the product exported (all 1M rows come back
 		// "unchanged": the round trip). The anchor loads the same file into a plain table of
-		// the same 32 text columns, fresh for every run.
+		// the same 33 text columns, fresh for every run.
 		{name: anchorImport, anchor: true, ext: "db", runs: standard, skip: skipProduct,
 			setup: plainTable,
 			argv: func(c *config, out string) []string {
@@ -132,7 +132,7 @@ func measures() []measure {
 			argv: func(c *config, out string) []string {
 				return []string{c.bin, "export", "--format", "csv", "--db", c.pgBench, "-o", out, "--no-sync"}
 			}},
-		// The import anchor loads the import's CSV into a fresh table of 32 text columns. HEADER
+		// The import anchor loads the import's CSV into a fresh table of 33 text columns. HEADER
 		// skips the header line whole, BOM included.
 		{name: anchorPsqlFrom, anchor: true, pg: true, ext: "txt", stdout: true, runs: standard, skip: skipPG,
 			setup: func(c *config, _ string) error { return plainPGTable(c) },
