@@ -69,6 +69,8 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 		rec.Encoding = custexport.EncodingUTF8
 		br.Discard(len(bom))
 		head = head[len(bom):]
+	case opts.Encoding == custexport.EncodingWindows1250 && validUTF8Prefix(head) && hasMultiByte(head):
+		return refusal("import_1250_utf8", "")
 	case opts.Encoding != "":
 		rec.Encoding = opts.Encoding
 	case validUTF8Prefix(head):
@@ -76,8 +78,14 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 	default:
 		rec.Encoding = custexport.EncodingWindows1250
 	}
+	var watch *utf8Watch
 	if rec.Encoding == custexport.EncodingWindows1250 {
-		text = transform.NewReader(br, charmap.Windows1250.NewDecoder())
+		if opts.Encoding == custexport.EncodingWindows1250 {
+			// Forced: the head had no UTF-8 accents, but the rest of the file may have.
+			watch = &utf8Watch{r: br}
+			text = watch
+		}
+		text = transform.NewReader(text, charmap.Windows1250.NewDecoder())
 		head, _ = charmap.Windows1250.NewDecoder().Bytes(head)
 	}
 	delim := detectDelimiter(head)
@@ -103,6 +111,9 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 				return counted.err
 			}
 			if err == io.EOF {
+				if watch != nil && watch.utf8() {
+					return refusal("import_1250_utf8", "")
+				}
 				return nil
 			}
 			var bad *badRecord
@@ -257,6 +268,7 @@ var refusals = map[string]string{
 	"import_header_twice": "the header names column %s twice",
 	"import_header_none":  "the header row has no known column (expected tags such as guid, email, billingFullName); is this a customer export?",
 	"import_invalid_utf8": "%s: invalid UTF-8 (is the file windows-1250? import with --encoding windows-1250)",
+	"import_1250_utf8":    "windows-1250 was asked for, but the file is valid UTF-8 with accented characters, which windows-1250 would garble (Š would read as Ĺ ); import it as utf-8 (or auto)",
 }
 
 // ReadRefusal reads a refusal back from the English message the import log kept, so that the

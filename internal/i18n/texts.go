@@ -312,4 +312,7 @@ var texts = map[string]text{
 	"skip.account_guid_changed":   {"accountGuid %s se liší od zákazníkova %s, které se nikdy nemění", "accountGuid %s differs from the customer's %s, which never changes"},
 	"skip.account_guid_repeated":  {"accountGuid %s je už na dřívějším řádku souboru", "accountGuid %s appears on an earlier row of the file too"},
 	"skip.account_guid_taken":     {"accountGuid %s už patří zákazníkovi %s", "accountGuid %s already belongs to customer %s"},
+
+	// The import's input side (issue 17): encoding sanity, bounded lines and fields, XLSX.
+	"reason.import_1250_utf8": {"Bylo zvoleno kódování windows-1250, ale soubor je platné UTF-8 s diakritikou, kterou by windows-1250 zkomolilo (ze Š by bylo Ĺ ). Importujte ho jako UTF-8 (nebo rozpoznat automaticky).", "windows-1250 was chosen, but the file is valid UTF-8 with accented characters, which windows-1250 would garble (Š would read as Ĺ ). Import it as UTF-8 (or detect)."},
 }
