@@ -92,18 +92,26 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 	rec.Delimiter = string(delim)
 
 	r := newRecordReader(text, byte(delim))
+	r.setBounds(maxHeaderBytes, maxHeaderColumns, nil)
 	header, _, err := r.Read()
 	if err == io.EOF {
 		return nil
 	}
-	if err != nil {
+	var long *tooLong
+	switch {
+	case errors.As(err, &long):
+		return refusal("import_header_long", strconv.Itoa(maxHeaderBytes>>10))
+	case err != nil:
 		return refusal("import_header_csv", err.Error())
+	case r.extra > 0:
+		return refusal("import_header_columns", strconv.Itoa(maxHeaderColumns))
 	}
 	im := &importer{opts: opts, rec: rec,
 		regClock: custexport.NewShopClock(opts.Location), changeClock: custexport.NewShopClock(opts.Location), now: time.Now().UTC().Truncate(time.Second)}
 	if err := im.readHeader(header); err != nil {
 		return err
 	}
+	r.setBounds(maxLineBytes, len(header), im.fieldLimits())
 	err = store.Import(ctx, !opts.DryRun, func(tx custexport.ImportTx) error {
 		for {
 			fields, line, err := r.Read()
@@ -117,12 +125,18 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 				return nil
 			}
 			var bad *badRecord
+			if errors.As(err, &long) {
+				return refusal("import_line_long", strconv.Itoa(long.line))
+			}
 			if err != nil && !errors.As(err, &bad) {
 				return fmt.Errorf("reading the file: %w", err) // not the CSV's fault: an I/O error
 			}
 			rec.Rows++
 			if err != nil {
 				im.skip(bad.line, "", bad.key, nil, "not valid CSV: "+bad.reason)
+				continue
+			}
+			if im.outOfBounds(line, len(fields), r.extra, r.extraFull, r.cut) {
 				continue
 			}
 			if err := im.row(ctx, tx, fields, line, r.text()); err != nil {
@@ -259,16 +273,19 @@ func refusal(reason, value string) *custexport.Error {
 // refusals are the English messages of a refused file by reason, each quoting its value (%s) at
 // most once: what the CLI prints and the import log keeps (ImportRecord.Error).
 var refusals = map[string]string{
-	"import_bom_1250":     "the file starts with a UTF-8 byte-order mark, but windows-1250 was asked for",
-	"import_header_csv":   "the header row cannot be read as CSV: %s",
-	"import_too_large":    "the file is larger than the limit of %s bytes",
-	"import_zip":          "this is a ZIP file (an XLSX export?), not a CSV; export as CSV to import",
-	"import_xml":          "this is an XML file, not a CSV; export as CSV to import",
-	"import_binary":       "the file holds binary data (NUL bytes), not CSV text",
-	"import_header_twice": "the header names column %s twice",
-	"import_header_none":  "the header row has no known column (expected tags such as guid, email, billingFullName); is this a customer export?",
-	"import_invalid_utf8": "%s: invalid UTF-8 (is the file windows-1250? import with --encoding windows-1250)",
-	"import_1250_utf8":    "windows-1250 was asked for, but the file is valid UTF-8 with accented characters, which windows-1250 would garble (Š would read as Ĺ ); import it as utf-8 (or auto)",
+	"import_bom_1250":       "the file starts with a UTF-8 byte-order mark, but windows-1250 was asked for",
+	"import_header_csv":     "the header row cannot be read as CSV: %s",
+	"import_too_large":      "the file is larger than the limit of %s bytes",
+	"import_zip":            "this is a ZIP file (an XLSX export?), not a CSV; export as CSV to import",
+	"import_xml":            "this is an XML file, not a CSV; export as CSV to import",
+	"import_binary":         "the file holds binary data (NUL bytes), not CSV text",
+	"import_header_twice":   "the header names column %s twice",
+	"import_header_none":    "the header row has no known column (expected tags such as guid, email, billingFullName); is this a customer export?",
+	"import_invalid_utf8":   "%s: invalid UTF-8 (is the file windows-1250? import with --encoding windows-1250)",
+	"import_header_long":    "the header row is longer than %s KiB; is this a customer export?",
+	"import_header_columns": "the header row has more than %s columns; is this a customer export?",
+	"import_line_long":      "line %s is longer than 4 MiB, the limit of an import row (an unclosed quote?); the file was not read further",
+	"import_1250_utf8":      "windows-1250 was asked for, but the file is valid UTF-8 with accented characters, which windows-1250 would garble (Š would read as Ĺ ); import it as utf-8 (or auto)",
 }
 
 // ReadRefusal reads a refusal back from the English message the import log kept, so that the

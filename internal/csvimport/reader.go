@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
+	"unicode/utf8"
 )
 
 // recordReader reads CSV records (RFC 4180) as the export writes them. encoding/csv would do
@@ -23,6 +25,39 @@ type recordReader struct {
 	ends  []int  // where each field ends in rec
 	out   []string
 	raw   string // rec as one string; out's strings point into it
+
+	// Bounds (item 8 of issue 17): memory never grows with the length of a line or a field.
+	maxRecord int   // the most bytes of one record (its lines together); more refuses the file
+	keep      int   // fields kept of a record; the rest are only counted (extra, extraFull)
+	limits    []int // the most bytes kept of field i; nil: no limit but maxRecord
+	recBytes  int   // bytes of the record's lines read so far
+	fieldFrom int   // where the field being read starts in rec
+	over      int   // characters of the field being read that its limit cut off
+	cut       []cutField
+	extra     int  // fields past keep
+	extraFull bool // one of them holds something
+}
+
+// cutField is a field longer than its limit: only the limit's worth of it was kept.
+type cutField struct {
+	index int // the field's position in the record
+	chars int // how many characters it had
+}
+
+// tooLong is a record longer than maxRecord, found without holding it whole.
+type tooLong struct{ line, max int }
+
+func (e *tooLong) Error() string {
+	return fmt.Sprintf("line %d is longer than %d bytes", e.line, e.max)
+}
+
+// defaultMaxRecord bounds a record until setBounds says otherwise.
+const defaultMaxRecord = 4 << 20
+
+// setBounds sets the most bytes of a record, the fields kept (keep; the rest are counted) and
+// the most bytes kept of each (limits[i]; nil for none but maxRecord).
+func (rr *recordReader) setBounds(maxRecord, keep int, limits []int) {
+	rr.maxRecord, rr.keep, rr.limits = maxRecord, keep, limits
 }
 
 func newRecordReader(r io.Reader, comma byte) *recordReader {
@@ -32,7 +67,7 @@ func newRecordReader(r io.Reader, comma byte) *recordReader {
 // newRecordReaderSize reads with a buffer of size bytes; lines longer than that are put
 // together (the tests make it tiny to cover that).
 func newRecordReaderSize(r io.Reader, comma byte, size int) *recordReader {
-	return &recordReader{r: bufio.NewReaderSize(r, size), comma: comma}
+	return &recordReader{r: bufio.NewReaderSize(r, size), comma: comma, maxRecord: defaultMaxRecord, keep: math.MaxInt}
 }
 
 // badRecord is a record that is not valid CSV; reading goes on at the next line.
@@ -45,22 +80,38 @@ type badRecord struct {
 func (e *badRecord) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.reason) }
 
 // nextLine returns the next line with its '\n' (none at the end of the file), valid until the
-// next call; io.EOF when nothing is left.
+// next call; io.EOF when nothing is left. A line that would take the record past maxRecord
+// gives *tooLong, read no further: it is never held whole.
 func (rr *recordReader) nextLine() ([]byte, error) {
 	s, err := rr.r.ReadSlice('\n')
 	if err != bufio.ErrBufferFull {
 		if err == io.EOF && len(s) > 0 {
 			err = nil
 		}
+		rr.recBytes += len(s)
+		if rr.recBytes > rr.maxRecord {
+			return nil, &tooLong{line: rr.line + 1, max: rr.maxRecord}
+		}
 		return s, err
 	}
 	rr.long = append(rr.long[:0], s...)
 	for err == bufio.ErrBufferFull {
+		if rr.recBytes+len(rr.long) > rr.maxRecord {
+			return nil, &tooLong{line: rr.line + 1, max: rr.maxRecord}
+		}
 		s, err = rr.r.ReadSlice('\n')
+		if len(rr.long)+len(s) > cap(rr.long) {
+			// Doubling, not append's quarter steps: a 4 MiB line would allocate 20 MiB.
+			rr.long = append(make([]byte, 0, 2*cap(rr.long)+len(s)), rr.long...)
+		}
 		rr.long = append(rr.long, s...)
 	}
 	if err == io.EOF {
 		err = nil
+	}
+	rr.recBytes += len(rr.long)
+	if rr.recBytes > rr.maxRecord {
+		return nil, &tooLong{line: rr.line + 1, max: rr.maxRecord}
 	}
 	return rr.long, err
 }
@@ -69,6 +120,7 @@ func (rr *recordReader) nextLine() ([]byte, error) {
 // call. Empty lines are skipped. A malformed record gives a *badRecord error.
 func (rr *recordReader) Read() ([]string, int, error) {
 	var line []byte
+	rr.recBytes = 0
 	for {
 		l, err := rr.nextLine()
 		if err != nil {
@@ -83,21 +135,26 @@ func (rr *recordReader) Read() ([]string, int, error) {
 		}
 		if l[0] == '\n' {
 			rr.line++
+			rr.recBytes = 0 // an empty line is no part of the record
 			continue
 		}
 		line = l
 		break
 	}
 	start := rr.line + 1
-	rr.rec, rr.ends = rr.rec[:0], rr.ends[:0]
+	rr.rec, rr.ends, rr.cut = rr.rec[:0], rr.ends[:0], rr.cut[:0]
+	rr.fieldFrom, rr.over, rr.extra, rr.extraFull = 0, 0, 0, false
 	pos := 0
 	for {
 		if pos < len(line) && line[pos] == '"' {
 			var err error
 			var end bool
 			if line, pos, end, err = rr.quoted(line, pos+1); err != nil {
-				if bad, ok := err.(*badRecord); ok {
-					bad.line = start
+				switch e := err.(type) {
+				case *badRecord:
+					e.line = start
+				case *tooLong:
+					e.line = start
 				}
 				return nil, start, err
 			}
@@ -120,14 +177,14 @@ func (rr *recordReader) Read() ([]string, int, error) {
 			if n := len(field); n > 0 && field[n-1] == '\r' {
 				field = field[:n-1] // CRLF, or the file's last line end cut to its CR
 			}
-			rr.rec = append(rr.rec, field...)
+			rr.add(field)
 			rr.endField()
 			if i < len(line) {
 				rr.line++
 			}
 			break
 		}
-		rr.rec = append(rr.rec, field...)
+		rr.add(field)
 		rr.endField()
 		pos = i + 1
 	}
@@ -141,12 +198,43 @@ func (rr *recordReader) Read() ([]string, int, error) {
 	return rr.out, start, nil
 }
 
+// add appends b to the field being read, up to the field's limit: what lies beyond is only
+// counted, in characters, for the reason the row is skipped.
+func (rr *recordReader) add(b []byte) {
+	i := len(rr.ends)
+	if i >= rr.keep {
+		rr.extraFull = rr.extraFull || len(b) > 0
+		return
+	}
+	if i < len(rr.limits) {
+		if room := rr.limits[i] - (len(rr.rec) - rr.fieldFrom); len(b) > room {
+			for room > 0 && !utf8.RuneStart(b[room]) {
+				room-- // cut between characters: what is kept stays valid UTF-8
+			}
+			rr.rec = append(rr.rec, b[:room]...)
+			rr.over += utf8.RuneCount(b[room:])
+			return
+		}
+	}
+	rr.rec = append(rr.rec, b...)
+}
+
 // endField ends a field in rr.rec, followed by the delimiter: an ASCII byte between the fields
 // keeps a character from being made of the end of one and the start of the next, so text is
-// valid UTF-8 exactly when every field is.
+// valid UTF-8 exactly when every field is. A field past keep is only counted.
 func (rr *recordReader) endField() {
+	i := len(rr.ends)
+	if i >= rr.keep {
+		rr.extra++
+		return
+	}
+	if rr.over > 0 {
+		rr.cut = append(rr.cut, cutField{index: i, chars: utf8.RuneCount(rr.rec[rr.fieldFrom:]) + rr.over})
+		rr.over = 0
+	}
 	rr.ends = append(rr.ends, len(rr.rec))
 	rr.rec = append(rr.rec, rr.comma)
+	rr.fieldFrom = len(rr.rec)
 }
 
 // quoted reads a quoted field from line[pos:], just after its opening quote, into rr.rec,
@@ -156,7 +244,7 @@ func (rr *recordReader) quoted(line []byte, pos int) ([]byte, int, bool, error) 
 	for {
 		i := bytes.IndexByte(line[pos:], '"')
 		if i < 0 {
-			rr.rec = append(rr.rec, line[pos:]...)
+			rr.add(line[pos:])
 			if len(line) > 0 && line[len(line)-1] == '\n' {
 				rr.line++
 			}
@@ -164,20 +252,21 @@ func (rr *recordReader) quoted(line []byte, pos int) ([]byte, int, bool, error) 
 			if err == io.EOF {
 				return nil, 0, false, &badRecord{key: "csv_unclosed", reason: "a quoted field is not closed before the end of the file"}
 			}
+
 			if err != nil {
 				return nil, 0, false, err
 			}
 			line, pos = next, 0
 			continue
 		}
-		rr.rec = append(rr.rec, line[pos:pos+i]...)
+		rr.add(line[pos : pos+i])
 		pos += i + 1
 		if pos == len(line) {
 			return line, pos, true, nil // the end of the file
 		}
 		switch c := line[pos]; {
 		case c == '"':
-			rr.rec = append(rr.rec, '"')
+			rr.add(line[pos : pos+1])
 			pos++
 			continue
 		case c == rr.comma:
