@@ -273,15 +273,17 @@ func refusal(reason, value string) *custexport.Error {
 // refusals are the English messages of a refused file by reason, each quoting its value (%s) at
 // most once: what the CLI prints and the import log keeps (ImportRecord.Error).
 var refusals = map[string]string{
-	"import_bom_1250":       "the file starts with a UTF-8 byte-order mark, but windows-1250 was asked for",
-	"import_header_csv":     "the header row cannot be read as CSV: %s",
-	"import_too_large":      "the file is larger than the limit of %s bytes",
-	"import_zip":            "this is a ZIP file (an XLSX export?), not a CSV; export as CSV to import",
-	"import_xml":            "this is an XML file, not a CSV; export as CSV to import",
-	"import_binary":         "the file holds binary data (NUL bytes), not CSV text",
-	"import_header_twice":   "the header names column %s twice",
-	"import_header_none":    "the header row has no known column (expected tags such as guid, email, billingFullName); is this a customer export?",
-	"import_invalid_utf8":   "%s: invalid UTF-8 (is the file windows-1250? import with --encoding windows-1250)",
+	"import_bom_1250":     "the file starts with a UTF-8 byte-order mark, but windows-1250 was asked for",
+	"import_header_csv":   "the header row cannot be read as CSV: %s",
+	"import_too_large":    "the file is larger than the limit of %s bytes",
+	"import_zip":          "this is a ZIP file (an XLSX export?), not a CSV; export as CSV to import",
+	"import_xml":          "this is an XML file, not a CSV; export as CSV to import",
+	"import_binary":       "the file holds binary data (NUL bytes), not CSV text",
+	"import_header_twice": "the header names column %s twice",
+	"import_header_none":  "the header row has no known column (expected tags such as guid, email, billingFullName); is this a customer export?",
+	"import_invalid_utf8": "%s: invalid UTF-8 (is the file windows-1250? import with --encoding windows-1250)",
+
+	// The input side of issue 17: encoding sanity, bounded lines, XLSX.
 	"import_header_long":    "the header row is longer than %s KiB; is this a customer export?",
 	"import_header_columns": "the header row has more than %s columns; is this a customer export?",
 	"import_line_long":      "line %s is longer than 4 MiB, the limit of an import row (an unclosed quote?); the file was not read further",

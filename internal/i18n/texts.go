@@ -314,5 +314,8 @@ var texts = map[string]text{
 	"skip.account_guid_taken":     {"accountGuid %s už patří zákazníkovi %s", "accountGuid %s already belongs to customer %s"},
 
 	// The import's input side (issue 17): encoding sanity, bounded lines and fields, XLSX.
-	"reason.import_1250_utf8": {"Bylo zvoleno kódování windows-1250, ale soubor je platné UTF-8 s diakritikou, kterou by windows-1250 zkomolilo (ze Š by bylo Ĺ ). Importujte ho jako UTF-8 (nebo rozpoznat automaticky).", "windows-1250 was chosen, but the file is valid UTF-8 with accented characters, which windows-1250 would garble (Š would read as Ĺ ). Import it as UTF-8 (or detect)."},
+	"reason.import_header_long":    {"Řádek záhlaví je delší než %s KiB; je to export zákazníků?", "The header row is longer than %s KiB; is this a customer export?"},
+	"reason.import_header_columns": {"Řádek záhlaví má víc než %s sloupců; je to export zákazníků?", "The header row has more than %s columns; is this a customer export?"},
+	"reason.import_line_long":      {"Řádek %s je delší než 4 MiB, nejvíc, co smí mít řádek importu (neuzavřená uvozovka?); soubor se dál nečetl.", "Line %s is longer than 4 MiB, the limit of an import row (an unclosed quote?); the file was not read further."},
+	"reason.import_1250_utf8":      {"Bylo zvoleno kódování windows-1250, ale soubor je platné UTF-8 s diakritikou, kterou by windows-1250 zkomolilo (ze Š by bylo Ĺ ). Importujte ho jako UTF-8 (nebo rozpoznat automaticky).", "windows-1250 was chosen, but the file is valid UTF-8 with accented characters, which windows-1250 would garble (Š would read as Ĺ ). Import it as UTF-8 (or detect)."},
 }
