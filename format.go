@@ -36,6 +36,10 @@ const (
 	EncodingWindows1250 Encoding = "windows-1250"
 )
 
+// EncodingXLSX marks the ImportRecord of an XLSX file, which has no text encoding or
+// delimiter to detect (its XML is UTF-8); it is no export option.
+const EncodingXLSX Encoding = "xlsx"
+
 // ParseEncoding accepts "utf-8" and "windows-1250" (any case; also "utf8", "cp1250").
 func ParseEncoding(s string) (Encoding, error) {
 	switch strings.ToLower(s) {

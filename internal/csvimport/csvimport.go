@@ -56,6 +56,12 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 		rec.Encoding, rec.Delimiter = custexport.EncodingUTF8, ";"
 		return nil // an empty file: 0 rows
 	}
+	switch {
+	case bytes.HasPrefix(head, zipMagic):
+		return runXLSX(ctx, store, file, br, counted, opts, rec)
+	case bytes.HasPrefix(head, oleMagic):
+		return refusal("import_encrypted", "")
+	}
 	if err := notCSV(head); err != nil {
 		return err
 	}
@@ -92,18 +98,48 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 	rec.Delimiter = string(delim)
 
 	r := newRecordReader(text, byte(delim))
-	r.setBounds(maxHeaderBytes, maxHeaderColumns, nil)
-	header, _, err := r.Read()
+	return importRows(ctx, store, r, opts, rec, func() error { return counted.err }, func() error {
+		if watch != nil && watch.utf8() {
+			return refusal("import_1250_utf8", "")
+		}
+		return nil
+	})
+}
+
+// source is where the rows of an import come from: a CSV's records (recordReader) or the rows
+// of an XLSX's sheets (xlsxSource). Both bound what they hold the same way.
+type source interface {
+	// Read returns the next record and its line; io.EOF after the last. A *badRecord is a
+	// record to skip, a *tooLong or a *custexport.Error refuses the file.
+	Read() ([]string, int, error)
+	// setBounds bounds the next records (recordReader.setBounds).
+	setBounds(maxRecord, keep int, limits []int)
+	// bounds says what the last record had beyond them.
+	bounds() (extra int, extraFull bool, cut []cutField)
+	// text is the last record's fields joined, for one check of UTF-8 (CSV only).
+	text() string
+}
+
+// importRows reads the header from src, then applies every row in one transaction of store.
+// readErr reports an error of the file beneath src (over the size limit); atEnd, checked
+// after the last row, may still refuse the file.
+func importRows(ctx context.Context, store custexport.ImportStore, src source, opts Options, rec *custexport.ImportRecord, readErr, atEnd func() error) error {
+	src.setBounds(maxHeaderBytes, maxHeaderColumns, nil)
+	header, _, err := src.Read()
 	if err == io.EOF {
 		return nil
 	}
 	var long *tooLong
+	var refused *custexport.Error
 	switch {
+	case errors.As(err, &refused):
+		return err
 	case errors.As(err, &long):
 		return refusal("import_header_long", strconv.Itoa(maxHeaderBytes>>10))
 	case err != nil:
 		return refusal("import_header_csv", err.Error())
-	case r.extra > 0:
+	}
+	if extra, _, _ := src.bounds(); extra > 0 {
 		return refusal("import_header_columns", strconv.Itoa(maxHeaderColumns))
 	}
 	im := &importer{opts: opts, rec: rec,
@@ -111,35 +147,35 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 	if err := im.readHeader(header); err != nil {
 		return err
 	}
-	r.setBounds(maxLineBytes, len(header), im.fieldLimits())
+	src.setBounds(maxLineBytes, len(header), im.fieldLimits())
 	err = store.Import(ctx, !opts.DryRun, func(tx custexport.ImportTx) error {
 		for {
-			fields, line, err := r.Read()
-			if counted.err != nil {
-				return counted.err
+			fields, line, err := src.Read()
+			if err := readErr(); err != nil {
+				return err
 			}
 			if err == io.EOF {
-				if watch != nil && watch.utf8() {
-					return refusal("import_1250_utf8", "")
-				}
-				return nil
+				return atEnd()
 			}
 			var bad *badRecord
-			if errors.As(err, &long) {
+			switch {
+			case errors.As(err, &long):
 				return refusal("import_line_long", strconv.Itoa(long.line))
-			}
-			if err != nil && !errors.As(err, &bad) {
-				return fmt.Errorf("reading the file: %w", err) // not the CSV's fault: an I/O error
+			case errors.As(err, &refused):
+				return err
+			case err != nil && !errors.As(err, &bad):
+				return fmt.Errorf("reading the file: %w", err) // not the file's fault: an I/O error
 			}
 			rec.Rows++
 			if err != nil {
-				im.skip(bad.line, "", bad.key, nil, "not valid CSV: "+bad.reason)
+				im.skip(bad.line, "", bad.key, bad.args, bad.prefix+bad.reason)
 				continue
 			}
-			if im.outOfBounds(line, len(fields), r.extra, r.extraFull, r.cut) {
+			extra, extraFull, cut := src.bounds()
+			if im.outOfBounds(line, len(fields), extra, extraFull, cut) {
 				continue
 			}
-			if err := im.row(ctx, tx, fields, line, r.text()); err != nil {
+			if err := im.row(ctx, tx, fields, line, src.text()); err != nil {
 				return err
 			}
 		}
@@ -175,8 +211,6 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // rather than a list of broken rows.
 func notCSV(head []byte) error {
 	switch {
-	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
-		return refusal("import_zip", "")
 	case bytes.HasPrefix(head, []byte("<?xml")):
 		return refusal("import_xml", "")
 	case bytes.IndexByte(head, 0) >= 0:
@@ -287,6 +321,14 @@ var refusals = map[string]string{
 	"import_header_long":    "the header row is longer than %s KiB; is this a customer export?",
 	"import_header_columns": "the header row has more than %s columns; is this a customer export?",
 	"import_line_long":      "line %s is longer than 4 MiB, the limit of an import row (an unclosed quote?); the file was not read further",
+	"import_encrypted":      "this is an encrypted (password-protected) workbook, or an old .xls file; save it as .xlsx without a password, or export CSV",
+	"import_xlsx_not":       "this is a ZIP file but not an XLSX workbook (%s)",
+	"import_xlsx_bomb":      "the XLSX file inflates beyond what the import reads (%s), refused as a possible zip bomb",
+	"import_xlsx_broken":    "the XLSX file is damaged: %s",
+	"import_xlsx_strings":   "the XLSX file has more shared strings than the import holds (%s); import a fresh export or a CSV",
+	"import_xlsx_large":     "the XLSX file holds a cell or other piece larger than the import reads (%s)",
+	"import_xlsx_no_sheet":  "the workbook has no sheet named Customers (its sheets: %s); import the export's own XLSX",
+	"import_xlsx_header":    "the sheets do not share one header row: %s",
 	"import_1250_utf8":      "windows-1250 was asked for, but the file is valid UTF-8 with accented characters, which windows-1250 would garble (Š would read as Ĺ ); import it as utf-8 (or auto)",
 }
 

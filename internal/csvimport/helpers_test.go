@@ -25,6 +25,7 @@ import (
 	"github.com/custexport/custexport/internal/seed"
 	"github.com/custexport/custexport/internal/sqlite"
 	"github.com/custexport/custexport/internal/storetest"
+	"github.com/custexport/custexport/internal/xlsxfile"
 	"github.com/custexport/custexport/internal/xmlfile"
 )
 
@@ -137,6 +138,9 @@ func engine(db *sqlite.DB) *exporter.Engine {
 		Encoders: map[custexport.Format]exporter.EncoderFunc{
 			custexport.FormatCSV: func(w io.Writer, o custexport.EncodeOptions) custexport.Encoder { return csvfile.New(w, o) },
 			custexport.FormatXML: func(w io.Writer, o custexport.EncodeOptions) custexport.Encoder { return xmlfile.New(w, o) },
+			custexport.FormatXLSX: func(w io.Writer, o custexport.EncodeOptions) custexport.Encoder {
+				return xlsxfile.New(w, xlsxfile.Options{EncodeOptions: o})
+			},
 		},
 	}
 }

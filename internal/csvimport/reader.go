@@ -54,6 +54,14 @@ func (e *tooLong) Error() string {
 // defaultMaxRecord bounds a record until setBounds says otherwise.
 const defaultMaxRecord = 4 << 20
 
+const notCSVPrefix = "not valid CSV: "
+
+// bounds says what the last record had beyond the bounds: fields past keep, whether one of
+// them holds something, and the fields cut off at their limits.
+func (rr *recordReader) bounds() (extra int, extraFull bool, cut []cutField) {
+	return rr.extra, rr.extraFull, rr.cut
+}
+
 // setBounds sets the most bytes of a record, the fields kept (keep; the rest are counted) and
 // the most bytes kept of each (limits[i]; nil for none but maxRecord).
 func (rr *recordReader) setBounds(maxRecord, keep int, limits []int) {
@@ -74,7 +82,9 @@ func newRecordReaderSize(r io.Reader, comma byte, size int) *recordReader {
 type badRecord struct {
 	line   int
 	reason string
-	key    string // the reason for a user interface (custexport.SkippedRow Key)
+	key    string   // the reason for a user interface (custexport.SkippedRow Key)
+	args   []string // its values (custexport.SkippedRow Args)
+	prefix string   // before reason in the English text: "not valid CSV: " for a CSV record
 }
 
 func (e *badRecord) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.reason) }
@@ -171,7 +181,7 @@ func (rr *recordReader) Read() ([]string, int, error) {
 		field := line[pos:i]
 		if i < len(line) && line[i] == '"' {
 			rr.skipRest(line)
-			return nil, start, &badRecord{line: start, key: "csv_quote", reason: `a quote (") inside a field that does not start with one`}
+			return nil, start, &badRecord{line: start, key: "csv_quote", prefix: notCSVPrefix, reason: `a quote (") inside a field that does not start with one`}
 		}
 		if i == len(line) || line[i] == '\n' {
 			if n := len(field); n > 0 && field[n-1] == '\r' {
@@ -250,7 +260,7 @@ func (rr *recordReader) quoted(line []byte, pos int) ([]byte, int, bool, error) 
 			}
 			next, err := rr.nextLine()
 			if err == io.EOF {
-				return nil, 0, false, &badRecord{key: "csv_unclosed", reason: "a quoted field is not closed before the end of the file"}
+				return nil, 0, false, &badRecord{key: "csv_unclosed", prefix: notCSVPrefix, reason: "a quoted field is not closed before the end of the file"}
 			}
 
 			if err != nil {
@@ -281,7 +291,7 @@ func (rr *recordReader) quoted(line []byte, pos int) ([]byte, int, bool, error) 
 			return line, pos + 2, true, nil
 		}
 		rr.skipRest(line)
-		return nil, 0, false, &badRecord{key: "csv_after_quote", reason: "a character follows the closing quote of a field"}
+		return nil, 0, false, &badRecord{key: "csv_after_quote", prefix: notCSVPrefix, reason: "a character follows the closing quote of a field"}
 	}
 }
 

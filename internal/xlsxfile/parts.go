@@ -84,7 +84,7 @@ func (e *Encoder) packageParts() []part {
 		num := strconv.Itoa(n)
 		ct.WriteString(`<Override PartName="/` + sheetPath(n) + `" ContentType="` + ctPrefix + `worksheet+xml"/>`)
 		rels.WriteString(`<Relationship Id="rId` + num + `" Type="` + nsRel + `/worksheet" Target="worksheets/sheet` + num + `.xml"/>`)
-		name := sheetName(n)
+		name := SheetName(n)
 		wb.WriteString("\n" + `<sheet name="` + name + `" sheetId="` + num + `" r:id="rId` + num + `"/>`)
 		// Excel keeps each sheet's auto-filter range in this hidden name as well; without it
 		// Excel still opens the file, but writes it back on the first save.
@@ -110,8 +110,9 @@ func (e *Encoder) packageParts() []part {
 	}
 }
 
-// sheetName is "Customers", then "Customers 2", "Customers 3", …
-func sheetName(n int) string {
+// SheetName is the name of the export's nth sheet: "Customers", then "Customers 2",
+// "Customers 3", … The import reads the sheets of these names.
+func SheetName(n int) string {
 	if n == 1 {
 		return "Customers"
 	}
