@@ -24,7 +24,7 @@ const maxImportBytes = 2 << 30
 
 func runImport(ctx context.Context, c *commandLine, args []string) error {
 	fs, io := c.flags, c.io
-	encoding := fs.String("encoding", "auto", "the file's encoding: auto (a BOM or valid UTF-8 means UTF-8, else windows-1250), utf-8 or windows-1250")
+	encoding := fs.String("encoding", "auto", "a CSV's encoding: auto (a BOM or valid UTF-8 means UTF-8, else windows-1250), utf-8 or windows-1250 (refused for a file that is UTF-8 with accents); an XLSX needs none")
 	dryRun := fs.Bool("dry-run", false, "check the file and report what would change, without writing anything")
 	maxSize := fs.Int64("max-size", maxImportBytes, "refuse files larger than this many bytes")
 	pos, err := c.parseArgs(args)
@@ -32,7 +32,7 @@ func runImport(ctx context.Context, c *commandLine, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("give exactly one FILE to import")
+		return usagef("give exactly one FILE (CSV or XLSX) to import")
 	}
 	opts := csvimport.Options{DryRun: *dryRun, MaxBytes: *maxSize}
 	switch *encoding {
@@ -55,7 +55,7 @@ func runImport(ctx context.Context, c *commandLine, args []string) error {
 		return err
 	}
 	if info.IsDir() {
-		return fmt.Errorf("import: %s is a directory, not a CSV file", pos[0])
+		return fmt.Errorf("import: %s is a directory, not a CSV or XLSX file", pos[0])
 	}
 	db, err := c.open(ctx)
 	if errors.Is(err, sqlite3.BUSY) {
@@ -93,7 +93,11 @@ func runImport(ctx context.Context, c *commandLine, args []string) error {
 // printImportReport writes the report of SPEC section 10.
 func printImportReport(w io.Writer, rec *custexport.ImportRecord, path string, took time.Duration) {
 	fmt.Fprintf(w, "file:       %s\n", path)
-	fmt.Fprintf(w, "encoding:   %s, delimiter %q\n", rec.Encoding, rec.Delimiter)
+	if rec.Encoding == custexport.EncodingXLSX {
+		fmt.Fprintf(w, "format:     XLSX workbook (sheets Customers, Customers 2, …)\n")
+	} else {
+		fmt.Fprintf(w, "encoding:   %s, delimiter %q\n", rec.Encoding, rec.Delimiter)
+	}
 	fmt.Fprintf(w, "rows:       %d\n", rec.Rows)
 	fmt.Fprintf(w, "created:    %d\nupdated:    %d\nunchanged:  %d\nskipped:    %d\n", rec.Created, rec.Updated, rec.Unchanged, rec.Skipped)
 	if len(rec.Unknown) > 0 {

@@ -142,6 +142,17 @@ func TestImportExitCodes(t *testing.T) {
 	utf8 := filepath.Join(dir, "utf8.csv")
 	c.mustRun("export", "--format", "csv", "-o", utf8)
 	binary := writeFile(t, "data.bin", []byte("guid;email\n\x00\x01\x02"))
+	ole := writeFile(t, "locked.xlsx", append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), make([]byte, 1024)...))
+	xlsxData, err := os.ReadFile(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	utf8Data, err := os.ReadFile(utf8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noBOM := writeFile(t, "libreoffice.csv", bytes.TrimPrefix(utf8Data, []byte("\xef\xbb\xbf"))) // as LibreOffice saves UTF-8
+	otherZip := writeFile(t, "other.zip", bytes.Replace(xlsxData, []byte("xl/workbook.xml"), []byte("xl/workbook.xmX"), -1))
 	empty := writeFile(t, "empty.csv", nil)
 	xmlBefore, _ := c.mustRun("export", "--format", "xml")
 
@@ -152,14 +163,16 @@ func TestImportExitCodes(t *testing.T) {
 		want   []string
 		logged string // the error in the import log; "" when nothing is logged
 	}{
-		{"NoFile", nil, exitUsage, []string{"give exactly one FILE"}, ""},
+		{"NoFile", nil, exitUsage, []string{"give exactly one FILE (CSV or XLSX)"}, ""},
 		{"TwoFiles", []string{utf8, cp1250}, exitUsage, []string{"exactly one FILE"}, ""},
 		{"BadEncoding", []string{utf8, "--encoding", "latin1"}, exitUsage, []string{"--encoding", "utf-8, windows-1250", "auto"}, ""},
 		{"UnknownFlag", []string{"--force", utf8}, exitUsage, []string{"force"}, ""},
 		{"BadMaxSize", []string{utf8, "--max-size", "lots"}, exitUsage, []string{"max-size"}, ""},
 		{"Missing", []string{filepath.Join(dir, "nope.csv")}, exitError, []string{"nope.csv", "no such file"}, ""},
 		{"Directory", []string{dir}, exitError, []string{"is a directory"}, ""},
-		{"XLSX", []string{xlsx}, exitError, []string{"customers.xlsx refused, nothing was written", "ZIP file (an XLSX export?)"}, "ZIP file"},
+		{"Encrypted", []string{ole}, exitError, []string{"locked.xlsx refused, nothing was written", "encrypted (password-protected) workbook"}, "encrypted"},
+		{"NoCustomersSheet", []string{otherZip}, exitError, []string{"refused, nothing was written", "not an XLSX workbook"}, "not an XLSX workbook"},
+		{"Forced1250OnUTF8", []string{noBOM, "--encoding", "windows-1250"}, exitError, []string{"refused", "valid UTF-8 with accented characters", "as utf-8"}, "valid UTF-8"},
 		{"Binary", []string{binary}, exitError, []string{"refused, nothing was written", "binary data"}, "binary data"},
 		{"TooLarge", []string{"--max-size", "1000", utf8}, exitError, []string{"refused", "larger than the limit of 1000 bytes"}, "limit of 1000 bytes"},
 		{"ForcedUTF8", []string{cp1250, "--encoding", "utf-8"}, exitError, []string{"refused", "line 2, column", "invalid UTF-8", "--encoding windows-1250"}, "invalid UTF-8"},
@@ -226,5 +239,23 @@ func TestImportReportFromHostileFile(t *testing.T) {
 	log := importLog(t, c)
 	if len(log) != 1 || log[0].Skipped != int64(custexport.MaxReportedSkips+5) || len(log[0].SkippedRows) != custexport.MaxReportedSkips {
 		t.Fatalf("import log: %d records, skipped %d, %d listed", len(log), log[0].Skipped, len(log[0].SkippedRows))
+	}
+}
+
+// The export's XLSX comes back through the CLI unchanged, every row read from the workbook; the
+// report and the log say it was a workbook.
+func TestImportXLSXRoundTrip(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun("seed", "--customers", "120", "--seed", "5")
+	xlsx := filepath.Join(t.TempDir(), "zákazníci.xlsx")
+	c.mustRun("export", "--format", "xlsx", "-o", xlsx)
+	out, _ := c.mustRun("import", xlsx)
+	for _, want := range []string{"format:     XLSX workbook", "rows:       120\ncreated:    0\nupdated:    0\nunchanged:  120\nskipped:    0\n", "applied in one transaction"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if log := importLog(t, c); len(log) != 1 || log[0].Encoding != custexport.EncodingXLSX || log[0].Error != "" {
+		t.Errorf("import log: %+v", log)
 	}
 }

@@ -68,7 +68,7 @@ var commands = command{sub: []command{
 		synopsis: "[--addr :8080] [--public-url URL] [--trusted-proxies LIST] [--demo]"},
 	{name: "export", summary: "write customers to a CSV, XML or XLSX file", store: storeExisting, run: runExport,
 		synopsis: "--format csv|xml|xlsx [--from YYYY-MM-DD] [--until YYYY-MM-DD] [--encoding utf-8|windows-1250] [--no-guard] [-o FILE [--no-sync]]"},
-	{name: "import", summary: "apply an edited customer CSV (the export's round trip) in one transaction", store: storeExisting, run: runImport,
+	{name: "import", summary: "apply an edited customer CSV or XLSX (the export's round trip) in one transaction", store: storeExisting, run: runImport,
 		synopsis: "FILE [--encoding auto|utf-8|windows-1250] [--dry-run] [--max-size N]"},
 	{name: "partner", summary: "manage partners and their signed download links", sub: partnerCommands},
 	{name: "user", summary: "manage the admin users of the admin UI and their passwords", sub: userCommands, footer: userHelpFooter},

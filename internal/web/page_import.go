@@ -12,7 +12,8 @@ import (
 	"github.com/custexport/custexport/internal/i18n"
 )
 
-// MaxUploadBytes is the largest CSV the Import page takes (the CLI's default limit too).
+// MaxUploadBytes is the largest file (CSV or XLSX) the Import page takes (the CLI's default
+// limit too).
 const MaxUploadBytes = 2 << 30
 
 // The import page (Zákazníci → Import): the upload, its report, and the log of imports.
@@ -79,7 +80,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 				s.fail(w, r, u, "import", err)
 				return
 			}
-			if spooled, err = os.CreateTemp(s.UploadDir, "import-*.csv"); err != nil {
+			if spooled, err = os.CreateTemp(s.UploadDir, "import-*"); err != nil {
 				s.fail(w, r, u, "import", err)
 				return
 			}
