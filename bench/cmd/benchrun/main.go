@@ -101,6 +101,7 @@ func benchmark(c *config) error {
 
 	results, failed := measureAll(c)
 	os.Remove(importSourcePath(c)) // hundreds of MB at 1M
+	os.Remove(longLinePath(c))
 	cleanupPostgres(c)
 	var srv *serverResult
 	if !c.skipProduct && !c.skipServer {

@@ -121,6 +121,8 @@ func measures() []measure {
 			argv: func(c *config, _ string) []string {
 				return []string{c.bin, "import", importSourcePath(c), "--data-dir", c.dataDir}
 			}},
+		// A 200 MB line without a line end: refused, with peak RSS ≤ 64 MiB (longline.go).
+		longLineMeasure(skipProduct, standard),
 		// PostgreSQL (postgres.go): the same customers, copied from the SQLite data set into
 		// database custexport_bench. The anchor's server writes the CSV: the same rows, columns
 		// and order, dates as raw integers, disabled_orders as 0/1.
