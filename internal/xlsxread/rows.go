@@ -306,15 +306,7 @@ func (r *Rows) endCell() error {
 	}
 	r.hasValue = true
 	if r.header != nil && !r.seen {
-		// A later sheet's header row, compared whole with the first sheet's.
-		if r.kept += len(v); r.kept > r.maxRow {
-			return fail(RowTooLong, "row %d holds more than %d KiB of text", r.row, r.maxRow>>10)
-		}
-		for len(r.fields) <= r.col {
-			r.fields = append(r.fields, "")
-		}
-		r.fields[r.col] = v
-		return nil
+		return r.put(v) // a later sheet's header row, compared whole with the first sheet's
 	}
 	if r.col >= r.keep {
 		r.ExtraFull = true
@@ -330,6 +322,11 @@ func (r *Rows) endCell() error {
 		v = v[:cut]
 		r.Cut = append(r.Cut, Cut{Index: r.col, Chars: chars})
 	}
+	return r.put(v)
+}
+
+// put sets the cell's text in the row, within the row's bound.
+func (r *Rows) put(v string) error {
 	if r.kept += len(v); r.kept > r.maxRow {
 		return fail(RowTooLong, "row %d holds more than %d KiB of text", r.row, r.maxRow>>10)
 	}
