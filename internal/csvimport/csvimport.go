@@ -322,6 +322,7 @@ var refusals = map[string]string{
 	"import_header_columns": "the header row has more than %s columns; is this a customer export?",
 	"import_line_long":      "line %s is longer than 4 MiB, the limit of an import row (an unclosed quote?); the file was not read further",
 	"import_encrypted":      "this is an encrypted (password-protected) workbook, or an old .xls file; save it as .xlsx without a password, or export CSV",
+	"import_xlsx_zip":       "the file starts as a ZIP file (an XLSX?) but is not a readable one; is it damaged or cut short?",
 	"import_xlsx_not":       "this is a ZIP file but not an XLSX workbook (%s)",
 	"import_xlsx_bomb":      "the XLSX file inflates beyond what the import reads (%s), refused as a possible zip bomb",
 	"import_xlsx_broken":    "the XLSX file is damaged: %s",

@@ -112,6 +112,8 @@ func xlsxRefusal(err error) error {
 		return err
 	}
 	switch e.Kind {
+	case xlsxread.NotZip:
+		return refusal("import_xlsx_zip", "")
 	case xlsxread.NotWorkbook:
 		return refusal("import_xlsx_not", e.Detail)
 	case xlsxread.Encrypted:

@@ -319,6 +319,7 @@ var texts = map[string]text{
 	"reason.import_line_long":      {"Řádek %s je delší než 4 MiB, nejvíc, co smí mít řádek importu (neuzavřená uvozovka?); soubor se dál nečetl.", "Line %s is longer than 4 MiB, the limit of an import row (an unclosed quote?); the file was not read further."},
 	"import.detectedxlsx":          {"Sešit XLSX (listy Customers, Customers 2, …)", "XLSX workbook (sheets Customers, Customers 2, …)"},
 	"reason.import_encrypted":      {"Toto je zašifrovaný sešit (chráněný heslem) nebo starý soubor .xls; uložte ho jako .xlsx bez hesla, nebo exportujte CSV.", "This is an encrypted (password-protected) workbook, or an old .xls file; save it as .xlsx without a password, or export CSV."},
+	"reason.import_xlsx_zip":       {"Soubor začíná jako soubor ZIP (XLSX?), ale nedá se přečíst; není poškozený nebo useknutý?", "The file starts as a ZIP file (an XLSX?) but is not a readable one; is it damaged or cut short?"},
 	"reason.import_xlsx_not":       {"Toto je soubor ZIP, ale ne sešit XLSX (%s).", "This is a ZIP file but not an XLSX workbook (%s)."},
 	"reason.import_xlsx_bomb":      {"Soubor XLSX se rozbalí na víc, než import čte (%s); odmítnut jako možná zip bomba.", "The XLSX file inflates beyond what the import reads (%s), refused as a possible zip bomb."},
 	"reason.import_xlsx_broken":    {"Soubor XLSX je poškozený: %s", "The XLSX file is damaged: %s"},

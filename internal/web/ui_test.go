@@ -130,8 +130,8 @@ func TestCzechPagesSpeakCzech(t *testing.T) {
 	for name, want := range map[string]string{
 		"log":            "adresa klienta 198.51.100.1 není v seznamu IP adres odkazu",
 		"import report":  "není e-mailová adresa",
-		"import refused": "Toto je soubor ZIP",
-		"import log":     "Toto je soubor ZIP",
+		"import refused": "Soubor začíná jako soubor ZIP (XLSX?), ale nedá se přečíst",
+		"import log":     "Soubor začíná jako soubor ZIP (XLSX?), ale nedá se přečíst",
 		"not found":      "<title>Stránka nenalezena · Export zákazníků</title>",
 		"wrong method":   "<h1>Nepovolená metoda</h1>",
 		"delete":         `<button class="danger" id="confirm">Smazat partnera Účetní firma</button>`,

@@ -56,6 +56,7 @@ const (
 	TooLarge                       // a piece of XML (a cell's text) beyond MaxToken
 	HeaderDiffers                  // a later sheet's header row is not the first sheet's
 	RowTooLong                     // a row's text beyond the bound Rows.SetBounds gave
+	NotZip                         // not a readable zip file at all
 )
 
 // Error refuses a workbook; Detail says where (a part, a sheet, a row).
@@ -68,7 +69,7 @@ func (e *Error) Error() string {
 	what := map[Kind]string{
 		NotWorkbook: "not an XLSX workbook", Encrypted: "encrypted", Bomb: "inflates beyond the bounds (a zip bomb?)",
 		Broken: "malformed", TooManyStrings: "too many shared strings", TooLarge: "an XML piece too large",
-		HeaderDiffers: "header row differs", RowTooLong: "row too long",
+		HeaderDiffers: "header row differs", RowTooLong: "row too long", NotZip: "not a zip file",
 	}[e.Kind]
 	return "xlsx: " + what + ": " + e.Detail
 }
@@ -105,7 +106,7 @@ type sheetRef struct{ name, part string }
 func Open(r io.ReaderAt, size int64) (*Workbook, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
-		return nil, fail(Broken, "not a readable zip file (%v)", err)
+		return nil, fail(NotZip, "%v", err)
 	}
 	w := &Workbook{files: make(map[string]*zip.File, len(zr.File))}
 	for _, f := range zr.File {

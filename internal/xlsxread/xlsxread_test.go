@@ -164,7 +164,7 @@ func TestRefusedWorkbooks(t *testing.T) {
 		kind  Kind
 		sheet bool // found when the sheet is read, not at Open
 	}{
-		{"NotAZip", []byte("PK\x03\x04 but nothing more"), Broken, false},
+		{"NotAZip", []byte("PK\x03\x04 but nothing more"), NotZip, false},
 		{"NoWorkbook", zipOf(t, map[string]string{"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"}), NotWorkbook, false},
 		{"Bomb", bomb.Bytes(), Bomb, true},
 		{"LongToken", zipOf(t, workbook(`<row><c t="inlineStr"><is><t>`+long.String()+`</t></is></c></row>`, nil)), TooLarge, true},
