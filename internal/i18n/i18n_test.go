@@ -184,7 +184,13 @@ func TestLogReason(t *testing.T) {
 		"file of export job 4 downloaded (1 rows)":                   "stažen soubor exportu 4 (1 řádek)",
 		"client address 198.51.100.1 not in the link's ip list":      "adresa klienta 198.51.100.1 není v seznamu IP adres odkazu",
 		"hash given 2 times":                                         "parametr hash uveden 2×",
-		"something new":                                              "something new",
+		"hash alone matches no partner's link without parameters for /export/customers.csv (a link with dates, ip, encoding or guard needs its partnerId and parameters)": "samotný hash nepatří k odkazu bez parametrů žádného partnera pro /export/customers.csv",
+		"hash alone is the link of partner 3 for /export/customers.xml, not /export/customers.csv":                                                                        "samotný hash je odkaz partnera 3 pro /export/customers.xml, ne pro /export/customers.csv",
+		"partnerId missing (a hash alone may come only with dateFrom and dateUntil; got guard)":                                                                           "chybí partnerId (se samotným hashem smí přijít jen dateFrom a dateUntil; přišlo guard)",
+		"headers only (HEAD): nothing exported":                              "jen hlavičky (HEAD): nic se neexportovalo",
+		"dateFrom: is empty (a date YYYY-MM-DD, or leave the parameter out)": "parametr dateFrom je prázdný",
+		"dateUntil: given 2 times":                                           "parametr dateUntil uveden 2×",
+		"something new":                                                      "something new",
 	} {
 		if got := CS.LogReason(stored); got != want {
 			t.Errorf("CS.LogReason(%q)\n got %q\nwant %q", stored, got, want)
