@@ -101,13 +101,16 @@ func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, req exporte
 			s.answerUnstarted(w, r, err)
 			return
 		}
+		if compress(format, r) {
+			h.Set("Content-Encoding", "gzip") // as the GET would be sent
+		}
 		w.WriteHeader(http.StatusOK)
 		return
 	}
 	// A long download must not be cut by the server's write timeout, but a client that stops
 	// reading must not hold its slot and a database snapshot for ever: the deadline moves on
 	// with every write and only a stall of stallTimeout ends the download.
-	body := &lazyBody{w: w, gzip: format != custexport.FormatXLSX && acceptsGzip(r), rc: http.NewResponseController(w)}
+	body := &lazyBody{w: w, gzip: compress(format, r), rc: http.NewResponseController(w)}
 	body.extendDeadline(time.Now())
 	s.exports.Add(1)
 	defer s.exports.Done()
@@ -143,6 +146,12 @@ func (s *Server) answerUnstarted(w http.ResponseWriter, r *http.Request, err err
 		return
 	}
 	answer(w, r, http.StatusInternalServerError, msgFailed)
+}
+
+// compress reports whether a download of format is sent gzipped: CSV and XML when the client
+// accepts gzip; never XLSX, which is a zip already.
+func compress(format custexport.Format, r *http.Request) bool {
+	return format != custexport.FormatXLSX && acceptsGzip(r)
 }
 
 func acceptsGzip(r *http.Request) bool {

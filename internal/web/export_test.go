@@ -200,6 +200,9 @@ func TestGzip(t *testing.T) {
 	if resp.Header.Get("Content-Encoding") != "gzip" {
 		t.Fatalf("Content-Encoding = %q", resp.Header.Get("Content-Encoding"))
 	}
+	if head, _ := f.do(http.MethodHead, link, "Accept-Encoding", "gzip"); head.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("HEAD: Content-Encoding %q, the GET's is gzip", head.Header.Get("Content-Encoding"))
+	}
 	zr, err := gzip.NewReader(resp.Body)
 	if err != nil {
 		t.Fatal(err)
