@@ -128,6 +128,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 	if err := s.Store.RecordImport(r.Context(), rec); err != nil {
 		s.Logger.Error("writing the import log", "err", err)
 	}
+	s.metrics.observeImport(rec, runErr != nil)
 	d.Report = rec
 	s.Logger.Info("import", "user", u.ID, "rows", rec.Rows, "created", rec.Created, "updated", rec.Updated,
 		"unchanged", rec.Unchanged, "skipped", rec.Skipped, "dry_run", rec.DryRun, "refused", runErr != nil)
