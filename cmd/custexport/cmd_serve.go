@@ -99,9 +99,10 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 		PublicURL: base, Lifetime: sessionLifetime,
 		VerifyPassword: password.Verify, VerifyDummy: password.VerifyDummy,
 		CheckPassword: password.Check, HashPassword: password.Hash, MinPasswordLength: password.MinLength,
-		JobContext:   baseCtx,
-		UploadDir:    filepath.Join(cfg.dataDir, "uploads"),
-		LoginLimiter: &web.Limiter[string]{Max: 10, Window: 15 * time.Minute},
+		JobContext:       baseCtx,
+		UploadDir:        filepath.Join(cfg.dataDir, "uploads"),
+		LoginLimiter:     web.NewLoginLimiter(20, 5, 15*time.Minute),
+		MaxPasswordBytes: password.MaxBytes,
 	}
 	go jobs.CleanEvery(baseCtx, 10*time.Minute)
 	go cleanSessions(baseCtx, db, logger)

@@ -20,6 +20,7 @@ var texts = map[string]text{
 	"login.submit":         {"Přihlásit", "Sign in"},
 	"login.wrong":          {"Nesprávné jméno nebo heslo.", "Wrong user name or password."},
 	"login.limited":        {"Příliš mnoho neúspěšných pokusů. Zkuste to znovu za %d s.", "Too many failed attempts. Try again in %d s."},
+	"login.toolong":        {"Jméno nebo heslo je příliš dlouhé (heslo nejvýše %d bajtů).", "The user name or password is too long (a password has at most %d bytes)."},
 	"login.expired":        {"Relace vypršela. Přihlaste se prosím znovu.", "Your session has expired. Please sign in again."},
 	"customers.title":      {"Zákazníci", "Customers"},
 	"customers.search":     {"Hledat (jméno, e-mail, firma, IČO)", "Search (name, e-mail, company, company ID)"},

@@ -2,9 +2,11 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -87,5 +89,108 @@ func TestMetricsCountImports(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s:\n%s", want, body)
 		}
+	}
+}
+
+// Failed logins are counted per client network and per user name at a network, never per
+// name alone: failing for "Jana" from many addresses, with over-long passwords or ordinary
+// ones, does not lock the real Jana out at an address of her own (Why item 3 of issue 16).
+// The fixture allows 3 failures of one name and 6 of any names per network and window.
+func TestLoginCannotLockOutTheRealUser(t *testing.T) {
+	af := newAdminFixture(t, 5, "http://127.0.0.1")
+	c := af.client()
+	xff := func(addr string) []string { return []string{"X-Forwarded-For", addr} }
+	long := strings.Repeat("x", 2000)
+
+	// The attack: over-long passwords (refused before anything is counted or hashed) and
+	// wrong ones, from twenty addresses.
+	for i := range 20 {
+		addr := "198.51.100." + strconv.Itoa(i+1)
+		if resp := af.login(c, "Jana", long, xff(addr)...); resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("a 2,000-byte password: %d, want 400", resp.StatusCode)
+		}
+		for range 3 {
+			af.login(c, "Jana", "wrong password!", xff(addr)...)
+		}
+	}
+	if resp := af.login(c, "Jana", adminPassword, xff("198.51.100.1")...); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("the right password from an attacking address: %d, want 429 with Retry-After", resp.StatusCode)
+	}
+	if resp := af.login(c, "Jana", adminPassword, xff("192.0.2.10")...); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the real Jana from her own address during the attack: %d, want signed in", resp.StatusCode)
+	}
+
+	// Over-long passwords alone count for nothing: the right one still gets in afterwards.
+	for range 30 {
+		af.login(c, "Jana", long, xff("192.0.2.20")...)
+	}
+	if resp := af.login(c, "Jana", adminPassword, xff("192.0.2.20")...); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("after 30 over-long passwords: %d, want signed in", resp.StatusCode)
+	}
+	if resp := af.login(c, strings.Repeat("j", 65), "wrong password!", xff("192.0.2.21")...); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a 65-character name: %d, want 400", resp.StatusCode)
+	}
+
+	// Per network, whatever the names: 6 failures block every name from there.
+	for i := range 6 {
+		af.login(c, "nobody"+strconv.Itoa(i), "wrong password!", xff("203.0.113.5")...)
+	}
+	if resp := af.login(c, "Jana", adminPassword, xff("203.0.113.5")...); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("from an address with 6 failures: %d, want 429", resp.StatusCode)
+	}
+
+	// An IPv6 client is its /64: new addresses in it do not give new tries.
+	for i := range 6 {
+		af.login(c, "nobody"+strconv.Itoa(i), "wrong password!", xff("2001:db8:0:7::"+strconv.Itoa(i+1))...)
+	}
+	if resp := af.login(c, "Jana", adminPassword, xff("2001:db8:0:7::ffff")...); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("another address of a /64 with 6 failures: %d, want 429", resp.StatusCode)
+	}
+	if resp := af.login(c, "Jana", adminPassword, xff("2001:db8:0:8::1")...); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the next /64: %d, want signed in", resp.StatusCode)
+	}
+}
+
+// The current-password field of the password page is limited like a login: a stolen session
+// cannot guess the password without limit, and an over-long one is refused uncounted.
+func TestPasswordPageCurrentIsLimited(t *testing.T) {
+	af, c := signedIn(t, 5)
+	change := func(current string) (*http.Response, string) {
+		return af.do(c, http.MethodPost, "/account/password", url.Values{"current": {current}, "new": {"a brand new password"}, "repeat": {"a brand new password"}})
+	}
+	for range 10 {
+		if resp, body := change(strings.Repeat("x", 2000)); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="pw-current-error"`) {
+			t.Fatalf("a 2,000-byte current password: %d, want 400 at the field", resp.StatusCode)
+		}
+	}
+	for range 3 {
+		if resp, _ := change("wrong password!"); resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("a wrong current password: %d, want 400", resp.StatusCode)
+		}
+	}
+	if resp, _ := change(adminPassword); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("after 3 wrong current passwords: %d, want 429 with Retry-After", resp.StatusCode)
+	}
+	if u, _ := af.db.UserByID(context.Background(), af.user.ID); u.PasswordHash != af.user.PasswordHash {
+		t.Fatal("the password was changed while blocked")
+	}
+}
+
+// The partner URL's failure limit counts an IPv6 client by its /64: new addresses from one
+// /64 are not new tries; the next /64 is another client.
+func TestFailedAttemptsCountPerIPv6Network(t *testing.T) {
+	f := newFixture(t, 5)
+	good := f.link(f.partner, "customers.csv", nil)
+	bad := good[:len(good)-4] + "0000"
+	for i := range 5 {
+		if resp, _ := f.get(bad, "X-Forwarded-For", "2001:db8:0:9::"+strconv.Itoa(i+1)); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("attempt %d: %d", i, resp.StatusCode)
+		}
+	}
+	if resp, _ := f.get(good, "X-Forwarded-For", "2001:db8:0:9:ffff::1"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("another address of the /64 after 5 failures: %d, want 429", resp.StatusCode)
+	}
+	if resp, _ := f.get(good, "X-Forwarded-For", "2001:db8:0:a::1"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the partner from the next /64: %d, want 200", resp.StatusCode)
 	}
 }

@@ -62,8 +62,12 @@ type Server struct {
 	JobContext context.Context
 	// UploadDir is where an uploaded CSV waits while it is imported.
 	UploadDir string
-	// LoginLimiter counts failed logins per address and per user name.
-	LoginLimiter *Limiter[string]
+	// LoginLimiter counts failed logins, and wrong current passwords on the password page, per
+	// client network and per user name at a network.
+	LoginLimiter *LoginLimiter
+	// MaxPasswordBytes is the longest password hashed at all (password.MaxBytes): a longer one
+	// is refused before any counting.
+	MaxPasswordBytes int
 
 	pages   map[string]*template.Template // the admin pages, parsed by Handler
 	metrics metrics
