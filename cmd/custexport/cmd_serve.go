@@ -117,6 +117,7 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	go pruneAccessLog(baseCtx, db, *retention, logger)
+	go server.RunRefusalLog(baseCtx)
 	logger.Info("listening", "addr", listener.Addr().String(), "public_url", base, "database", db.Describe(), "files", filesWhere)
 	if _, shared := db.(*postgres.DB); shared {
 		if _, local := fileStore.(*dirfiles.Store); local {
@@ -149,6 +150,9 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 			logger.Error("exports did not stop; their slots free themselves when the lease expires", "err", err)
 		}
 	}
+	// The counts of refused attempts not yet written (SPEC section 7: one entry per address and
+	// window) go into the log before the database closes.
+	server.FlushRefusals(context.Background())
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

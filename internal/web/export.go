@@ -54,7 +54,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 		if outcome == custexport.OutcomeDenied {
 			s.Limiter.Fail(clientip.Network(client), now)
 		}
-		s.Engine.LogAttempt(r.Context(), req, outcome, reason)
+		s.logRefusal(r.Context(), req, outcome, reason, clientip.Network(client), now) // within the log's budget
 		s.metrics.observe(format, outcome, 0, 0)
 		answer(w, r, status, m)
 	}

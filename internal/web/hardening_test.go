@@ -9,6 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/sqlite"
 )
 
 // The login page sends the browser back only to a path of this server. Browsers read a
@@ -193,4 +197,80 @@ func TestFailedAttemptsCountPerIPv6Network(t *testing.T) {
 	if resp, _ := f.get(good, "X-Forwarded-For", "2001:db8:0:a::1"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("the partner from the next /64: %d, want 200", resp.StatusCode)
 	}
+}
+
+// A flood of bad hashes with 60 KB user agents from many addresses (Why item 1 of issue 16:
+// 2,000 such requests added 129.5 MB) adds a bounded number of bounded entries: per window,
+// Singles refusals one by one, one entry with a count per rate-limited network up to
+// Networks, and one entry counting the rest. The partner is served meanwhile.
+func TestRefusalFloodGrowsTheLogBoundedly(t *testing.T) {
+	f := startFixture(t, 20, func(s *Server, _ *sqlite.DB) {
+		s.Refusals = &RefusalLog{Window: time.Hour, Singles: 20, Networks: 3} // the test ends the window
+	})
+	good := f.link(f.partner, "customers.csv", nil)
+	bad := good[:len(good)-4] + "0000"
+	agent := strings.Repeat("Mozilla/5.0 (flood) ", 3000) // 60,000 bytes
+	const networks, attempts = 10, 30                     // the fixture's limiter allows 5 failures
+	for n := range networks {
+		for range attempts {
+			resp, _ := f.get(bad, "X-Forwarded-For", "198.51.100."+strconv.Itoa(n+1), "User-Agent", agent)
+			if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusTooManyRequests {
+				t.Fatalf("a bad hash: %d", resp.StatusCode)
+			}
+		}
+		if resp, _ := f.get(good, "X-Forwarded-For", "192.0.2.1"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("the partner during the flood: %d, want 200", resp.StatusCode)
+		}
+	}
+	f.server.FlushRefusals(context.Background())
+
+	var single, counted, rest, served int
+	var stored int
+	f.db.AccessEntries(context.Background(), time.Time{}, func(e *custexport.AccessEntry) error {
+		stored += len(e.UserAgent) + len(e.Reason)
+		if len(e.UserAgent) > custexport.MaxUserAgentBytes {
+			t.Errorf("entry %d keeps a user agent of %d bytes", e.ID, len(e.UserAgent))
+		}
+		switch {
+		case e.Outcome == custexport.OutcomeEvent: // the partner was created
+		case e.Outcome == custexport.OutcomeServed:
+			served++
+		case e.Outcome == custexport.OutcomeDenied:
+			single++
+		case strings.Contains(e.Reason, "attempts refused by the rate limiter"):
+			counted++
+			if !strings.HasPrefix(e.Reason, "25 attempts refused by the rate limiter from 198.51.100.") {
+				t.Errorf("a network's count: %q", e.Reason)
+			}
+		case strings.Contains(e.Reason, "not logged one by one"):
+			rest++
+			// 50 denials, 20 logged singly; 250 rate-limited, 75 counted per network.
+			if !strings.HasPrefix(e.Reason, "205 further refused attempts") || !strings.Contains(e.Reason, "denied 30, rate_limited 175") {
+				t.Errorf("the rest: %q", e.Reason)
+			}
+		default:
+			t.Errorf("unexpected entry %s %q", e.Outcome, e.Reason)
+		}
+		return nil
+	})
+	if single != 20 || counted != 3 || rest != 1 || served != networks {
+		t.Fatalf("%d single refusals, %d network counts, %d rest, %d served; want 20, 3, 1, %d", single, counted, rest, served, networks)
+	}
+	t.Logf("%d requests with a 60 KB user agent stored %d bytes of text", networks*attempts, stored)
+	if brk, n := verifyLog(t, f.db); brk != nil {
+		t.Fatalf("the log does not verify after the flood: %+v at %d", brk, n)
+	}
+}
+
+// verifyLog checks the whole chain of the fixture's log.
+func verifyLog(t *testing.T, db *sqlite.DB) (*custexport.ChainBreak, int64) {
+	var v custexport.ChainVerifier
+	var brk *custexport.ChainBreak
+	db.AccessEntries(context.Background(), time.Time{}, func(e *custexport.AccessEntry) error {
+		if b := v.Check(e); b != nil && brk == nil {
+			brk = b
+		}
+		return nil
+	})
+	return brk, v.Checked
 }

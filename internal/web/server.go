@@ -41,7 +41,10 @@ type Server struct {
 	Location *time.Location
 	Logger   *slog.Logger
 	Ready    func(context.Context) error // the database answers
-	Limiter  *FailureLimiter             // failed partner-URL attempts per client address
+	Limiter  *FailureLimiter             // failed partner-URL attempts per client network
+	// Refusals keeps refused partner-URL attempts within the access log's budget; a default
+	// one when nil. Main runs RunRefusalLog beside the server.
+	Refusals *RefusalLog
 
 	// PublicURL is the server's address as users and partners reach it: the base of permanent
 	// links, and https there makes the session cookie Secure.
@@ -90,6 +93,9 @@ func (s *Server) Handler() http.Handler {
 		panic("admin templates: " + err.Error())
 	}
 	s.pages = pages
+	if s.Refusals == nil {
+		s.Refusals = &RefusalLog{}
+	}
 	// Cross-origin protection refuses state-changing requests (POST) that a browser marks as
 	// coming from another site (Sec-Fetch-Site, or an Origin that is not this host): a page
 	// elsewhere cannot make a signed-in admin's browser start exports or delete partners.
