@@ -34,6 +34,8 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 	shutdownWait := registerDuration(fs, getenv, "shutdown-timeout", "CUSTEXPORT_SHUTDOWN_TIMEOUT", 30*time.Second, 0, "how long running exports may finish after a stop signal")
 	retention := registerDuration(fs, getenv, "log-retention", "CUSTEXPORT_LOG_RETENTION", 400*24*time.Hour, 1, "how long access-log entries are kept")
 	files := registerFileFlags(fs, getenv)
+	maxConns := registerInt(fs, getenv, "max-conns-per-client", "CUSTEXPORT_MAX_CONNS_PER_CLIENT", 64, 1, "connections one client address (an IPv6 /64) may hold open at once; trusted proxies are not limited")
+	formTimeout := registerDuration(fs, getenv, "form-timeout", "CUSTEXPORT_FORM_TIMEOUT", web.DefaultFormTimeout, time.Second, "how long a client may take to send a form (uploads need about 1 KiB/s instead)")
 	leaseTTL := registerDuration(fs, getenv, "lease-ttl", "CUSTEXPORT_LEASE_TTL", exporter.DefaultLeaseTTL, time.Second, "how long a crashed instance's export slot stays taken")
 	if err := c.parse(args); err != nil {
 		return err
@@ -69,6 +71,11 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
+	// Innermost the cap on connections per client, so that the request-line limit's connection
+	// is the one the server sees (RequestLineConnContext).
+	listener = web.LimitConnsPerClient(listener, *maxConns, proxies, func(peer net.Addr) {
+		logger.Warn("too many connections from one client: answered 429 and closed", "peer", peer.String(), "max", *maxConns)
+	})
 	listener = web.LimitRequestLines(listener, web.MaxRequestLine, func(peer net.Addr, start []byte) {
 		logger.Warn("request line too long: answered 414 and closed", "peer", peer.String(), "start", string(start))
 	})
@@ -103,6 +110,7 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 		UploadDir:        filepath.Join(cfg.dataDir, "uploads"),
 		LoginLimiter:     web.NewLoginLimiter(20, 5, 15*time.Minute),
 		MaxPasswordBytes: password.MaxBytes,
+		Slow:             web.SlowClientLimits{FormTimeout: *formTimeout},
 	}
 	go jobs.CleanEvery(baseCtx, 10*time.Minute)
 	go cleanSessions(baseCtx, db, logger)

@@ -169,6 +169,9 @@ var texts = map[string]text{
 	"url.toolong":     {"Adresa je příliš dlouhá.", "The address is too long."},
 	"url.crossorigin": {"Požadavek z jiného webu byl odmítnut.", "A request from another site was refused."},
 	"url.failed":      {"Export se nepodařil. Zkuste to prosím znovu.", "The export failed. Please try again."},
+	"url.tooslow":     {"Požadavek přicházel příliš pomalu; odešlete ho prosím znovu.", "The request arrived too slowly; please send it again."},
+	"url.toolarge":    {"Formulář je příliš velký.", "The form is too large."},
+	"url.badform":     {"Formulář se nepodařilo přečíst.", "The form could not be read."},
 	"url.badparam":    {"Neplatný parametr %s: %s", "Invalid parameter %s: %s"},
 
 	// What a permanent link gives (LinkSentence).

@@ -1,17 +1,24 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
 	"mime/multipart"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/clientip"
 	"github.com/custexport/custexport/internal/sqlite"
 )
 
@@ -273,4 +280,100 @@ func verifyLog(t *testing.T, db *sqlite.DB) (*custexport.ChainBreak, int64) {
 		return nil
 	})
 	return brk, v.Checked
+}
+
+// Slow clients cannot take the server (Why item 5 of issue 16: 1,100 POSTs to /login sending a
+// byte every ten seconds made /healthz stop answering). Attackers at 127.0.0.2 to 127.0.0.5
+// open 50 connections each and send a form's first byte; each may hold only 4 (the rest are
+// answered 429 at once), and those are answered 408 and closed when the form deadline passes.
+// Meanwhile /healthz and a partner download from 127.0.0.1 are answered.
+func TestSlowClientsCannotTakeTheServer(t *testing.T) {
+	f := startFixture(t, 200, func(s *Server, _ *sqlite.DB) {
+		s.Slow = SlowClientLimits{FormTimeout: 3 * time.Second}
+	})
+	const perClient = 4
+	var refused atomic.Int64
+	srv := httptest.NewUnstartedServer(f.srv.Config.Handler)
+	srv.Listener = LimitRequestLines(LimitConnsPerClient(srv.Listener, perClient, clientip.List{}, func(net.Addr) { refused.Add(1) }), MaxRequestLine, nil)
+	srv.Config.ConnContext = RequestLineConnContext
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	type answered struct {
+		status string
+		err    error
+	}
+	var held []chan answered
+	start := "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nu"
+	for a := 2; a <= 5; a++ {
+		dialer := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(a))}}
+		for range 50 {
+			conn, err := dialer.Dial("tcp", srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { conn.Close() })
+			conn.Write([]byte(start)) // the first byte of the body, then nothing
+			done := make(chan answered, 1)
+			held = append(held, done)
+			go func() {
+				conn.SetReadDeadline(time.Now().Add(time.Minute)) // a safety net, not a wait
+				line, err := bufio.NewReader(conn).ReadString('\n')
+				done <- answered{strings.TrimSpace(line), err}
+			}()
+		}
+	}
+	// Served while the slow connections are held.
+	if resp, body := f.get(srv.URL + "/healthz"); resp.StatusCode != http.StatusOK || body != "ok\n" {
+		t.Fatalf("/healthz during the slow flood: %d %q", resp.StatusCode, body)
+	}
+	resp, body := f.get(f.signer.SignedURL(srv.URL, f.partner.ID, f.partner.LinkSalt, "/export/customers.csv", nil))
+	cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff")))
+	cr.Comma = ';'
+	if records, err := cr.ReadAll(); resp.StatusCode != http.StatusOK || err != nil || len(records) != 201 {
+		t.Fatalf("a partner download during the slow flood: %d, %d records, %v", resp.StatusCode, len(records), err)
+	}
+	statuses := map[string]int{}
+	for _, done := range held {
+		a := <-done
+		if a.err != nil {
+			t.Fatalf("a slow connection was not answered: %v", a.err)
+		}
+		statuses[a.status]++
+	}
+	if statuses["HTTP/1.1 408 Request Timeout"] != 4*perClient || statuses["HTTP/1.1 429 Too Many Requests"] != 4*(50-perClient) {
+		t.Fatalf("answers to the slow connections: %v; want %d 408 (cut at the deadline) and %d 429 (over the cap)", statuses, 4*perClient, 4*(50-perClient))
+	}
+	if refused.Load() != 4*(50-perClient) {
+		t.Fatalf("%d connections refused, want %d", refused.Load(), 4*(50-perClient))
+	}
+}
+
+// An upload must keep up a minimum rate: one that sends its start and then stalls is answered
+// 408 when the period passes without UploadMinBytes, and nothing is imported.
+func TestStalledUploadIsCutOff(t *testing.T) {
+	af, c := signedIn(t, 5)
+	af.admin.Slow = SlowClientLimits{UploadPeriod: 300 * time.Millisecond, UploadMinBytes: 1 << 20}
+	u, _ := url.Parse(af.srv.URL)
+	var cookies []string
+	for _, ck := range c.Jar.Cookies(u) {
+		cookies = append(cookies, ck.Name+"="+ck.Value)
+	}
+	conn := af.dial()
+	head := "POST /customers/import HTTP/1.1\r\nHost: " + u.Host + "\r\nCookie: " + strings.Join(cookies, "; ") +
+		"\r\nContent-Type: multipart/form-data; boundary=XX\r\nContent-Length: 100000\r\n\r\n" +
+		"--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nemail;billingFullName\r\n"
+	conn.Write([]byte(head))
+	conn.SetReadDeadline(time.Now().Add(time.Minute)) // a safety net, not a wait
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("a stalled upload was not answered: %v", err)
+	}
+	if resp.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("a stalled upload: %d, want 408", resp.StatusCode)
+	}
+	entries, _ := os.ReadDir(af.admin.UploadDir)
+	if len(entries) != 0 {
+		t.Fatalf("the stalled upload left %d files in the upload directory", len(entries))
+	}
 }

@@ -42,6 +42,8 @@ type Server struct {
 	Logger   *slog.Logger
 	Ready    func(context.Context) error // the database answers
 	Limiter  *FailureLimiter             // failed partner-URL attempts per client network
+	// Slow bounds how long reading a request body may take (defaults when zero).
+	Slow SlowClientLimits
 	// Refusals keeps refused partner-URL attempts within the access log's budget; a default
 	// one when nil. Main runs RunRefusalLog beside the server.
 	Refusals *RefusalLog
@@ -105,7 +107,7 @@ func (s *Server) Handler() http.Handler {
 			"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
 		answer(w, r, http.StatusForbidden, msgCrossOrigin)
 	}))
-	return rearmRequestLine(s.logRequests(securityHeaders(cop.Handler(s.routes()))))
+	return rearmRequestLine(s.logRequests(securityHeaders(cop.Handler(s.readSmallForms(s.routes())))))
 }
 
 // routes lists every route the server answers.
