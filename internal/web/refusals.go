@@ -31,8 +31,8 @@ import (
 // minute); every entry's text is bounded by custexport.AccessEntry.Bound (a user agent to 512
 // bytes).
 //
-// A window ends when a refusal arrives after it has lasted Window, or when FlushEndedRefusals
-// (every few seconds from main) finds it has; FlushRefusals ends it at once (shutdown).
+// A window ends when a refusal arrives after it has lasted Window, or when RunRefusalLog (beside
+// the server) finds it has; FlushRefusals ends it at once (shutdown).
 type RefusalLog struct {
 	Window   time.Duration // one minute when zero
 	Singles  int           // DefaultRefusalSingles when zero
@@ -84,9 +84,7 @@ func orDefault[T int | time.Duration](v, def T) T {
 func (l *RefusalLog) note(req exporter.Request, outcome custexport.Outcome, network netip.Prefix, now time.Time) (single bool, ended []refusalSummary) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.start.IsZero() && now.Sub(l.start) >= l.window() {
-		ended = l.end(now)
-	}
+	ended = l.endIf(now, false)
 	if l.start.IsZero() {
 		l.start = now
 	}
@@ -120,6 +118,15 @@ func (l *RefusalLog) overflowed(outcome custexport.Outcome) {
 		l.overflow = make(refusalOverflow)
 	}
 	l.overflow[outcome]++
+}
+
+// endIf closes the window when it has lasted Window, or at once with force; the caller holds
+// l.mu.
+func (l *RefusalLog) endIf(now time.Time, force bool) []refusalSummary {
+	if l.start.IsZero() || (!force && now.Sub(l.start) < l.window()) {
+		return nil
+	}
+	return l.end(now)
 }
 
 // end closes the window: it returns the summaries to write and starts afresh. The caller holds
@@ -174,31 +181,19 @@ func (s *Server) writeRefusalSummaries(ctx context.Context, summaries []refusalS
 	}
 }
 
-// FlushEndedRefusals writes the counts of a window of refusals that has lasted its length: main
-// calls it every few seconds, so that a flood that stops is still written down.
-func (s *Server) FlushEndedRefusals(ctx context.Context, now time.Time) {
+// flushRefusals writes the counts of the window of refusals when it has lasted its length, or
+// at once with force.
+func (s *Server) flushRefusals(ctx context.Context, now time.Time, force bool) {
 	l := s.Refusals
 	l.mu.Lock()
-	var ended []refusalSummary
-	if !l.start.IsZero() && now.Sub(l.start) >= l.window() {
-		ended = l.end(now)
-	}
+	ended := l.endIf(now, force)
 	l.mu.Unlock()
 	s.writeRefusalSummaries(ctx, ended)
 }
 
 // FlushRefusals ends the window of refusals now and writes its counts: at shutdown, and in
 // tests.
-func (s *Server) FlushRefusals(ctx context.Context) {
-	l := s.Refusals
-	l.mu.Lock()
-	var ended []refusalSummary
-	if !l.start.IsZero() {
-		ended = l.end(time.Now())
-	}
-	l.mu.Unlock()
-	s.writeRefusalSummaries(ctx, ended)
-}
+func (s *Server) FlushRefusals(ctx context.Context) { s.flushRefusals(ctx, time.Now(), true) }
 
 // RunRefusalLog writes ended windows of refusals until ctx ends. It does not write the last
 // one: main calls FlushRefusals once the server has stopped, before the database closes.
@@ -210,7 +205,7 @@ func (s *Server) RunRefusalLog(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			s.FlushEndedRefusals(ctx, now)
+			s.flushRefusals(ctx, now, false) // a flood that stopped is still written down
 		}
 	}
 }
