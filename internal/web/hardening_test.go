@@ -377,3 +377,27 @@ func TestStalledUploadIsCutOff(t *testing.T) {
 		t.Fatalf("the stalled upload left %d files in the upload directory", len(entries))
 	}
 }
+
+// A body nobody asked for is bounded too: a GET whose body trickles is answered 408 at the
+// form deadline instead of being read without one after the answer.
+func TestTricklingBodyOfAGetIsCutOff(t *testing.T) {
+	f := startFixture(t, 1, func(s *Server, _ *sqlite.DB) {
+		s.Slow = SlowClientLimits{FormTimeout: 300 * time.Millisecond}
+	})
+	conn := f.dial()
+	conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nx"))
+	conn.SetReadDeadline(time.Now().Add(time.Minute)) // a safety net, not a wait
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil || resp.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("a GET with a trickling body: %v %v, want 408", resp, err)
+	}
+	// A whole small body is simply read.
+	resp, body := f.get(f.srv.URL + "/healthz")
+	if resp.StatusCode != http.StatusOK || body != "ok\n" {
+		t.Fatalf("/healthz: %d %q", resp.StatusCode, body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, f.srv.URL+"/healthz", strings.NewReader("hello"))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("a GET with a small body: %v %v", resp, err)
+	}
+}

@@ -55,24 +55,31 @@ func (l SlowClientLimits) uploadMinBytes() int64 {
 // uploadPath is the one route whose body is large; every other POST is a small form.
 const uploadPath = "/customers/import"
 
-// readSmallForms reads the body of every POST but the upload before the handler runs: within
-// FormTimeout and maxSmallFormBytes, or the request is answered 408 or 413 and its connection
-// closed. The handlers then find the form parsed.
+// readSmallForms reads the body of every request but the upload before the handler runs:
+// within FormTimeout and maxSmallFormBytes, or the request is answered 408 or 413 and its
+// connection closed. A POST's body is parsed as its form, which the handlers then find; any
+// other body (a GET may carry one) is read and dropped, since net/http would otherwise read it
+// after the handler, without a deadline, to keep the connection.
 func (s *Server) readSmallForms(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path == uploadPath {
+		if r.ContentLength == 0 || (r.Method == http.MethodPost && r.URL.Path == uploadPath) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		rc := http.NewResponseController(w)
 		rc.SetReadDeadline(time.Now().Add(s.Slow.formTimeout()))
 		r.Body = http.MaxBytesReader(w, r.Body, maxSmallFormBytes)
-		// ParseMultipartForm alone would drop ParseForm's error for a form that is not multipart.
-		err := r.ParseForm()
-		if err == nil {
-			if err = r.ParseMultipartForm(maxSmallFormBytes); errors.Is(err, http.ErrNotMultipart) {
-				err = nil
+		var err error
+		if r.Method == http.MethodPost {
+			// ParseMultipartForm alone would drop ParseForm's error for a form that is not
+			// multipart.
+			if err = r.ParseForm(); err == nil {
+				if err = r.ParseMultipartForm(maxSmallFormBytes); errors.Is(err, http.ErrNotMultipart) {
+					err = nil
+				}
 			}
+		} else {
+			_, err = io.Copy(io.Discard, r.Body)
 		}
 		if err != nil {
 			w.Header().Set("Connection", "close")
@@ -81,7 +88,7 @@ func (s *Server) readSmallForms(next http.Handler) http.Handler {
 			case errors.As(err, &tooLarge):
 				answer(w, r, http.StatusRequestEntityTooLarge, msgTooLarge)
 			case isTimeout(err):
-				s.Logger.Info("form body too slow: cut off", "path", r.URL.Path, "timeout", s.Slow.formTimeout().String())
+				s.Logger.Info("request body too slow: cut off", "method", r.Method, "path", r.URL.Path, "timeout", s.Slow.formTimeout().String())
 				answer(w, r, http.StatusRequestTimeout, msgTooSlow)
 			default:
 				answer(w, r, http.StatusBadRequest, msgBadForm)
