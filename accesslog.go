@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // Channel is the way an export was asked for.
@@ -34,7 +35,7 @@ const (
 )
 
 // AccessEntry is one line of the access log (Přístupový log). Text from requests is stored as
-// it came; whoever shows it escapes it for the medium.
+// it came, but bounded (Bound); whoever shows it escapes it for the medium.
 type AccessEntry struct {
 	ID        int64
 	At        time.Time // stored in UTC
@@ -53,6 +54,50 @@ type AccessEntry struct {
 	Replaced  int64
 	PrevHash  string // hash of the entry before (hex); "" for the first
 	Hash      string // SHA-256 over PrevHash and this entry's fields (hex)
+}
+
+// The bounds of an entry's text, in bytes (SPEC section 7: a user agent to 512 bytes). The user
+// agent and the reason carry what a client sent (a header; a parameter's name or value); the
+// others are short by construction, and bounded all the same so that no caller can store more.
+const (
+	MaxUserAgentBytes  = 512
+	maxReasonBytes     = 1024
+	maxEntryNameBytes  = 256 // the principal's name
+	maxEntryShortBytes = 128 // client address, filter, format, encoding, channel, outcome
+)
+
+// Bound cuts the entry's text to its bounds (BoundText): a request can then add only so much
+// to the log. Both stores call it in AppendAccess before the entry is hashed and written, so
+// every channel's entries are bounded alike.
+func (e *AccessEntry) Bound() {
+	e.UserAgent = BoundText(e.UserAgent, MaxUserAgentBytes)
+	e.Reason = BoundText(e.Reason, maxReasonBytes)
+	e.Principal.Name = BoundText(e.Principal.Name, maxEntryNameBytes)
+	e.ClientIP = BoundText(e.ClientIP, maxEntryShortBytes)
+	e.Filter = BoundText(e.Filter, maxEntryShortBytes)
+	e.Format = Format(BoundText(string(e.Format), maxEntryShortBytes))
+	e.Encoding = Encoding(BoundText(string(e.Encoding), maxEntryShortBytes))
+	e.Channel = Channel(BoundText(string(e.Channel), maxEntryShortBytes))
+	e.Outcome = Outcome(BoundText(string(e.Outcome), maxEntryShortBytes))
+}
+
+// BoundText returns s when it has at most max bytes; otherwise its start, cut on a UTF-8
+// boundary, followed by a mark saying how long s was (" …[cut, 61440 bytes]"), max bytes in
+// all. A text that is not UTF-8 is cut at most three bytes before the bound. Applying it twice
+// changes nothing.
+func BoundText(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	mark := " …[cut, " + strconv.Itoa(len(s)) + " bytes]"
+	keep := max - len(mark)
+	if keep < 0 { // a bound too small for the mark: the bare cut
+		keep, mark = max, ""
+	}
+	for back := 0; back < utf8.UTFMax-1 && keep > 0 && !utf8.RuneStart(s[keep]); back++ {
+		keep--
+	}
+	return s[:keep] + mark
 }
 
 // AccessLog is the append-only, hash-chained access log.

@@ -34,6 +34,8 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 	shutdownWait := registerDuration(fs, getenv, "shutdown-timeout", "CUSTEXPORT_SHUTDOWN_TIMEOUT", 30*time.Second, 0, "how long running exports may finish after a stop signal")
 	retention := registerDuration(fs, getenv, "log-retention", "CUSTEXPORT_LOG_RETENTION", 400*24*time.Hour, 1, "how long access-log entries are kept")
 	files := registerFileFlags(fs, getenv)
+	maxConns := registerInt(fs, getenv, "max-conns-per-client", "CUSTEXPORT_MAX_CONNS_PER_CLIENT", 64, 1, "connections one client address (an IPv6 /64) may hold open at once; trusted proxies are not limited")
+	formTimeout := registerDuration(fs, getenv, "form-timeout", "CUSTEXPORT_FORM_TIMEOUT", web.DefaultFormTimeout, time.Second, "how long a client may take to send a form (uploads need about 1 KiB/s instead)")
 	leaseTTL := registerDuration(fs, getenv, "lease-ttl", "CUSTEXPORT_LEASE_TTL", exporter.DefaultLeaseTTL, time.Second, "how long a crashed instance's export slot stays taken")
 	if err := c.parse(args); err != nil {
 		return err
@@ -69,6 +71,11 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
+	// Innermost the cap on connections per client, so that the request-line limit's connection
+	// is the one the server sees (RequestLineConnContext).
+	listener = web.LimitConnsPerClient(listener, *maxConns, proxies, func(peer net.Addr) {
+		logger.Warn("too many connections from one client: answered 429 and closed", "peer", peer.String(), "max", *maxConns)
+	})
 	listener = web.LimitRequestLines(listener, web.MaxRequestLine, func(peer net.Addr, start []byte) {
 		logger.Warn("request line too long: answered 414 and closed", "peer", peer.String(), "start", string(start))
 	})
@@ -99,9 +106,11 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 		PublicURL: base, Lifetime: sessionLifetime,
 		VerifyPassword: password.Verify, VerifyDummy: password.VerifyDummy,
 		CheckPassword: password.Check, HashPassword: password.Hash, MinPasswordLength: password.MinLength,
-		JobContext:   baseCtx,
-		UploadDir:    filepath.Join(cfg.dataDir, "uploads"),
-		LoginLimiter: &web.Limiter[string]{Max: 10, Window: 15 * time.Minute},
+		JobContext:       baseCtx,
+		UploadDir:        filepath.Join(cfg.dataDir, "uploads"),
+		LoginLimiter:     web.NewLoginLimiter(20, 5, 15*time.Minute),
+		MaxPasswordBytes: password.MaxBytes,
+		Slow:             web.SlowClientLimits{FormTimeout: *formTimeout},
 	}
 	go jobs.CleanEvery(baseCtx, 10*time.Minute)
 	go cleanSessions(baseCtx, db, logger)
@@ -116,6 +125,7 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	go pruneAccessLog(baseCtx, db, *retention, logger)
+	go server.RunRefusalLog(baseCtx)
 	logger.Info("listening", "addr", listener.Addr().String(), "public_url", base, "database", db.Describe(), "files", filesWhere)
 	if _, shared := db.(*postgres.DB); shared {
 		if _, local := fileStore.(*dirfiles.Store); local {
@@ -148,6 +158,9 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 			logger.Error("exports did not stop; their slots free themselves when the lease expires", "err", err)
 		}
 	}
+	// The counts of refused attempts not yet written (SPEC section 7: one entry per address and
+	// window) go into the log before the database closes.
+	server.FlushRefusals(context.Background())
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

@@ -22,6 +22,7 @@ var texts = map[string]text{
 	"login.submit":         {"Přihlásit", "Sign in"},
 	"login.wrong":          {"Nesprávné jméno nebo heslo.", "Wrong user name or password."},
 	"login.limited":        {"Příliš mnoho neúspěšných pokusů. Zkuste to znovu za %d s.", "Too many failed attempts. Try again in %d s."},
+	"login.toolong":        {"Jméno nebo heslo je příliš dlouhé (heslo nejvýše %d bajtů).", "The user name or password is too long (a password has at most %d bytes)."},
 	"login.expired":        {"Relace vypršela. Přihlaste se prosím znovu.", "Your session has expired. Please sign in again."},
 	"customers.title":      {"Zákazníci", "Customers"},
 	"customers.search":     {"Hledat (jméno, e-mail, firma, IČO)", "Search (name, e-mail, company, company ID)"},
@@ -213,6 +214,9 @@ var texts = map[string]text{
 	"url.toolong":     {"Adresa je příliš dlouhá.", "The address is too long."},
 	"url.crossorigin": {"Požadavek z jiného webu byl odmítnut.", "A request from another site was refused."},
 	"url.failed":      {"Export se nepodařil. Zkuste to prosím znovu.", "The export failed. Please try again."},
+	"url.tooslow":     {"Požadavek přicházel příliš pomalu; odešlete ho prosím znovu.", "The request arrived too slowly; please send it again."},
+	"url.toolarge":    {"Formulář je příliš velký.", "The form is too large."},
+	"url.badform":     {"Formulář se nepodařilo přečíst.", "The form could not be read."},
 	"url.badparam":    {"Neplatný parametr %s: %s", "Invalid parameter %s: %s"},
 
 	// What a permanent link gives (LinkSentence).

@@ -45,6 +45,7 @@ func (db *DB) appendAccessTx(ctx context.Context, tx pgx.Tx, e *custexport.Acces
 	if err := lockAccessLog(ctx, tx); err != nil {
 		return err
 	}
+	e.Bound() // what a request can add to the log is bounded, whichever channel wrote it
 	if e.At.IsZero() {
 		e.At = db.clock.Now()
 	}

@@ -24,6 +24,7 @@ func (db *DB) AppendAccess(ctx context.Context, e *custexport.AccessEntry) error
 }
 
 func (db *DB) appendAccessTx(ctx context.Context, tx *sql.Tx, e *custexport.AccessEntry) error {
+	e.Bound() // what a request can add to the log is bounded, whichever channel wrote it
 	if e.At.IsZero() {
 		e.At = db.clock.Now()
 	}

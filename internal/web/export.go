@@ -10,6 +10,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/clientip"
 	"github.com/custexport/custexport/internal/exporter"
 	"github.com/custexport/custexport/internal/linksign"
 )
@@ -51,13 +52,13 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	}
 	refuse := func(status int, outcome custexport.Outcome, m message, reason string) {
 		if outcome == custexport.OutcomeDenied {
-			s.Limiter.Fail(client, now)
+			s.Limiter.Fail(clientip.Network(client), now)
 		}
-		s.Engine.LogAttempt(r.Context(), req, outcome, reason)
+		s.logRefusal(r.Context(), req, outcome, reason, clientip.Network(client), now) // within the log's budget
 		s.metrics.observe(format, outcome, 0, 0)
 		answer(w, r, status, m)
 	}
-	if blocked, wait := s.Limiter.Blocked(client, now); blocked {
+	if blocked, wait := s.Limiter.Blocked(clientip.Network(client), now); blocked {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		refuse(http.StatusTooManyRequests, custexport.OutcomeRateLimited, msgRateLimited, "too many failed attempts from "+client.String())
 		return

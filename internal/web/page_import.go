@@ -39,7 +39,8 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 	render := func(status int) {
 		s.render(w, r, status, "import", &page{User: u, Title: l.T("import.title"), Nav: "import", Data: d})
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxUploadBytes+1<<20)
+	upload := s.newUploadBody(w, r.Body) // a trickle is cut off: Slow.UploadMinBytes every Slow.UploadPeriod
+	r.Body = http.MaxBytesReader(w, upload, MaxUploadBytes+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		d.Refused = l.T("import.nofile")
@@ -61,7 +62,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 		}
 		if err != nil {
 			d.Refused = l.T("import.uploadfailed")
-			render(http.StatusBadRequest)
+			render(uploadFailure(err))
 			return
 		}
 		switch part.FormName() {
@@ -92,12 +93,13 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 			}
 			if err != nil {
 				d.Refused = l.T("import.uploadfailed")
-				render(http.StatusBadRequest)
+				render(uploadFailure(err))
 				return
 			}
 		}
 		part.Close()
 	}
+	upload.done()
 	if spooled == nil {
 		d.Refused = l.T("import.nofile")
 		render(http.StatusBadRequest)
@@ -129,6 +131,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 	if err := s.Store.RecordImport(r.Context(), rec); err != nil {
 		s.Logger.Error("writing the import log", "err", err)
 	}
+	s.metrics.observeImport(rec, runErr != nil)
 	d.Report = rec
 	s.Logger.Info("import", "user", u.ID, "rows", rec.Rows, "created", rec.Created, "updated", rec.Updated,
 		"unchanged", rec.Unchanged, "skipped", rec.Skipped, "dry_run", rec.DryRun, "refused", runErr != nil)
@@ -137,6 +140,14 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 		status = http.StatusBadRequest
 	}
 	render(status)
+}
+
+// uploadFailure is the status of an upload that broke off: 408 when it came too slowly.
+func uploadFailure(err error) int {
+	if isTimeout(err) {
+		return http.StatusRequestTimeout
+	}
+	return http.StatusBadRequest
 }
 
 type importLogData struct {
