@@ -1243,8 +1243,8 @@ func TestBrowser(t *testing.T) {
 					break
 				}
 			}
-			edited = strings.Replace(edited, `"`+badRow[col("guid")]+`";"`+badRow[col("email")]+`"`,
-				`"`+badRow[col("guid")]+`";"no-at-sign.example.cz"`, 1)
+			edited = strings.Replace(edited, `"`+badRow[col("accountGuid")]+`";"`+badRow[col("email")]+`"`,
+				`"`+badRow[col("accountGuid")]+`";"no-at-sign.example.cz"`, 1)
 			out := bytes.NewBufferString(edited)
 			file := filepath.Join(t.TempDir(), "zakaznici-upraveno.csv")
 			if err := os.WriteFile(file, out.Bytes(), 0o644); err != nil {

@@ -105,8 +105,8 @@ func TestSeedAndExportEveryFormat(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for _, tc := range []struct{ args, magic string }{
-		{"--format csv", "\xef\xbb\xbf\"guid\";\"email\""},
-		{"--format csv --encoding windows-1250", "\"guid\";\"email\""},
+		{"--format csv", "\xef\xbb\xbf\"guid\";\"accountGuid\";\"email\""},
+		{"--format csv --encoding windows-1250", "\"guid\";\"accountGuid\";\"email\""},
 		{"--format xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"},
 		{"--format xlsx", "PK\x03\x04"},
 		{"--format xlsx --no-sync", "PK\x03\x04"},
