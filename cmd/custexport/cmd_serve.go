@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -57,8 +59,9 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 			return err
 		}
 	}
-	signer, err := loadSigner(cfg, getenv)
-	if err != nil {
+	signer := c.signer
+	// An upload cut short by a crash left its spool file; no upload runs before serve does.
+	if err := cleanUploads(filepath.Join(cfg.dataDir, "uploads")); err != nil {
 		return err
 	}
 	fileStore, filesWhere, err := files.open(ctx, cfg.dataDir)
@@ -103,7 +106,7 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 		UploadDir:    filepath.Join(cfg.dataDir, "uploads"),
 		LoginLimiter: &web.Limiter[string]{Max: 10, Window: 15 * time.Minute},
 	}
-	go jobs.CleanEvery(baseCtx, 10*time.Minute)
+	go jobs.CleanEvery(baseCtx, exporter.CleanInterval)
 	go cleanSessions(baseCtx, db, logger)
 	httpServer := &http.Server{
 		Handler:           server.Handler(),
@@ -148,10 +151,35 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 			logger.Error("exports did not stop; their slots free themselves when the lease expires", "err", err)
 		}
 	}
+	// A copy of the log's head as it stands at the stop (the checkpoint rule's "and at shutdown").
+	keepCtx, cancelKeep := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelKeep()
+	if err := db.KeepAccessHead(keepCtx); err != nil {
+		logger.Error("keeping the access log's head at the stop", "err", err)
+	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	logger.Info("stopped")
+	return nil
+}
+
+// cleanUploads empties the directory of spooled uploads: at the start of serve, whatever is
+// there was left by an upload that a crash cut short. The directory itself stays. (One serve
+// per data directory; instances sharing a database have data directories of their own.)
+func cleanUploads(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cleaning the upload spool: %w", err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("cleaning the upload spool: %w", err)
+		}
+	}
 	return nil
 }
 

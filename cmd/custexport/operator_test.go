@@ -15,6 +15,7 @@ import (
 
 	"github.com/custexport/custexport/internal/pgtest"
 	"github.com/custexport/custexport/internal/postgres"
+	"github.com/custexport/custexport/internal/linksign"
 	"github.com/custexport/custexport/internal/sqlite"
 )
 
@@ -194,6 +195,10 @@ func TestDemoRefusesARealShop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, err := linksign.LoadOrCreateMasterKey(filepath.Join(c.dataDir, masterKeyFile)); err != nil {
+			t.Fatal(err)
+		}
+		db.SetLogKey(c.signer().LogKey())
 		first, err := claimDemoShop(context.Background(), db)
 		if err == nil {
 			err = seedCustomers(context.Background(), db, 20, 1)

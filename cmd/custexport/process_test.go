@@ -92,21 +92,22 @@ func newServerFixture(t *testing.T) *serverFixture {
 	if out, err := exec.Command(bin, "seed", "--customers", "20000", "--data-dir", dir).CombinedOutput(); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out)
 	}
+	key, err := linksign.LoadMasterKey(filepath.Join(dir, "master.key")) // seed made it
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := linksign.New(key)
 	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "custexport.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	db.SetLogKey(signer.LogKey())
 	salt, _ := linksign.NewSalt()
 	partner := &custexport.Partner{Name: "Sklad", LinkSalt: salt}
 	if err := db.CreatePartner(context.Background(), partner, custexport.Principal{Kind: custexport.PrincipalOperator}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-	key, err := linksign.LoadOrCreateMasterKey(filepath.Join(dir, "master.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := linksign.New(key)
 	return &serverFixture{t: t, bin: bin, dir: dir, partner: partner, signer: signer}
 }
 
@@ -299,7 +300,7 @@ func TestGracefulShutdownFreesTheSlot(t *testing.T) {
 		}
 		return nil
 	})
-	if strings.Join(outcomes, ",") != "aborted,served" {
+	if strings.Join(outcomes, ",") != "started,aborted,started,served" {
 		t.Fatalf("partner log outcomes %v, want the cut-off export aborted, then the new one served", outcomes)
 	}
 }

@@ -44,7 +44,7 @@ func TestStalledClientIsCutOff(t *testing.T) {
 	}
 	var first *custexport.AccessEntry
 	f.db.AccessEntries(t.Context(), time.Time{}, func(e *custexport.AccessEntry) error {
-		if first == nil && e.Principal.Kind == custexport.PrincipalPartner && e.Outcome != custexport.OutcomeBusy {
+		if first == nil && e.Principal.Kind == custexport.PrincipalPartner && e.Outcome != custexport.OutcomeBusy && e.Outcome != custexport.OutcomeStarted {
 			c := *e
 			first = &c
 		}
