@@ -13,9 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/custexport/custexport/internal/linksign"
 	"github.com/custexport/custexport/internal/pgtest"
 	"github.com/custexport/custexport/internal/postgres"
-	"github.com/custexport/custexport/internal/linksign"
 	"github.com/custexport/custexport/internal/sqlite"
 )
 
