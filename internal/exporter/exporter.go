@@ -177,8 +177,13 @@ func (s *Slot) Export(ctx context.Context, w io.Writer, progress *Progress) (res
 	}()
 	res, err = e.Export(runCtx, req.Options, w, progress)
 	res.Started = started
-	if cause := context.Cause(runCtx); err != nil && ctx.Err() == nil && cause != nil && cause != context.Canceled {
-		err = cause // the slot was lost or the partner revoked: say so rather than "context canceled"
+	cause := context.Cause(runCtx)
+	switch {
+	case err != nil && errors.Is(cause, ErrRevoked):
+		// Revoked, even when the interrupted write made it look like the client went away.
+		err = cause
+	case err != nil && ctx.Err() == nil && cause != nil && cause != context.Canceled:
+		err = cause // the slot was lost: say so rather than "context canceled"
 	}
 	return res, err
 }

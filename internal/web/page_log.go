@@ -21,7 +21,7 @@ type logData struct {
 	CSVURL                          string
 }
 
-var allOutcomes = []string{"served", "denied", "busy", "rate_limited", "bad_request", "failed", "aborted", "event"}
+var allOutcomes = []string{"started", "served", "denied", "busy", "rate_limited", "bad_request", "failed", "aborted", "event"}
 
 func (s *Server) handleLog(w http.ResponseWriter, r *http.Request, u *custexport.User) {
 	l := requestLang(r)
