@@ -138,18 +138,17 @@ func (s *Slot) Export(ctx context.Context, w io.Writer, progress *Progress) (res
 		return Result{Started: started}, fmt.Errorf("the export was not started: its access-log entry could not be written: %w", err)
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
+	stopNow := cancel // what the heartbeat calls to end the export
 	if iw, ok := w.(interface{ Interrupt() }); ok {
-		stop := context.AfterFunc(runCtx, func() {
-			if ctx.Err() == nil {
-				iw.Interrupt()
-			}
-		})
-		defer stop()
+		stopNow = func(cause error) {
+			cancel(cause)
+			iw.Interrupt()
+		}
 	}
 	heartbeatDone := make(chan struct{})
 	go func() {
 		defer close(heartbeatDone)
-		e.heartbeat(runCtx, cancel, s.lease, req)
+		e.heartbeat(runCtx, stopNow, s.lease, req)
 	}()
 	// Deferred, so that even a panic below frees the slot and leaves an entry in the log.
 	defer func() {

@@ -15,7 +15,8 @@ import (
 
 // Revoking a partner stops its running download at the next heartbeat (issue 16 item 7):
 // regenerate, delete and expiry each end a download whose client reads slowly (here: not at
-// all after the headers) as aborted, "partner revoked", long before the stall timeout.
+// all after the headers) as aborted, "partner revoked", long before the stall timeout; the
+// next request with the old link is refused.
 func TestRevocationStopsRunningDownload(t *testing.T) {
 	operator := custexport.Principal{Kind: custexport.PrincipalOperator, Name: "test"}
 	for _, tc := range []struct {
@@ -81,6 +82,12 @@ func TestRevocationStopsRunningDownload(t *testing.T) {
 			}
 			if got.Rows >= 5000 {
 				t.Fatalf("the revoked download wrote all its %d rows", got.Rows)
+			}
+			// (Expiry moved only the engine's clock; the link itself expires at the day's end.)
+			if tc.name != "Expiry" {
+				if again, _ := f.get(f.link(f.partner, "customers.xml", nil)); again.StatusCode != 403 {
+					t.Fatalf("the next request with the revoked link got %d, want 403", again.StatusCode)
+				}
 			}
 		})
 	}
