@@ -81,4 +81,3 @@ func TestFailureBeforeFirstRowIs500(t *testing.T) {
 		}
 	}
 }
-
