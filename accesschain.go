@@ -151,6 +151,20 @@ func (k *LogKey) RetentionMarker(count int64, last string, before, now time.Time
 	return c
 }
 
+// NewKey is the rule of a master-key change (migrate --new-master-key): every checkpoint in all
+// is signed anew with k (the operator vouches for the log as it stands), and it returns the
+// new-key checkpoint at head's position and the head signed with k, for the store to write.
+func (k *LogKey) NewKey(all []Checkpoint, head *Checkpoint, now time.Time) (mark, newHead Checkpoint) {
+	for i := range all {
+		k.Sign(&all[i])
+	}
+	mark = Checkpoint{Kind: CheckpointNewKey, At: now, Count: head.Count, Last: head.Last}
+	newHead = Checkpoint{Kind: CheckpointHead, At: now, Count: head.Count, Last: head.Last}
+	k.Sign(&mark)
+	k.Sign(&newHead)
+	return mark, newHead
+}
+
 // headPrefix starts the outside form of a head.
 const headPrefix = "custexport-head-v1"
 

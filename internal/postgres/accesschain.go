@@ -189,23 +189,19 @@ func (db *DB) resignTx(ctx context.Context, tx pgx.Tx, key *custexport.LogKey) e
 	if err != nil {
 		return err
 	}
-	for i := range all {
-		key.Sign(&all[i])
-		if _, err := tx.Exec(ctx, `UPDATE access_checkpoint SET mac = $1 WHERE id = $2`, all[i].MAC, all[i].ID); err != nil {
-			return err
-		}
-	}
 	head, err := db.chainHeadTx(ctx, tx, key)
 	if err != nil {
 		return err
 	}
-	mark := custexport.Checkpoint{Kind: custexport.CheckpointNewKey, At: db.clock.Now(), Count: head.Count, Last: head.Last}
-	key.Sign(&mark)
+	mark, next := key.NewKey(all, head, db.clock.Now())
+	for i := range all {
+		if _, err := tx.Exec(ctx, `UPDATE access_checkpoint SET mac = $1 WHERE id = $2`, all[i].MAC, all[i].ID); err != nil {
+			return err
+		}
+	}
 	if err := insertCheckpoint(ctx, tx, &mark); err != nil {
 		return err
 	}
-	next := custexport.Checkpoint{Kind: custexport.CheckpointHead, At: mark.At, Count: head.Count, Last: head.Last}
-	key.Sign(&next)
 	_, err = tx.Exec(ctx, `UPDATE access_head SET at = $1, mac = $2 WHERE id = 1`, next.At.UnixMilli(), next.MAC)
 	return err
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storerow"
 )
 
 // AcquireLease takes the principal's export slot: an insert, or a take-over of an expired lease,
@@ -69,17 +70,7 @@ func (db *DB) RecoverLeases(ctx context.Context) ([]custexport.Lease, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []custexport.Lease
-	for rows.Next() {
-		var l custexport.Lease
-		var expires int64
-		if err := rows.Scan(&l.Principal, &l.Holder, &l.Fence, &expires, &l.Note); err != nil {
-			return nil, err
-		}
-		l.Expires = time.UnixMilli(expires).UTC()
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return storerow.Collect(rows, storerow.ScanLease)
 }
 
 var _ custexport.LeaseStore = (*DB)(nil)

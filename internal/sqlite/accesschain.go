@@ -178,23 +178,19 @@ func (db *DB) resignTx(ctx context.Context, tx *sql.Tx, key *custexport.LogKey) 
 	if err != nil {
 		return err
 	}
-	for i := range all {
-		key.Sign(&all[i])
-		if _, err := tx.ExecContext(ctx, `UPDATE access_checkpoint SET mac = ? WHERE id = ?`, all[i].MAC, all[i].ID); err != nil {
-			return err
-		}
-	}
 	head, err := db.chainHeadTx(ctx, tx, key)
 	if err != nil {
 		return err
 	}
-	mark := custexport.Checkpoint{Kind: custexport.CheckpointNewKey, At: db.clock.Now(), Count: head.Count, Last: head.Last}
-	key.Sign(&mark)
+	mark, next := key.NewKey(all, head, db.clock.Now())
+	for i := range all {
+		if _, err := tx.ExecContext(ctx, `UPDATE access_checkpoint SET mac = ? WHERE id = ?`, all[i].MAC, all[i].ID); err != nil {
+			return err
+		}
+	}
 	if err := db.insertCheckpointTx(ctx, tx, &mark); err != nil {
 		return err
 	}
-	next := custexport.Checkpoint{Kind: custexport.CheckpointHead, At: mark.At, Count: head.Count, Last: head.Last}
-	key.Sign(&next)
 	_, err = tx.ExecContext(ctx, `UPDATE access_head SET at = ?, mac = ? WHERE id = 1`, next.At.UnixMilli(), next.MAC)
 	return err
 }

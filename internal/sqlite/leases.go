@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/storerow"
 )
 
 // AcquireLease takes the principal's export slot: an insert, or a take-over of an expired lease,
@@ -59,12 +60,12 @@ func (db *DB) RecoverLeases(ctx context.Context) ([]custexport.Lease, error) {
 	defer tx.Rollback()
 	// A write transaction (BEGIN IMMEDIATE, the driver's default): read and drop the notes
 	// with no other writer between. (RETURNING would give the notes as dropped.)
-	rows, err := tx.QueryContext(ctx, `SELECT principal, holder, fence, expires_at, note FROM export_lease
+	rows, err := tx.QueryContext(ctx, `SELECT `+storerow.LeaseColumns+` FROM export_lease
 		WHERE note <> '' AND expires_at <= ?`, db.clock.Now().UnixMilli())
 	if err != nil {
 		return nil, err
 	}
-	dead, err := scanLeases(rows)
+	dead, err := storerow.Collect(rows, storerow.ScanLease)
 	if err != nil {
 		return nil, err
 	}
@@ -74,21 +75,6 @@ func (db *DB) RecoverLeases(ctx context.Context) ([]custexport.Lease, error) {
 		}
 	}
 	return dead, tx.Commit()
-}
-
-func scanLeases(rows *sql.Rows) ([]custexport.Lease, error) {
-	defer rows.Close()
-	var out []custexport.Lease
-	for rows.Next() {
-		var l custexport.Lease
-		var expires int64
-		if err := rows.Scan(&l.Principal, &l.Holder, &l.Fence, &expires, &l.Note); err != nil {
-			return nil, err
-		}
-		l.Expires = time.UnixMilli(expires).UTC()
-		out = append(out, l)
-	}
-	return out, rows.Err()
 }
 
 var _ custexport.LeaseStore = (*DB)(nil)

@@ -253,3 +253,17 @@ func CheckpointValues(c *custexport.Checkpoint) []any {
 	}
 	return []any{string(c.Kind), c.At.UnixMilli(), c.Count, c.Last, c.Anchor, cutOff, c.MAC}
 }
+
+// LeaseColumns are the columns ScanLease reads, in its order (table export_lease).
+const LeaseColumns = `principal, holder, fence, expires_at, note`
+
+// ScanLease reads a row of LeaseColumns.
+func ScanLease(scan Scanner) (*custexport.Lease, error) {
+	var l custexport.Lease
+	var expires int64
+	if err := scan(&l.Principal, &l.Holder, &l.Fence, &expires, &l.Note); err != nil {
+		return nil, err
+	}
+	l.Expires = fromMilli(expires)
+	return &l, nil
+}

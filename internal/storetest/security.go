@@ -15,6 +15,7 @@ var securityTests = []test{
 	{"LeaseOneHolderAtATime", testLeaseOneHolderAtATime},
 	{"LeaseRaceExactlyOneWins", testLeaseRace},
 	{"ExpiredLeaseIsTakenOverAndFenced", testExpiredLeaseIsTakenOverAndFenced},
+	{"DeadLeaseIsRecoveredOnce", testDeadLeaseIsRecoveredOnce},
 	{"AccessLogChain", testAccessLogChain},
 	{"AccessEntryRoundTrip", testAccessEntryRoundTrip},
 	{"AccessEntriesSince", testAccessEntriesSince},
@@ -156,6 +157,35 @@ func testExpiredLeaseIsTakenOverAndFenced(t *testing.T, db custexport.Database) 
 	}
 	if _, err := db.RenewLease(ctx, live, time.Minute); err != nil {
 		t.Fatalf("the live holder lost its lease: %v", err)
+	}
+}
+
+// A lease whose process died keeps its note past its expiry: the slot is not taken over until
+// RecoverLeases has handed the note out, once; a released lease has no note to recover.
+func testDeadLeaseIsRecoveredOnce(t *testing.T, db custexport.Database) {
+	ctx := t.Context()
+	if _, err := db.AcquireLease(ctx, "partner:7", "dead", -time.Second, "what the log needs"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AcquireLease(ctx, "partner:7", "next", time.Minute, ""); custexport.ErrorCode(err) != custexport.CodeBusy {
+		t.Fatalf("an expired lease with its note unrecovered was taken over: %v", err)
+	}
+	dead, err := db.RecoverLeases(ctx)
+	if err != nil || len(dead) != 1 || dead[0].Principal != "partner:7" || dead[0].Holder != "dead" || dead[0].Note != "what the log needs" {
+		t.Fatalf("RecoverLeases = %+v, %v; want the dead lease with its note", dead, err)
+	}
+	if again, err := db.RecoverLeases(ctx); err != nil || len(again) != 0 {
+		t.Fatalf("a second RecoverLeases = %+v, %v; want nothing", again, err)
+	}
+	l, err := db.AcquireLease(ctx, "partner:7", "next", time.Minute, "another export")
+	if err != nil {
+		t.Fatalf("after recovery: %v", err)
+	}
+	if err := db.ReleaseLease(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	if released, err := db.RecoverLeases(ctx); err != nil || len(released) != 0 {
+		t.Fatalf("a released lease was recovered: %+v, %v", released, err)
 	}
 }
 
