@@ -292,3 +292,13 @@ func (c *cli) openSQLite() *sqlite.DB {
 	c.t.Cleanup(func() { db.Close() })
 	return db
 }
+
+// useNewKey makes the shop's master key file, as a first start does, and gives db its
+// access-log key: for tests that build a shop directly in its store.
+func (c *cli) useNewKey(db *sqlite.DB) {
+	c.t.Helper()
+	if _, err := linksign.LoadOrCreateMasterKey(filepath.Join(c.dataDir, masterKeyFile)); err != nil {
+		c.t.Fatal(err)
+	}
+	db.SetLogKey(c.signer().LogKey())
+}

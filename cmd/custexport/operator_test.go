@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/custexport/custexport/internal/linksign"
 	"github.com/custexport/custexport/internal/pgtest"
 	"github.com/custexport/custexport/internal/postgres"
 	"github.com/custexport/custexport/internal/sqlite"
@@ -195,10 +194,7 @@ func TestDemoRefusesARealShop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := linksign.LoadOrCreateMasterKey(filepath.Join(c.dataDir, masterKeyFile)); err != nil {
-			t.Fatal(err)
-		}
-		db.SetLogKey(c.signer().LogKey())
+		c.useNewKey(db)
 		first, err := claimDemoShop(context.Background(), db)
 		if err == nil {
 			err = seedCustomers(context.Background(), db, 20, 1)
