@@ -78,7 +78,9 @@ func (e *AccessEntry) ComputeHash() string {
 }
 
 // writeFields writes label, PrevHash and every field to w, each length-prefixed: the input of
-// both the plain hash and the keyed MAC.
+// both the plain hash and the keyed MAC. A field added to AccessEntry later is written after
+// the last one, and only for the keyed MAC (label "custexport-access-v2"): the plain part of a
+// log carried over was hashed without it, and must still verify.
 func (e *AccessEntry) writeFields(w io.Writer, label string) {
 	var buf []byte
 	str := func(s string) {
