@@ -118,6 +118,10 @@ func runLogVerify(ctx context.Context, c *commandLine, args []string) error {
 		fmt.Fprintf(c.io.err, "note: %d entries were written with an earlier master key (replaced by migrate --%s); only their order was checked\n", v.Unkeyed, newKeyFlag)
 	}
 	if outside != nil {
+		if r := v.Retention(); r != nil && outside.Count < r.Count {
+			fmt.Fprintf(c.io.err, "note: retention has since deleted the entry the head of %s names; only its count was checked\n",
+				outside.At.In(c.loc).Format(time.RFC3339))
+		}
 		fmt.Fprintf(c.io.err, "the log agrees with the head of %s (%d entries)\n", outside.At.In(c.loc).Format(time.RFC3339), outside.Count)
 	}
 	return nil
