@@ -46,6 +46,7 @@ type Database interface {
 	PartnerStore
 	LeaseStore
 	AccessLog
+	AccessChain
 	UserStore
 	SessionStore
 	JobStore
@@ -57,7 +58,7 @@ type Database interface {
 	QueryAccess(ctx context.Context, q AccessQuery, fn func(*AccessEntry) error) error
 	// DeleteAccessBefore drops the oldest access-log entries up to the first one at or after t
 	// (retention) and returns how many: the log loses a prefix, never an entry in its middle,
-	// so the entries kept still verify from the first of them. (Entries are not strictly in
+	// and a signed retention marker (CheckpointRetention) says where the kept entries start. (Entries are not strictly in
 	// time order: an export's entry carries its start, and instances' clocks differ.)
 	DeleteAccessBefore(ctx context.Context, t time.Time) (int64, error)
 	// Ping checks that the database answers (readiness).

@@ -608,6 +608,8 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The shop's master key, as serve would make it: the store writes its log with it.
+	(&cli{t: t, dataDir: dir}).useNewKey(store)
 	_, err = claimDemoShop(context.Background(), store)
 	store.Close()
 	if err != nil {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -59,8 +61,9 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 			return err
 		}
 	}
-	signer, err := loadSigner(cfg, getenv)
-	if err != nil {
+	signer := c.signer
+	// An upload cut short by a crash left its spool file; no upload runs before serve does.
+	if err := cleanUploads(filepath.Join(cfg.dataDir, "uploads")); err != nil {
 		return err
 	}
 	fileStore, filesWhere, err := files.open(ctx, cfg.dataDir)
@@ -112,7 +115,7 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 		MaxPasswordBytes: password.MaxBytes,
 		Slow:             web.SlowClientLimits{FormTimeout: *formTimeout},
 	}
-	go jobs.CleanEvery(baseCtx, 10*time.Minute)
+	go jobs.CleanEvery(baseCtx, exporter.CleanInterval)
 	go cleanSessions(baseCtx, db, logger)
 	httpServer := &http.Server{
 		Handler:           server.Handler(),
@@ -161,10 +164,35 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 	// The counts of refused attempts not yet written (SPEC section 7: one entry per address and
 	// window) go into the log before the database closes.
 	server.FlushRefusals(context.Background())
+	// A copy of the log's head as it stands at the stop (the checkpoint rule's "and at shutdown").
+	keepCtx, cancelKeep := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelKeep()
+	if err := db.KeepAccessHead(keepCtx); err != nil {
+		logger.Error("keeping the access log's head at the stop", "err", err)
+	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	logger.Info("stopped")
+	return nil
+}
+
+// cleanUploads empties the directory of spooled uploads: at the start of serve, whatever is
+// there was left by an upload that a crash cut short. The directory itself stays. (One serve
+// per data directory; instances sharing a database have data directories of their own.)
+func cleanUploads(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cleaning the upload spool: %w", err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("cleaning the upload spool: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -76,7 +76,10 @@ var commands = command{sub: []command{
 		synopsis: "[--since YYYY-MM-DD] [--format table|csv|json]", help: logHelp, sub: logCommands},
 	{name: "seed", summary: "fill an empty database with realistic, deterministic demo customers", store: storeCreate, run: runSeed,
 		synopsis: "--customers N [--seed S]"},
-	{name: "migrate", summary: "bring the database schema up to date", store: storeCreate, run: runMigrate},
+	{name: "migrate", summary: "bring the database schema up to date", store: storeCreate, run: runMigrate,
+		synopsis: "[--new-master-key]",
+		help: "Every command checks the shop's master key against the database and refuses a missing or different one.\n" +
+			"--new-master-key makes the key given (or a new one) the shop's key: only when the old key is lost for good."},
 	{name: "version", aliases: []string{"--version"}, summary: "print the version, the revision it was built from and the Go version", run: runVersion},
 	{name: "copy", summary: "copy a SQLite shop into an empty PostgreSQL database (scaling out)", store: storeExisting, run: runCopy,
 		synopsis: "--to postgres://… [--data-dir DIR] [--db FILE]"},

@@ -224,3 +224,46 @@ func ScanSummary(scan Scanner) (*custexport.CustomerSummary, error) {
 	c.Registered = time.Unix(registered, 0).UTC()
 	return &c, nil
 }
+
+// CheckpointColumns are the columns ScanCheckpoint reads, in its order (table
+// access_checkpoint; access_head has the same but kind and cut_off).
+const CheckpointColumns = `id, kind, at, entries, last_hash, anchor, cut_off, mac`
+
+// HeadColumns are the columns of access_head that ScanCheckpoint reads, kind and cut-off
+// filled in as constants.
+const HeadColumns = `id, 'head', at, entries, last_hash, '', 0, mac`
+
+// ScanCheckpoint reads a row of CheckpointColumns or HeadColumns.
+func ScanCheckpoint(scan Scanner) (*custexport.Checkpoint, error) {
+	var c custexport.Checkpoint
+	var kind string
+	var at, cutOff int64
+	if err := scan(&c.ID, &kind, &at, &c.Count, &c.Last, &c.Anchor, &cutOff, &c.MAC); err != nil {
+		return nil, err
+	}
+	c.Kind, c.At, c.Before = custexport.CheckpointKind(kind), fromMilli(at), fromMilliOrZero(cutOff)
+	return &c, nil
+}
+
+// CheckpointValues are c's values in the order of CheckpointColumns without id.
+func CheckpointValues(c *custexport.Checkpoint) []any {
+	cutOff := int64(0)
+	if !c.Before.IsZero() {
+		cutOff = c.Before.UnixMilli()
+	}
+	return []any{string(c.Kind), c.At.UnixMilli(), c.Count, c.Last, c.Anchor, cutOff, c.MAC}
+}
+
+// LeaseColumns are the columns ScanLease reads, in its order (table export_lease).
+const LeaseColumns = `principal, holder, fence, expires_at, note`
+
+// ScanLease reads a row of LeaseColumns.
+func ScanLease(scan Scanner) (*custexport.Lease, error) {
+	var l custexport.Lease
+	var expires int64
+	if err := scan(&l.Principal, &l.Holder, &l.Fence, &expires, &l.Note); err != nil {
+		return nil, err
+	}
+	l.Expires = fromMilli(expires)
+	return &l, nil
+}

@@ -81,6 +81,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Principal, req.Options = grant.Partner.Principal(), grant.Options
+	req.Partner = grant.Partner // the heartbeat stops the download once this grant is revoked
 	s.Store.TouchPartner(r.Context(), grant.Partner.ID, now)
 	s.serveExport(w, r, req)
 }
