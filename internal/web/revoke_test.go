@@ -51,7 +51,7 @@ func TestRevocationStopsRunningDownload(t *testing.T) {
 			var skew atomic.Int64
 			f := startFixture(t, 5000, func(s *Server, db *sqlite.DB) {
 				s.Engine.Partners = db
-				s.Engine.LeaseTTL = 300 * time.Millisecond // a heartbeat every 100 ms
+				s.Engine.LeaseTTL = 3 * time.Second // a heartbeat every second; short renewal windows flake on a loaded machine
 				s.Engine.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 			})
 			if tc.before != nil {
@@ -68,7 +68,7 @@ func TestRevocationStopsRunningDownload(t *testing.T) {
 			}
 			// The client reads no more: the export is held in a write to it.
 			tc.revoke(t, f, &skew)
-			f.waitForExports(10 * time.Second) // far below the stall timeout
+			f.waitForExports(30 * time.Second) // far below the stall timeout
 			var got *custexport.AccessEntry
 			f.db.AccessEntries(context.Background(), time.Time{}, func(e *custexport.AccessEntry) error {
 				if e.Principal.Kind == custexport.PrincipalPartner && e.Outcome != custexport.OutcomeStarted {
