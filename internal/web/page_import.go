@@ -18,8 +18,9 @@ const MaxUploadBytes = 2 << 30
 // The import page (Zákazníci → Import): the upload, its report, and the log of imports.
 
 type importData struct {
-	Encoding string
-	DryRun   bool
+	Encoding       string
+	DryRun         bool
+	AcceptWarnings bool // apply the values the import warns about
 	Report   *custexport.ImportRecord
 	Refused  string // why the file was refused as a whole
 }
@@ -70,6 +71,8 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 			d.Encoding = string(v)
 		case "dry_run":
 			d.DryRun = true
+		case "accept_warnings":
+			d.AcceptWarnings = true
 		case "file":
 			if spooled != nil || part.FileName() == "" {
 				continue
@@ -103,7 +106,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 		render(http.StatusBadRequest)
 		return
 	}
-	opts := csvimport.Options{Location: s.Location, DryRun: d.DryRun, MaxBytes: MaxUploadBytes}
+	opts := csvimport.Options{Location: s.Location, DryRun: d.DryRun, MaxBytes: MaxUploadBytes, AcceptWarnings: d.AcceptWarnings}
 	switch d.Encoding {
 	case "utf-8", "windows-1250":
 		opts.Encoding = custexport.Encoding(d.Encoding)
@@ -131,7 +134,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 	}
 	d.Report = rec
 	s.Logger.Info("import", "user", u.ID, "rows", rec.Rows, "created", rec.Created, "updated", rec.Updated,
-		"unchanged", rec.Unchanged, "skipped", rec.Skipped, "dry_run", rec.DryRun, "refused", runErr != nil)
+		"unchanged", rec.Unchanged, "skipped", rec.Skipped, "warnings", rec.Warnings, "dry_run", rec.DryRun, "refused", runErr != nil)
 	status := http.StatusOK
 	if runErr != nil {
 		status = http.StatusBadRequest
