@@ -143,10 +143,11 @@ func printImportWarnings(w io.Writer, rec *custexport.ImportRecord) {
 		fmt.Fprintln(w, "warnings (not applied, the stored values were kept; --accept-warnings applies them):")
 	}
 	for _, x := range rec.WarningRows {
-		// The values come from the file and the store: escaped, they can neither drive the
-		// terminal nor forge lines.
+		// The values come from the file and the store: quoted with Go's escapes (control and
+		// invalid bytes as \x…), they can neither drive the terminal nor forge lines, and an
+		// empty value or a lost CR shows.
 		fmt.Fprintf(w, "  line %d, %s: stored %s, incoming %s: %s\n", x.Line, x.Column,
-			logformat.DisplayText(strconv.Quote(x.Stored)), logformat.DisplayText(strconv.Quote(x.Incoming)), x.Reason)
+			strconv.Quote(x.Stored), strconv.Quote(x.Incoming), x.Reason)
 	}
 	if int64(len(rec.WarningRows)) < rec.Warnings {
 		fmt.Fprintf(w, "  … and %d more warnings (only the first %d are listed)\n", rec.Warnings-int64(len(rec.WarningRows)), len(rec.WarningRows))

@@ -21,8 +21,8 @@ type importData struct {
 	Encoding       string
 	DryRun         bool
 	AcceptWarnings bool // apply the values the import warns about
-	Report   *custexport.ImportRecord
-	Refused  string // why the file was refused as a whole
+	Report         *custexport.ImportRecord
+	Refused        string // why the file was refused as a whole
 }
 
 func (s *Server) handleImportPage(w http.ResponseWriter, r *http.Request, u *custexport.User) {
