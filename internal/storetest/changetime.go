@@ -10,11 +10,13 @@ import (
 	"github.com/custexport/custexport/internal/sample"
 )
 
-// changeTimeTests check SPEC section 1's changeTime: stamped by every write path on every real
-// change, with the store's clock, and never on an unchanged customer.
-var changeTimeTests = []test{
-	{"ChangeTimeInsertCustomers", testChangeTimeInsertCustomers},
-	{"ChangeTimeImport", testChangeTimeImport},
+// The tests of SPEC section 1's changeTime: stamped by every write path on every real change,
+// with the store's clock, and never on an unchanged customer. They join the import group here,
+// beside their code, rather than in tests()' list of groups.
+func init() {
+	importTests = append(importTests,
+		test{"ChangeTimeInsertCustomers", testChangeTimeInsertCustomers},
+		test{"ChangeTimeImport", testChangeTimeImport})
 }
 
 // InsertCustomers keeps a change time the caller brings (the seed's own, a copied shop's) and
