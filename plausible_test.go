@@ -149,3 +149,15 @@ func TestSpreadsheetDamage(t *testing.T) {
 		}
 	}
 }
+
+func TestIsScientific(t *testing.T) {
+	for s, want := range map[string]bool{
+		"4.2E+08": true, "4,20E+08": true, "1E5": true, "-1e-11": true, "+3E1": true, "4,00012345678901E+017": true,
+		"": false, "E5": false, "4.E5": false, "4.2E": false, "4.2E+": false, "4.2E+08x": false, "12": false,
+		"1E": false, "2E3a": false, "Dlouhá": false, "4.2.1E5": false,
+	} {
+		if got := isScientific(s); got != want {
+			t.Errorf("isScientific(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
