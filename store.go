@@ -11,7 +11,8 @@ type CustomerStore interface {
 	// and every row come from the same snapshot, whatever is written meanwhile. The caller must
 	// Close the snapshot.
 	OpenSnapshot(ctx context.Context, q SnapshotQuery) (CustomerSnapshot, error)
-	// InsertCustomers adds new customers in one transaction.
+	// InsertCustomers adds new customers in one transaction; one without a ChangeTime gets the
+	// store's clock.
 	InsertCustomers(ctx context.Context, customers []Customer) error
 	// CountCustomers returns the number of stored customers.
 	CountCustomers(ctx context.Context) (int64, error)

@@ -222,3 +222,25 @@ func TestEnglishFragments(t *testing.T) {
 		}
 	}
 }
+
+// Every kind of import warning and every plausibility rule (issue 17) is said in both languages:
+// the import page shows them by key, never the English of the CLI.
+func TestEveryImportWarningAndRuleTranslated(t *testing.T) {
+	for _, k := range []string{custexport.WarnZerosLost, custexport.WarnNumberFormat, custexport.WarnDate,
+		custexport.WarnScientific, custexport.WarnCRLF, custexport.WarnCompanyIDCheck} {
+		if !Has("warn." + k) {
+			t.Errorf("no text for the import warning %s", k)
+		}
+		w := custexport.ImportWarning{Key: k, Reason: "english"}
+		if CS.Warning(w) == "english" || EN.Warning(w) == "english" {
+			t.Errorf("warning %s is shown in English", k)
+		}
+	}
+	for _, r := range []string{custexport.ReasonPriceRatioRange, custexport.ReasonZip, custexport.ReasonCompanyID,
+		custexport.ReasonCountryCode, custexport.ReasonControlChars, custexport.ReasonFutureDate,
+		custexport.ReasonTimeMissing, custexport.ReasonTimeTwice} {
+		if !Has("skip." + r) {
+			t.Errorf("no skip text for the plausibility rule %s", r)
+		}
+	}
+}

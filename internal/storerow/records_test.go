@@ -229,7 +229,15 @@ func TestImportLists(t *testing.T) {
 		t.Fatalf("ImportLists of an empty record = %s, %s, at %v", u, s, r.At)
 	}
 	r = &custexport.ImportRecord{At: t1, Unknown: []string{"X"}, SkippedRows: []custexport.SkippedRow{{Line: 3, Reason: "bad"}}}
-	if u, s := ImportLists(r, now); u != `["X"]` || !strings.Contains(s, `"line":3`) || r.At != t1 {
+	if u, s := ImportLists(r, now); u != `["X"]` || !strings.HasPrefix(s, "[") || !strings.Contains(s, `"line":3`) || r.At != t1 {
 		t.Fatalf("ImportLists = %s, %s, at %v", u, s, r.At)
+	}
+	// Warnings and ignored columns ride in the rows' JSON as an object, which ScanImport reads
+	// back beside the plain array of older records.
+	r.Ignored, r.Warnings = []string{"changeTime"}, 1
+	r.WarningRows = []custexport.ImportWarning{{Line: 2, Column: "billingZip", Stored: "03401", Incoming: "3401", Key: "zeros_lost"}}
+	_, s := ImportLists(r, now)
+	if !strings.HasPrefix(s, "{") || !strings.Contains(s, `"incoming":"3401"`) || !strings.Contains(s, `"line":3`) {
+		t.Fatalf("ImportLists with warnings = %s", s)
 	}
 }

@@ -18,10 +18,11 @@ const MaxUploadBytes = 2 << 30
 // The import page (Zákazníci → Import): the upload, its report, and the log of imports.
 
 type importData struct {
-	Encoding string
-	DryRun   bool
-	Report   *custexport.ImportRecord
-	Refused  string // why the file was refused as a whole
+	Encoding       string
+	DryRun         bool
+	AcceptWarnings bool // apply the values the import warns about
+	Report         *custexport.ImportRecord
+	Refused        string // why the file was refused as a whole
 }
 
 func (s *Server) handleImportPage(w http.ResponseWriter, r *http.Request, u *custexport.User) {
@@ -71,6 +72,8 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 			d.Encoding = string(v)
 		case "dry_run":
 			d.DryRun = true
+		case "accept_warnings":
+			d.AcceptWarnings = true
 		case "file":
 			if spooled != nil || part.FileName() == "" {
 				continue
@@ -105,7 +108,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 		render(http.StatusBadRequest)
 		return
 	}
-	opts := csvimport.Options{Location: s.Location, DryRun: d.DryRun, MaxBytes: MaxUploadBytes}
+	opts := csvimport.Options{Location: s.Location, DryRun: d.DryRun, MaxBytes: MaxUploadBytes, AcceptWarnings: d.AcceptWarnings}
 	switch d.Encoding {
 	case "utf-8", "windows-1250":
 		opts.Encoding = custexport.Encoding(d.Encoding)
@@ -134,7 +137,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 	s.metrics.observeImport(rec, runErr != nil)
 	d.Report = rec
 	s.Logger.Info("import", "user", u.ID, "rows", rec.Rows, "created", rec.Created, "updated", rec.Updated,
-		"unchanged", rec.Unchanged, "skipped", rec.Skipped, "dry_run", rec.DryRun, "refused", runErr != nil)
+		"unchanged", rec.Unchanged, "skipped", rec.Skipped, "warnings", rec.Warnings, "dry_run", rec.DryRun, "refused", runErr != nil)
 	status := http.StatusOK
 	if runErr != nil {
 		status = http.StatusBadRequest
