@@ -113,6 +113,22 @@ type SkippedRow struct {
 	Args []string `json:"args,omitempty"`
 }
 
+// ImportWarning is a field whose incoming value looks like damage (what a spreadsheet does to a
+// CSV opened without care: leading zeros lost, a text turned into a date, …) or is implausible
+// without being invalid (an IČO with a wrong check digit). The field keeps its stored value
+// unless the import was told to accept warnings (SPEC section 10).
+type ImportWarning struct {
+	Line     int    `json:"line"`           // the file's line where the row starts
+	GUID     string `json:"guid,omitempty"` // the customer's; empty for a new one
+	Column   string `json:"column"`         // the column's tag
+	Stored   string `json:"stored"`         // the stored value ("" for a new customer)
+	Incoming string `json:"incoming"`       // the file's value
+	// Key names the kind of warning (a Warning constant) for a user interface; Reason says it in
+	// English, as the CLI prints it.
+	Key    string `json:"key"`
+	Reason string `json:"reason"`
+}
+
 // ImportRecord is one import as the Log tab shows it.
 type ImportRecord struct {
 	ID        int64
@@ -122,10 +138,16 @@ type ImportRecord struct {
 	Encoding  Encoding
 	Delimiter string
 	DryRun    bool
+	// AcceptWarnings records that the import applied the fields it warned about.
+	AcceptWarnings bool
 	ImportCounts
 	Unknown     []string     // header tags not recognised
+	Ignored     []string     // header tags recognised and not imported (changeTime: export only)
 	SkippedRows []SkippedRow // the first MaxReportedSkips
-	Error       string       // why the file was refused as a whole, if it was
+	// Warnings counts every warned field; WarningRows lists the first MaxReportedSkips.
+	Warnings    int64
+	WarningRows []ImportWarning
+	Error       string // why the file was refused as a whole, if it was
 }
 
 // MaxReportedSkips bounds the skipped rows kept with a report: a broken file of a million rows
@@ -147,6 +169,9 @@ type ImportTx interface {
 	// a new customer brings an account guid of its own (an existing one keeps its), so the
 	// importer needs no more than the stored ones and SeenInFile for the file's.
 	AccountOwner(ctx context.Context, accountGUID string) (string, error)
+	// Now is the store's clock: the time the import stamps on what it changes (changeTime, and
+	// a new customer's registrationDate when the file gives none).
+	Now() time.Time
 	// Insert adds a new customer; Update rewrites the flat record of an existing one (further
 	// delivery addresses are kept).
 	Insert(ctx context.Context, c *Customer) error

@@ -11,7 +11,8 @@ type CustomerStore interface {
 	// and every row come from the same snapshot, whatever is written meanwhile. The caller must
 	// Close the snapshot.
 	OpenSnapshot(ctx context.Context, q SnapshotQuery) (CustomerSnapshot, error)
-	// InsertCustomers adds new customers in one transaction.
+	// InsertCustomers adds new customers in one transaction; one without a ChangeTime gets the
+	// store's clock.
 	InsertCustomers(ctx context.Context, customers []Customer) error
 	// CountCustomers returns the number of stored customers.
 	CountCustomers(ctx context.Context) (int64, error)
@@ -46,6 +47,7 @@ type Database interface {
 	PartnerStore
 	LeaseStore
 	AccessLog
+	AccessChain
 	UserStore
 	SessionStore
 	JobStore
@@ -57,7 +59,7 @@ type Database interface {
 	QueryAccess(ctx context.Context, q AccessQuery, fn func(*AccessEntry) error) error
 	// DeleteAccessBefore drops the oldest access-log entries up to the first one at or after t
 	// (retention) and returns how many: the log loses a prefix, never an entry in its middle,
-	// so the entries kept still verify from the first of them. (Entries are not strictly in
+	// and a signed retention marker (CheckpointRetention) says where the kept entries start. (Entries are not strictly in
 	// time order: an export's entry carries its start, and instances' clocks differ.)
 	DeleteAccessBefore(ctx context.Context, t time.Time) (int64, error)
 	// Ping checks that the database answers (readiness).

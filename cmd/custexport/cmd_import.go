@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -27,6 +28,7 @@ func runImport(ctx context.Context, c *commandLine, args []string) error {
 	encoding := fs.String("encoding", "auto", "a CSV's encoding: auto (a BOM or valid UTF-8 means UTF-8, else windows-1250), utf-8 or windows-1250 (refused for a file that is UTF-8 with accents); an XLSX needs none")
 	dryRun := fs.Bool("dry-run", false, "check the file and report what would change, without writing anything")
 	maxSize := fs.Int64("max-size", maxImportBytes, "refuse files larger than this many bytes")
+	acceptWarnings := fs.Bool("accept-warnings", false, "apply the values the report warns about (that look like spreadsheet damage: lost leading zeros, a text turned into a date, …); without it they keep their stored value")
 	pos, err := c.parseArgs(args)
 	if err != nil {
 		return err
@@ -34,7 +36,7 @@ func runImport(ctx context.Context, c *commandLine, args []string) error {
 	if len(pos) != 1 {
 		return usagef("give exactly one FILE (CSV or XLSX) to import")
 	}
-	opts := csvimport.Options{DryRun: *dryRun, MaxBytes: *maxSize}
+	opts := csvimport.Options{DryRun: *dryRun, MaxBytes: *maxSize, AcceptWarnings: *acceptWarnings}
 	switch *encoding {
 	case "auto", "":
 	default:
@@ -100,6 +102,10 @@ func printImportReport(w io.Writer, rec *custexport.ImportRecord, path string, t
 	}
 	fmt.Fprintf(w, "rows:       %d\n", rec.Rows)
 	fmt.Fprintf(w, "created:    %d\nupdated:    %d\nunchanged:  %d\nskipped:    %d\n", rec.Created, rec.Updated, rec.Unchanged, rec.Skipped)
+	fmt.Fprintf(w, "warnings:   %d\n", rec.Warnings)
+	if len(rec.Ignored) > 0 {
+		fmt.Fprintf(w, "ignored columns (export only): %s\n", strings.Join(rec.Ignored, ", "))
+	}
 	if len(rec.Unknown) > 0 {
 		// The tags come from the file: escaped, they can neither drive the terminal nor forge lines.
 		tags := make([]string, len(rec.Unknown))
@@ -121,10 +127,34 @@ func printImportReport(w io.Writer, rec *custexport.ImportRecord, path string, t
 			fmt.Fprintf(w, "  … and %d more skipped rows (only the first %d are listed)\n", rec.Skipped-int64(len(rec.SkippedRows)), len(rec.SkippedRows))
 		}
 	}
+	printImportWarnings(w, rec)
 	if rec.DryRun {
 		fmt.Fprintf(w, "dry run: nothing was written (took %s)\n", took.Round(time.Millisecond))
 	} else {
 		fmt.Fprintf(w, "applied in one transaction (took %s)\n", took.Round(time.Millisecond))
+	}
+}
+
+// printImportWarnings lists the fields the import warned about: with their stored and incoming
+// values, and whether they were applied (--accept-warnings) or kept.
+func printImportWarnings(w io.Writer, rec *custexport.ImportRecord) {
+	if rec.Warnings == 0 {
+		return
+	}
+	if rec.AcceptWarnings {
+		fmt.Fprintln(w, "warnings (applied: --accept-warnings):")
+	} else {
+		fmt.Fprintln(w, "warnings (not applied, the stored values were kept; --accept-warnings applies them):")
+	}
+	for _, x := range rec.WarningRows {
+		// The values come from the file and the store: quoted with Go's escapes (control and
+		// invalid bytes as \x…), they can neither drive the terminal nor forge lines, and an
+		// empty value or a lost CR shows.
+		fmt.Fprintf(w, "  line %d, %s: stored %s, incoming %s: %s\n", x.Line, x.Column,
+			strconv.Quote(x.Stored), strconv.Quote(x.Incoming), x.Reason)
+	}
+	if int64(len(rec.WarningRows)) < rec.Warnings {
+		fmt.Fprintf(w, "  … and %d more warnings (only the first %d are listed)\n", rec.Warnings-int64(len(rec.WarningRows)), len(rec.WarningRows))
 	}
 }
 

@@ -242,6 +242,50 @@ func TestImportReportFromHostileFile(t *testing.T) {
 	}
 }
 
+// What a spreadsheet did to the export (a real LibreOffice round trip, internal/csvimport's
+// fixture) is listed with line, column, stored and incoming value and not applied; the count
+// and the export-only changeTime column are reported and logged. --accept-warnings applies the
+// same values.
+func TestImportSpreadsheetWarnings(t *testing.T) {
+	c := newCLI(t)
+	dir := filepath.Join("..", "..", "internal", "csvimport", "testdata", "spreadsheet")
+	c.mustRun("migrate")
+	if out, _ := c.mustRun("import", filepath.Join(dir, "export.csv")); !strings.Contains(out, "created:    21\n") {
+		t.Fatalf("importing the export into an empty shop:\n%s", out)
+	}
+	xmlBefore, _ := c.mustRun("export", "--format", "xml")
+	saved := filepath.Join(dir, "libreoffice-cs.csv")
+	out, _ := c.mustRun("import", saved)
+	for _, want := range []string{
+		"updated:    0\nunchanged:  21\nskipped:    0\nwarnings:   14\n",
+		"ignored columns (export only): changeTime\n",
+		"warnings (not applied, the stored values were kept; --accept-warnings applies them):\n",
+		"  line 2, companyId: stored \"00235679\", incoming \"235679\": looks like spreadsheet damage: the leading zeros were lost",
+		", deliveryStreet: stored \"28. října\", incoming \"28.10.2026\": looks like spreadsheet damage: a text turned into a date\n",
+		", remark: stored \"Adresa skladu:\\r\\nPrůmyslová 12\\r\\nKolín\", incoming \"Adresa skladu:\\nPrůmyslová 12\\nKolín\": ",
+		"billingAdditional: stored \"400012345678901234\", incoming \"4,00012345678901E+017\": looks like spreadsheet damage: a number in scientific notation\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if xml, _ := c.mustRun("export", "--format", "xml"); xml != xmlBefore {
+		t.Fatal("the damaged values were applied")
+	}
+	out, _ = c.mustRun("import", "--accept-warnings", saved)
+	if !strings.Contains(out, "updated:    9\n") || !strings.Contains(out, "warnings (applied: --accept-warnings):\n") {
+		t.Fatalf("report with --accept-warnings:\n%s", out)
+	}
+	if xml, _ := c.mustRun("export", "--format", "xml"); !strings.Contains(xml, "28.10.2026") || strings.Contains(xml, "28. října") {
+		t.Fatal("--accept-warnings did not apply the warned values")
+	}
+	log := importLog(t, c)
+	if len(log) != 3 || log[0].Warnings != 14 || !log[0].AcceptWarnings || log[1].Warnings != 14 || log[1].AcceptWarnings ||
+		len(log[1].WarningRows) != 14 || fmt.Sprint(log[1].Ignored) != "[changeTime]" {
+		t.Fatalf("import log: %+v", log)
+	}
+}
+
 // The export's XLSX comes back through the CLI unchanged, every row read from the workbook; the
 // report and the log say it was a workbook.
 func TestImportXLSXRoundTrip(t *testing.T) {

@@ -43,7 +43,7 @@ func TestLogShowsEntries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	const entries = 6 // export, partner created, regenerated, re-dated, and the two above
+	const entries = 7 // export started and served, partner created, regenerated, re-dated, and the two above
 
 	t.Run("CSV", func(t *testing.T) {
 		out, _ := c.mustRun("log", "--format", "csv")
@@ -59,26 +59,29 @@ func TestLogShowsEntries(t *testing.T) {
 			col[name] = i
 		}
 		get := func(r []string, name string) string { return r[col[name]] }
-		export := records[1]
+		if started := records[1]; get(started, "outcome") != "started" || get(started, "rows") != "0" || get(started, "format") != "csv" {
+			t.Errorf("the export's started entry %q", started)
+		}
+		export := records[2]
 		if get(export, "outcome") != "served" || get(export, "channel") != "cli" || get(export, "rows") != "12" ||
 			get(export, "format") != "csv" || get(export, "encoding") != "windows-1250" || get(export, "filter") != "2000-01-01.." ||
 			get(export, "principal_kind") != "operator" {
 			t.Errorf("export entry %q", export)
 		}
 		for i, want := range []string{"created", "regenerated", "valid until 2030-06-30"} {
-			r := records[2+i]
+			r := records[3+i]
 			if get(r, "outcome") != "event" || !strings.Contains(get(r, "reason"), want) || !strings.Contains(get(r, "reason"), "Sklad s.r.o.") {
 				t.Errorf("partner event %d: %q, want %q", i, r, want)
 			}
 		}
 		// Control characters are escaped in a file as on a terminal (the admin's CSV too), and
 		// read back exactly with strconv.Unquote.
-		evil := records[5]
+		evil := records[6]
 		if get(evil, "user_agent") != strconv.Quote(evilAgent) || strings.ContainsAny(out, "\r\x1b\x07") ||
 			get(evil, "time") != "2026-03-29T03:30:00.000+02:00" {
 			t.Errorf("injected entry %q: the user agent must come back escaped, the time in shop time", evil)
 		}
-		if got := get(records[6], "user_agent"); got != "'=HYPERLINK(\"http://evil\")" {
+		if got := get(records[7], "user_agent"); got != "'=HYPERLINK(\"http://evil\")" {
 			t.Errorf("a formula user agent is %q in csv, want it guarded with a leading '", got)
 		}
 		for i := 1; i < len(records); i++ {
@@ -104,7 +107,7 @@ func TestLogShowsEntries(t *testing.T) {
 			if _, ok := m["hash"]; ok {
 				t.Errorf("json line %d carries the chain hash", i+1)
 			}
-			if i == 4 && m["user_agent"] != evilAgent {
+			if i == 5 && m["user_agent"] != evilAgent {
 				t.Errorf("json user agent %q", m["user_agent"])
 			}
 		}
@@ -119,19 +122,22 @@ func TestLogShowsEntries(t *testing.T) {
 		if len(lines) != entries+1 || !strings.HasPrefix(lines[0], "TIME") {
 			t.Fatalf("table has %d lines, want a header and %d; a user agent forged a line?\n%s", len(lines), entries, out)
 		}
-		if !strings.Contains(lines[5], strconv.Quote(evilAgent)) {
-			t.Errorf("the injected user agent is not shown escaped:\n%s", lines[5])
+		if !strings.Contains(lines[6], strconv.Quote(evilAgent)) {
+			t.Errorf("the injected user agent is not shown escaped:\n%s", lines[6])
 		}
 		for _, want := range []string{"2026-03-29T03:30:00.000+02:00", "partner:Sklad s.r.o.", "url", "203.0.113.9", "xml", "denied", "not in the link's ip list"} {
-			if !strings.Contains(lines[5], want) {
-				t.Errorf("row %q lacks %q", lines[5], want)
+			if !strings.Contains(lines[6], want) {
+				t.Errorf("row %q lacks %q", lines[6], want)
 			}
 		}
-		if !strings.Contains(lines[6], "partner:#77") {
-			t.Errorf("unknown partner row %q", lines[6])
+		if !strings.Contains(lines[7], "partner:#77") {
+			t.Errorf("unknown partner row %q", lines[7])
 		}
-		if !strings.Contains(lines[1], "operator:") || !strings.Contains(lines[1], "csv/windows-1250") || !strings.Contains(lines[1], "served") {
-			t.Errorf("export row %q", lines[1])
+		if !strings.Contains(lines[1], "csv/windows-1250") || !strings.Contains(lines[1], "started") {
+			t.Errorf("started row %q", lines[1])
+		}
+		if !strings.Contains(lines[2], "operator:") || !strings.Contains(lines[2], "csv/windows-1250") || !strings.Contains(lines[2], "served") {
+			t.Errorf("export row %q", lines[2])
 		}
 		// Aligned: OUTCOME starts at the same column everywhere.
 		col := strings.Index(lines[0], "OUTCOME")
@@ -173,51 +179,75 @@ func TestLogShowsEntries(t *testing.T) {
 	})
 }
 
+// log verify names each tampering of issue 16 (exit 1), and log head / verify --head catch
+// what the database alone cannot. The store-level attacks on both stores are in
+// storetest.RunTampering.
 func TestLogVerify(t *testing.T) {
-	c := newCLI(t)
-	c.mustRun("seed", "--customers", "5")
-	c.mustRun("export", "--format", "xml", "-o", filepath.Join(t.TempDir(), "c.xml"))
-	id := c.addPartner("Účetní")
-	c.mustRun("partner", "regenerate", strconv.FormatInt(id, 10))
-	c.mustRun("partner", "delete", strconv.FormatInt(id, 10))
-
-	out, _ := c.mustRun("log", "verify")
-	if out != "access log intact: 4 entries verified\n" {
-		t.Fatalf("log verify on an intact log: %q", out)
+	shop := func(t *testing.T) *cli {
+		c := newCLI(t)
+		c.mustRun("seed", "--customers", "5")
+		c.mustRun("export", "--format", "xml", "-o", filepath.Join(t.TempDir(), "c.xml"))
+		id := c.addPartner("Účetní")
+		c.mustRun("partner", "regenerate", strconv.FormatInt(id, 10))
+		c.mustRun("partner", "delete", strconv.FormatInt(id, 10))
+		return c
 	}
-
-	tamper := func(stmt string) {
+	tamper := func(t *testing.T, c *cli, stmts ...string) {
 		t.Helper()
 		db, err := driver.Open("file:" + filepath.Join(c.dataDir, "custexport.db"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		if _, err := db.Exec(stmt); err != nil {
-			t.Fatal(err)
+		for _, stmt := range stmts {
+			if _, err := db.Exec(stmt); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
-	tamper(`UPDATE access_log SET rows = rows + 1 WHERE id = 2`)
-	code, out, errOut := c.run(context.Background(), "log", "verify")
-	if code != exitError || out != "" || !strings.Contains(errOut, "access log entry 2 was altered") {
-		t.Fatalf("altered entry 2: exit %d, stdout %q, stderr %q", code, out, errOut)
+	c := shop(t)
+	// 5 entries: the export's started and served entries, and three partner events.
+	out, errOut := c.mustRun("log", "verify")
+	if out != "access log intact: 5 entries verified (head at entry 5)\n" || errOut != "" {
+		t.Fatalf("log verify on an intact log: %q, %q", out, errOut)
 	}
-
-	tamper(`UPDATE access_log SET rows = rows - 1 WHERE id = 2`)
-	c.mustRun("log", "verify")
-	tamper(`DELETE FROM access_log WHERE id = 3`)
-	code, _, errOut = c.run(context.Background(), "log", "verify")
-	if code != exitError || !strings.Contains(errOut, "access log entry 4 does not follow") {
-		t.Fatalf("removed entry 3: exit %d, stderr %q", code, errOut)
+	head, _ := c.mustRun("log", "head")
+	if !strings.HasPrefix(head, "custexport-head-v1:5:") {
+		t.Fatalf("log head printed %q", head)
 	}
-
-	// Retention removes the oldest entries; the oldest left anchors the chain.
-	tamper(`DELETE FROM access_log WHERE id <= 3`)
-	out, errOut = c.mustRun("log", "verify")
-	if out != "access log intact: 1 entries verified\n" || !strings.Contains(errOut, "retention") {
-		t.Errorf("after retention: %q, %q", out, errOut)
+	if _, errOut := c.mustRun("log", "verify", "--head", strings.TrimSpace(head)); !strings.Contains(errOut, "agrees with the head") {
+		t.Fatalf("verify --head on an intact log: %q", errOut)
+	}
+	if code, _, errOut := c.run(context.Background(), "log", "verify", "--head", "custexport-head-v1:5:1:ab:cd"); code != exitUsage || !strings.Contains(errOut, "log head") {
+		t.Fatalf("a malformed --head: exit %d, %q", code, errOut)
 	}
 	if code, _, _ := c.run(context.Background(), "log", "verify", "now"); code != exitUsage {
 		t.Errorf("log verify with an argument: exit %d, want %d", code, exitUsage)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		stmts []string
+		want  string
+	}{
+		{"Altered", []string{`UPDATE access_log SET rows = rows + 1 WHERE id = 2`}, "access log not intact: entry 2 was altered or written without the key"},
+		{"MiddleRemoved", []string{`DELETE FROM access_log WHERE id = 3`}, "entry 4 does not follow the entry before it"},
+		{"NewestRemoved", []string{`DELETE FROM access_log WHERE id >= 4`}, "the newest entries were removed: the signed head"},
+		{"OldestRemoved", []string{`DELETE FROM access_log WHERE id <= 2`}, "entry 3 is the oldest entry, but entries before it were removed and no retention marker accounts for them"},
+		{"AllRemoved", []string{`DELETE FROM access_log`}, "counts 5 entries, the log ends at 0"},
+		{"Rechained", []string{`UPDATE access_log SET reason = 'nothing happened', hash = 'x' WHERE id = 5`}, "entry 5 was altered"},
+		{"HeadForged", []string{`UPDATE access_head SET entries = 3`}, "head is not signed with this shop's master key"},
+		{"EverythingRemoved", []string{`DELETE FROM access_log`, `DELETE FROM access_checkpoint`, `DELETE FROM access_head`, `DELETE FROM master_key`},
+			"the outside head of"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := shop(t)
+			head, _ := c.mustRun("log", "head")
+			tamper(t, c, tc.stmts...)
+			code, out, errOut := c.run(context.Background(), "log", "verify", "--head", strings.TrimSpace(head))
+			if code != exitError || out != "" || !strings.Contains(errOut, tc.want) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit 1 saying %q", code, out, errOut, tc.want)
+			}
+		})
 	}
 }

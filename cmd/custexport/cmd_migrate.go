@@ -9,7 +9,9 @@ import (
 )
 
 func runMigrate(ctx context.Context, c *commandLine, args []string) error {
-	// Opening the store applies whatever migrations it lacks.
+	c.flags.BoolVar(&c.newKey, newKeyFlag, false, "give the shop a new master key: the one in "+masterKeyEnv+" or DATA-DIR/"+masterKeyFile+
+		", or a new one when neither is there. Every partner link issued so far stops working; the access log records the change")
+	// Opening the store applies whatever migrations it lacks, and checks the master key.
 	db, err := c.parseOpen(ctx, args)
 	if err != nil {
 		return err

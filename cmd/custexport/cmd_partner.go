@@ -162,10 +162,7 @@ func runPartnerURL(ctx context.Context, c *commandLine, args []string) error {
 	loc := c.loc
 
 	return withPartner(ctx, c, id, func(_ database, p *custexport.Partner) error {
-		signer, err := loadSigner(&c.store, getenv)
-		if err != nil {
-			return err
-		}
+		signer := c.signer
 
 		ipText := ""
 		if link.IPs.Len() > 0 {

@@ -25,12 +25,7 @@ func (c *cli) runWithEnv(env map[string]string, args ...string) (code int, stdou
 // openStore opens the CLI's database directly, as a second user of it.
 func (c *cli) openStore(t *testing.T) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(c.dataDir, "custexport.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return c.openSQLite()
 }
 
 // addPartner runs `partner add` and returns the id it printed.
@@ -94,9 +89,10 @@ func TestPartnerLifecycle(t *testing.T) {
 	id := c.addPartner("Účetní Novák", "--note", "daily sync by cron", "--valid-until", "2099-12-31")
 	other := c.addPartner("--valid-until", "2099-1-1", "Sklad") // flags before the name work too
 
-	st, err := os.Stat(filepath.Join(c.dataDir, "master.key"))
-	if err == nil {
-		t.Fatalf("partner add created the master key (mode %v); only links need it", st.Mode())
+	// The shop's master key signs links and the access log (partner add writes an event to it):
+	// the shop has one, private to it.
+	if st, err := os.Stat(filepath.Join(c.dataDir, "master.key")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("the shop's master key file: %v, %v; want mode 0600", st, err)
 	}
 
 	t.Run("List", func(t *testing.T) {
@@ -365,11 +361,18 @@ func rowOf(table, id string) string {
 }
 
 func TestPartnerMasterKeyFromEnvironment(t *testing.T) {
-	c := newShop(t)
-	id := c.addPartner("Env")
+	c := newCLI(t)
 	key := bytes.Repeat([]byte{0x5a}, linksign.MasterKeySize)
 	env := map[string]string{"CUSTEXPORT_MASTER_KEY": hex.EncodeToString(key)}
-	code, out, errOut := c.runWithEnv(env, "partner", "url", strconv.FormatInt(id, 10), "--format", "csv")
+	if code, _, errOut := c.runWithEnv(env, "migrate"); code != exitOK {
+		t.Fatalf("migrate: exit %d: %s", code, errOut)
+	}
+	code, out, errOut := c.runWithEnv(env, "partner", "add", "Env")
+	id, _ := strconv.ParseInt(strings.TrimSpace(out), 10, 64)
+	if code != exitOK || id == 0 {
+		t.Fatalf("partner add: exit %d: %s", code, errOut)
+	}
+	code, out, errOut = c.runWithEnv(env, "partner", "url", strconv.FormatInt(id, 10), "--format", "csv")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -34,6 +36,8 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 	shutdownWait := registerDuration(fs, getenv, "shutdown-timeout", "CUSTEXPORT_SHUTDOWN_TIMEOUT", 30*time.Second, 0, "how long running exports may finish after a stop signal")
 	retention := registerDuration(fs, getenv, "log-retention", "CUSTEXPORT_LOG_RETENTION", 400*24*time.Hour, 1, "how long access-log entries are kept")
 	files := registerFileFlags(fs, getenv)
+	maxConns := registerInt(fs, getenv, "max-conns-per-client", "CUSTEXPORT_MAX_CONNS_PER_CLIENT", 64, 1, "connections one client address (an IPv6 /64) may hold open at once; trusted proxies are not limited")
+	formTimeout := registerDuration(fs, getenv, "form-timeout", "CUSTEXPORT_FORM_TIMEOUT", web.DefaultFormTimeout, time.Second, "how long a client may take to send a form (uploads need about 1 KiB/s instead)")
 	leaseTTL := registerDuration(fs, getenv, "lease-ttl", "CUSTEXPORT_LEASE_TTL", exporter.DefaultLeaseTTL, time.Second, "how long a crashed instance's export slot stays taken")
 	if err := c.parse(args); err != nil {
 		return err
@@ -57,8 +61,9 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 			return err
 		}
 	}
-	signer, err := loadSigner(cfg, getenv)
-	if err != nil {
+	signer := c.signer
+	// An upload cut short by a crash left its spool file; no upload runs before serve does.
+	if err := cleanUploads(filepath.Join(cfg.dataDir, "uploads")); err != nil {
 		return err
 	}
 	fileStore, filesWhere, err := files.open(ctx, cfg.dataDir)
@@ -69,6 +74,11 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
+	// Innermost the cap on connections per client, so that the request-line limit's connection
+	// is the one the server sees (RequestLineConnContext).
+	listener = web.LimitConnsPerClient(listener, *maxConns, proxies, func(peer net.Addr) {
+		logger.Warn("too many connections from one client: answered 429 and closed", "peer", peer.String(), "max", *maxConns)
+	})
 	listener = web.LimitRequestLines(listener, web.MaxRequestLine, func(peer net.Addr, start []byte) {
 		logger.Warn("request line too long: answered 414 and closed", "peer", peer.String(), "start", string(start))
 	})
@@ -99,11 +109,13 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 		PublicURL: base, Lifetime: sessionLifetime,
 		VerifyPassword: password.Verify, VerifyDummy: password.VerifyDummy,
 		CheckPassword: password.Check, HashPassword: password.Hash, MinPasswordLength: password.MinLength,
-		JobContext:   baseCtx,
-		UploadDir:    filepath.Join(cfg.dataDir, "uploads"),
-		LoginLimiter: &web.Limiter[string]{Max: 10, Window: 15 * time.Minute},
+		JobContext:       baseCtx,
+		UploadDir:        filepath.Join(cfg.dataDir, "uploads"),
+		LoginLimiter:     web.NewLoginLimiter(20, 5, 15*time.Minute),
+		MaxPasswordBytes: password.MaxBytes,
+		Slow:             web.SlowClientLimits{FormTimeout: *formTimeout},
 	}
-	go jobs.CleanEvery(baseCtx, 10*time.Minute)
+	go jobs.CleanEvery(baseCtx, exporter.CleanInterval)
 	go cleanSessions(baseCtx, db, logger)
 	httpServer := &http.Server{
 		Handler:           server.Handler(),
@@ -116,6 +128,7 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	go pruneAccessLog(baseCtx, db, *retention, logger)
+	go server.RunRefusalLog(baseCtx)
 	logger.Info("listening", "addr", listener.Addr().String(), "public_url", base, "database", db.Describe(), "files", filesWhere)
 	if _, shared := db.(*postgres.DB); shared {
 		if _, local := fileStore.(*dirfiles.Store); local {
@@ -148,10 +161,38 @@ func runServe(ctx context.Context, c *commandLine, args []string) error {
 			logger.Error("exports did not stop; their slots free themselves when the lease expires", "err", err)
 		}
 	}
+	// The counts of refused attempts not yet written (SPEC section 7: one entry per address and
+	// window) go into the log before the database closes.
+	server.FlushRefusals(context.Background())
+	// A copy of the log's head as it stands at the stop (the checkpoint rule's "and at shutdown").
+	keepCtx, cancelKeep := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelKeep()
+	if err := db.KeepAccessHead(keepCtx); err != nil {
+		logger.Error("keeping the access log's head at the stop", "err", err)
+	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	logger.Info("stopped")
+	return nil
+}
+
+// cleanUploads empties the directory of spooled uploads: at the start of serve, whatever is
+// there was left by an upload that a crash cut short. The directory itself stays. (One serve
+// per data directory; instances sharing a database have data directories of their own.)
+func cleanUploads(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cleaning the upload spool: %w", err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("cleaning the upload spool: %w", err)
+		}
+	}
 	return nil
 }
 

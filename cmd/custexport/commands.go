@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/custexport/custexport/internal/linksign"
 )
 
 // command is one entry of a command table: a command that runs, or a group of subcommands
@@ -137,6 +139,10 @@ type commandLine struct {
 	store  storeConfig
 	use    storeUse
 	loc    *time.Location // the shop's time zone, once parsed
+	// newKey lets open give the shop a new master key (migrate --new-master-key).
+	newKey bool
+	// signer signs partner links with the shop's master key, once open has checked it.
+	signer *linksign.Signer
 }
 
 func newCommandLine(path string, cmd *command, std *stdio, getenv func(string) string) *commandLine {
@@ -246,7 +252,17 @@ func (c *commandLine) open(ctx context.Context) (database, error) {
 			return nil, err
 		}
 	}
-	return c.store.open(ctx)
+	db, err := c.store.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Every command that opens a shop checks its master key first: a missing or wrong key is
+	// refused before anything is written, and the access log can only be written with it.
+	if c.signer, err = openKey(ctx, &c.store, c.getenv, db, c.newKey, operatorPrincipal(c.getenv)); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // parseFlags parses args; -h shows the usage once, any other mistake is a usage error whose

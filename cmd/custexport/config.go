@@ -154,6 +154,7 @@ func newEngine(db database, loc *time.Location) *exporter.Engine {
 		Location: loc,
 		Leases:   db,
 		Log:      db,
+		Partners: db,
 		Holder:   fmt.Sprintf("%s:%d", host, os.Getpid()),
 	}
 }

@@ -39,6 +39,14 @@ func editedExport(t *testing.T, bin string, n string) (dir, file string) {
 	if err := os.WriteFile(filepath.Join(other, "custexport.db"), data, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The copy is the same shop: it needs the shop's master key.
+	key, err := os.ReadFile(filepath.Join(dir, masterKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(other, masterKeyFile), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	sqlite3CLI(t, filepath.Join(other, "custexport.db"), `UPDATE customer SET phone = '#' || id`)
 	file = filepath.Join(t.TempDir(), "edited.csv")
 	if out, err := exec.Command(bin, "export", "--format", "csv", "--data-dir", other, "-o", file).CombinedOutput(); err != nil {

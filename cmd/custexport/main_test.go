@@ -12,6 +12,7 @@ import (
 
 	"github.com/ncruces/go-sqlite3/driver"
 
+	"github.com/custexport/custexport/internal/linksign"
 	"github.com/custexport/custexport/internal/sqlite"
 )
 
@@ -105,8 +106,8 @@ func TestSeedAndExportEveryFormat(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for _, tc := range []struct{ args, magic string }{
-		{"--format csv", "\xef\xbb\xbf\"guid\";\"email\""},
-		{"--format csv --encoding windows-1250", "\"guid\";\"email\""},
+		{"--format csv", "\xef\xbb\xbf\"guid\";\"accountGuid\";\"email\""},
+		{"--format csv --encoding windows-1250", "\"guid\";\"accountGuid\";\"email\""},
 		{"--format xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"},
 		{"--format xlsx", "PK\x03\x04"},
 		{"--format xlsx --no-sync", "PK\x03\x04"},
@@ -260,4 +261,44 @@ func TestUsage(t *testing.T) {
 	if code, _, errOut := c.run(context.Background(), "export", "--colour"); code != exitUsage || strings.Contains(errOut, "-no-guard") {
 		t.Errorf("a flag mistake prints its message, not the whole usage: exit %d, %q", code, errOut)
 	}
+}
+
+// signer is the signer of the shop's master key (DATA-DIR/master.key), for tests that open the
+// shop's store directly: a store writes its access log only with the key derived from it.
+func (c *cli) signer() *linksign.Signer {
+	c.t.Helper()
+	key, err := linksign.LoadMasterKey(filepath.Join(c.dataDir, masterKeyFile))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	s, err := linksign.New(key)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return s
+}
+
+// openSQLite opens the shop's SQLite store directly, with its access-log key when its key file
+// exists (a shop keyed from the environment is read only); closed at the end of the test.
+func (c *cli) openSQLite() *sqlite.DB {
+	c.t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(c.dataDir, "custexport.db"))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(c.dataDir, masterKeyFile)); err == nil {
+		db.SetLogKey(c.signer().LogKey())
+	}
+	c.t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// useNewKey makes the shop's master key file, as a first start does, and gives db its
+// access-log key: for tests that build a shop directly in its store.
+func (c *cli) useNewKey(db *sqlite.DB) {
+	c.t.Helper()
+	if _, err := linksign.LoadOrCreateMasterKey(filepath.Join(c.dataDir, masterKeyFile)); err != nil {
+		c.t.Fatal(err)
+	}
+	db.SetLogKey(c.signer().LogKey())
 }

@@ -194,6 +194,7 @@ func TestDemoRefusesARealShop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		c.useNewKey(db)
 		first, err := claimDemoShop(context.Background(), db)
 		if err == nil {
 			err = seedCustomers(context.Background(), db, 20, 1)

@@ -27,7 +27,6 @@ import (
 	"github.com/custexport/custexport/internal/password"
 	"github.com/custexport/custexport/internal/pgtest"
 	"github.com/custexport/custexport/internal/postgres"
-	"github.com/custexport/custexport/internal/sqlite"
 )
 
 // pgShop is a PostgreSQL database seeded by the command, with a partner, an admin user and a
@@ -49,7 +48,15 @@ const (
 func newPGShop(t *testing.T, customers int) *pgShop {
 	bin := custexportBinary(t)
 	dsn := pgtest.NewDatabase(t)
-	if out, err := exec.Command(bin, "seed", "--customers", fmt.Sprint(customers), "--db", dsn).CombinedOutput(); err != nil {
+	// Every instance shares the shop's master key (CUSTEXPORT_MASTER_KEY), as they must.
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i * 7)
+	}
+	signer, _ := linksign.New(key)
+	seed := exec.Command(bin, "seed", "--customers", fmt.Sprint(customers), "--db", dsn, "--data-dir", t.TempDir())
+	seed.Env = append(os.Environ(), "CUSTEXPORT_MASTER_KEY="+hex.EncodeToString(key))
+	if out, err := seed.CombinedOutput(); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out)
 	}
 	ctx := context.Background()
@@ -58,6 +65,7 @@ func newPGShop(t *testing.T, customers int) *pgShop {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	db.SetLogKey(signer.LogKey())
 	salt, _ := linksign.NewSalt()
 	partner := &custexport.Partner{Name: "Sklad", LinkSalt: salt}
 	operator := custexport.Principal{Kind: custexport.PrincipalOperator, Name: "test"}
@@ -67,11 +75,6 @@ func newPGShop(t *testing.T, customers int) *pgShop {
 	if err := db.AddUser(ctx, &custexport.User{Name: pgAdmin, PasswordHash: password.Hash(pgPassword)}, operator); err != nil {
 		t.Fatal(err)
 	}
-	key := make([]byte, 32)
-	for i := range key {
-		key[i] = byte(i * 7)
-	}
-	signer, _ := linksign.New(key)
 	return &pgShop{t: t, bin: bin, dsn: dsn, masterKey: hex.EncodeToString(key), partner: partner, signer: signer}
 }
 
@@ -266,10 +269,7 @@ func TestCopySQLiteShopToPostgres(t *testing.T) {
 	c := newCLI(t)
 	c.mustRun("seed", "--customers", "3000")
 	ctx := context.Background()
-	lite, err := sqlite.Open(ctx, filepath.Join(c.dataDir, "custexport.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	lite := c.openSQLite()
 	operator := custexport.Principal{Kind: custexport.PrincipalOperator, Name: "test"}
 	salt, _ := linksign.NewSalt()
 	partner := &custexport.Partner{Name: "Účetní firma", Note: "faktury", LinkSalt: salt}
@@ -327,12 +327,12 @@ func TestCopySQLiteShopToPostgres(t *testing.T) {
 	if u, err := db.UserByName(ctx, pgAdmin); err != nil || u.ID != user.ID || u.PasswordHash != user.PasswordHash {
 		t.Fatalf("user after the copy: %+v, %v", u, err)
 	}
-	var v custexport.ChainVerifier
+	if _, brk, err := custexport.VerifyAccessLog(ctx, db, c.signer().LogKey(), nil); brk != nil || err != nil {
+		t.Errorf("the copied log does not verify: %+v, %v", brk, err)
+	}
+	c.mustRun("log", "verify", "--db", dsn)
 	var logAfter []custexport.AccessEntry
 	db.AccessEntries(ctx, time.Time{}, func(e *custexport.AccessEntry) error {
-		if brk := v.Check(e); brk != nil {
-			t.Errorf("the copied log breaks at entry %d: %s", brk.ID, brk.Reason)
-		}
 		logAfter = append(logAfter, *e)
 		return nil
 	})
@@ -346,6 +346,7 @@ func TestCopySQLiteShopToPostgres(t *testing.T) {
 		}
 	}
 	// New rows continue after the copied ids.
+	db.SetLogKey(c.signer().LogKey())
 	next := &custexport.Partner{Name: "Sklad", LinkSalt: salt}
 	if err := db.CreatePartner(ctx, next, operator); err != nil || next.ID <= partner.ID {
 		t.Fatalf("a partner created after the copy: id %d (copied %d), %v", next.ID, partner.ID, err)
@@ -414,8 +415,8 @@ func TestLostConnectionFailsTheDownload(t *testing.T) {
 		}
 		return nil
 	})
-	if len(outcomes) != 1 || outcomes[0] != custexport.OutcomeFailed {
-		t.Fatalf("access log outcomes %v, want [failed]", outcomes)
+	if len(outcomes) != 2 || outcomes[0] != custexport.OutcomeStarted || outcomes[1] != custexport.OutcomeFailed {
+		t.Fatalf("access log outcomes %v, want [started failed]", outcomes)
 	}
 	if status := downloadStatus(t, shop.link(addr)); status != 200 {
 		t.Fatalf("the next download: %d, want 200 (the slot freed)", status)
@@ -427,15 +428,16 @@ func TestLostConnectionFailsTheDownload(t *testing.T) {
 func TestExportReadsTheReplica(t *testing.T) {
 	bin := custexportBinary(t)
 	primary, replica := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+	c := newCLI(t)
 	for _, db := range []struct {
 		dsn       string
 		customers string
 	}{{primary, "100"}, {replica, "250"}} {
-		if out, err := exec.Command(bin, "seed", "--customers", db.customers, "--seed", db.customers, "--db", db.dsn).CombinedOutput(); err != nil {
+		// One data directory, so one master key, for both (the replica is a copy of the primary).
+		if out, err := exec.Command(bin, "seed", "--customers", db.customers, "--seed", db.customers, "--db", db.dsn, "--data-dir", c.dataDir).CombinedOutput(); err != nil {
 			t.Fatalf("seed: %v\n%s", err, out)
 		}
 	}
-	c := newCLI(t)
 	out := filepath.Join(t.TempDir(), "c.csv")
 	c.mustRun("export", "--format", "csv", "--db", primary, "--db-read", replica, "-o", out)
 	data, _ := os.ReadFile(out)
@@ -490,6 +492,7 @@ func TestManyDownloadsKeepTheirLeases(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	db.SetLogKey(shop.signer.LogKey())
 	partners := []*custexport.Partner{shop.partner}
 	for i := range 11 {
 		salt, _ := linksign.NewSalt()

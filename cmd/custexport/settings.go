@@ -170,3 +170,44 @@ func checkSettings(fs *flag.FlagSet) error {
 	})
 	return err
 }
+
+// intSetting is a whole-number flag with an environment variable, at least min.
+type intSetting struct {
+	envValue
+	n   *int
+	min int
+}
+
+func registerInt(fs *flag.FlagSet, getenv func(string) string, name, env string, def, min int, usage string) *int {
+	v := &intSetting{envValue: envValue{flagName: name, env: env}, n: new(int), min: min}
+	*v.n = def
+	v.load(getenv, v.set)
+	fs.Var(v, name, usage+" (env "+env+"; a whole `number`)")
+	return v.n
+}
+
+func (v *intSetting) Set(s string) error {
+	if err := v.set(s); err != nil {
+		return v.also(err)
+	}
+	return nil
+}
+
+func (v *intSetting) set(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	if n < v.min {
+		return fmt.Errorf("must be at least %d", v.min)
+	}
+	*v.n = n
+	return nil
+}
+
+func (v *intSetting) String() string {
+	if v == nil || v.n == nil {
+		return ""
+	}
+	return strconv.Itoa(*v.n)
+}

@@ -240,3 +240,19 @@ func (l List) Len() int { return len(l.prefixes) }
 func Canonical(addr netip.Addr) netip.Addr {
 	return addr.Unmap().WithZone("")
 }
+
+// Network is the network a client is counted by in limits (failed attempts, connections):
+// an IPv4 address alone (/32), an IPv6 address's /64. One IPv6 subscriber is routinely given a
+// whole /64; counting per /128 would let it take as many keys as it likes.
+func Network(addr netip.Addr) netip.Prefix {
+	addr = Canonical(addr)
+	bits := 32
+	if addr.Is6() {
+		bits = 64
+	}
+	p, err := addr.Prefix(bits)
+	if err != nil { // the zero Addr: not a client anyone can count
+		return netip.Prefix{}
+	}
+	return p
+}

@@ -303,3 +303,23 @@ func TestCanonical(t *testing.T) {
 		})
 	}
 }
+
+// Limits count an IPv4 client by its address and an IPv6 client by its /64: every address of
+// one /64 is one client; a mapped IPv4 address is the IPv4 address.
+func TestNetwork(t *testing.T) {
+	for _, c := range []struct{ addr, want string }{
+		{"192.0.2.7", "192.0.2.7/32"},
+		{"::ffff:192.0.2.7", "192.0.2.7/32"},
+		{"2001:db8:1:2::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"},
+		{"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+		{"fe80::1%eth0", "fe80::/64"},
+	} {
+		if got := Network(netip.MustParseAddr(c.addr)).String(); got != c.want {
+			t.Errorf("Network(%s) = %s, want %s", c.addr, got, c.want)
+		}
+	}
+	if Network(netip.Addr{}).IsValid() {
+		t.Error("the zero address has a network")
+	}
+}

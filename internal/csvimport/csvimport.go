@@ -30,6 +30,10 @@ type Options struct {
 	Location *time.Location // the shop's time zone, for the date-times
 	DryRun   bool           // validate and count, write nothing
 	MaxBytes int64          // refuse larger files; 0: no limit
+	// AcceptWarnings applies the fields the import warns about (values that look like
+	// spreadsheet damage, an IČO with a wrong check digit); without it they keep their stored
+	// value and are only listed.
+	AcceptWarnings bool
 	// Progress, when set, is told the bytes read so far (for a progress bar).
 	Progress func(read int64)
 }
@@ -45,7 +49,7 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
-	rec.DryRun = opts.DryRun
+	rec.DryRun, rec.AcceptWarnings = opts.DryRun, opts.AcceptWarnings
 	counted := &countingReader{r: file, limit: opts.MaxBytes, progress: opts.Progress}
 	br := bufio.NewReaderSize(counted, sniffSize)
 	head, err := br.Peek(sniffSize)
@@ -143,12 +147,17 @@ func importRows(ctx context.Context, store custexport.ImportStore, src source, o
 		return refusal("import_header_columns", strconv.Itoa(maxHeaderColumns))
 	}
 	im := &importer{opts: opts, rec: rec,
-		regClock: custexport.NewShopClock(opts.Location), changeClock: custexport.NewShopClock(opts.Location), now: time.Now().UTC().Truncate(time.Second)}
+		regClock: custexport.NewShopClock(opts.Location), changeClock: custexport.NewShopClock(opts.Location)}
 	if err := im.readHeader(header); err != nil {
 		return err
 	}
 	src.setBounds(maxLineBytes, len(header), im.fieldLimits())
 	err = store.Import(ctx, !opts.DryRun, func(tx custexport.ImportTx) error {
+		// One time for the whole import, from the store's clock: what it stamps on every
+		// change (changeTime) and on new customers without a registration date.
+		im.now = tx.Now().UTC().Truncate(time.Second)
+		y, m, d := im.now.In(opts.Location).Date()
+		im.today = custexport.Date{Year: y, Month: m, Day: d}
 		for {
 			fields, line, err := src.Read()
 			if err := readErr(); err != nil {
@@ -182,6 +191,7 @@ func importRows(ctx context.Context, store custexport.ImportStore, src source, o
 	})
 	if err != nil {
 		rec.Created, rec.Updated, rec.Unchanged = 0, 0, 0
+		rec.Warnings, rec.WarningRows = 0, nil
 	}
 	return err
 }
@@ -260,9 +270,16 @@ type importer struct {
 	rec  *custexport.ImportRecord
 	// One clock per date-time column: each keeps its own cached day.
 	regClock, changeClock *custexport.ShopClock
-	now                   time.Time
-	columns               []int // file field index → custexport.Column, or -1 for an ignored one
+	now                   time.Time       // the store's, when the import began
+	today                 custexport.Date // now's day in the shop's time zone
+	columns               []int           // file field index → custexport.Column, or -1 for an ignored one
 	present               [custexport.NumColumns]bool
+
+	// The row at hand: its line, the warnings it raised (recorded only if the row is not
+	// skipped), and the columns whose warned value is applied (accepted).
+	line     int
+	warnings []custexport.ImportWarning
+	accepted [custexport.NumColumns]bool
 }
 
 func (im *importer) readHeader(header []string) error {
@@ -276,6 +293,12 @@ func (im *importer) readHeader(header []string) error {
 		col, ok := custexport.ColumnByTag(tag)
 		if !ok {
 			im.rec.Unknown = append(im.rec.Unknown, tag)
+			continue
+		}
+		if col == custexport.ColChangeTime {
+			// Export only (SPEC section 1): the store stamps it on every real change. A file's
+			// value, even a later one, would hide a change from a partner syncing by it.
+			im.rec.Ignored = append(im.rec.Ignored, col.Tag())
 			continue
 		}
 		if im.present[col] {
@@ -424,9 +447,18 @@ func (im *importer) row(ctx context.Context, tx custexport.ImportTx, fields []st
 	if err != nil || !ok {
 		return err
 	}
+	im.line, im.warnings, im.accepted = line, im.warnings[:0], [custexport.NumColumns]bool{}
 	outcome, rerr, err := im.apply(ctx, tx, &values)
 	if err != nil {
 		return err
+	}
+	if rerr == nil {
+		for _, w := range im.warnings {
+			im.rec.Warnings++
+			if len(im.rec.WarningRows) < custexport.MaxReportedSkips {
+				im.rec.WarningRows = append(im.rec.WarningRows, w)
+			}
+		}
 	}
 	if rerr != nil {
 		tag := ""
@@ -491,7 +523,7 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 		c = *stored
 		c.Delivery = append([]custexport.Address(nil), stored.Delivery...)
 	} else {
-		c = custexport.Customer{GUID: guid, PriceRatio: custexport.NoDiscount, RegistrationDate: im.now, ChangeTime: im.now}
+		c = custexport.Customer{GUID: guid, PriceRatio: custexport.NoDiscount, RegistrationDate: im.now}
 		if c.GUID == "" {
 			c.GUID = custexport.NewGUID()
 		}
@@ -503,6 +535,9 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 		if rerr := im.setField(&c, stored, col, values[col]); rerr != nil {
 			return 0, rerr, nil
 		}
+	}
+	if rerr := im.plausible(&c, stored); rerr != nil {
+		return 0, rerr, nil
 	}
 	for _, col := range []custexport.Column{custexport.ColEmail, custexport.ColBillingFullName} {
 		if strings.TrimSpace(c.Text(col)) == "" {
@@ -537,12 +572,15 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 			}
 		}
 	}
+	// changeTime: stamped on every real change, never on an unchanged row (SPEC section 1).
 	switch {
 	case stored == nil:
+		c.ChangeTime = im.now
 		return created, nil, tx.Insert(ctx, &c)
 	case sameFlat(stored, &c):
 		return unchanged, nil, nil
 	default:
+		c.ChangeTime = im.now
 		return updated, nil, tx.Update(ctx, &c)
 	}
 }
@@ -648,6 +686,15 @@ func (im *importer) setField(c, stored *custexport.Customer, col custexport.Colu
 		if stored != nil && im.rec.Encoding == custexport.EncodingWindows1250 && v == csvfile.Windows1250Text(stored.Text(col)) {
 			return nil // what windows-1250 could carry of the stored value: keep the original
 		}
+		if col != custexport.ColEmail {
+			var was string
+			if stored != nil {
+				was = stored.Text(col)
+			}
+			if kind := custexport.SpreadsheetDamage(was, v); kind != "" && !im.warn(c, col, was, v, kind) {
+				return nil // not accepted: the field keeps its stored value
+			}
+		}
 		switch col {
 		case custexport.ColEmail:
 			v = strings.TrimSpace(v)
@@ -658,8 +705,10 @@ func (im *importer) setField(c, stored *custexport.Customer, col custexport.Colu
 			}
 		case custexport.ColBillingCountryCode, custexport.ColDeliveryCountryCode:
 			v = strings.ToUpper(strings.TrimSpace(v))
-			if v != "" && (len(v) != 2 || v[0] < 'A' || v[0] > 'Z' || v[1] < 'A' || v[1] > 'Z') {
-				return fieldErr(col, "country", "%q is not a two-letter country code (CZ, SK, …)", v)
+			if stored == nil || v != stored.Text(col) {
+				if err := custexport.CheckCountryCode(v); err != nil {
+					return plausibilityErr(col, err)
+				}
 			}
 		}
 		// The length counts after the trimming above: " cz " is a country code.
@@ -676,6 +725,9 @@ func (im *importer) setField(c, stored *custexport.Customer, col custexport.Colu
 			return nil // the export's own text: unchanged, even in the hour clocks go back
 		}
 		parsed, err := parseDateTime(v, im.opts.Location)
+		if e := (*custexport.Error)(nil); errors.As(err, &e) {
+			return plausibilityErr(col, e) // a local time that does not exist, or exists twice
+		}
 		if err != nil {
 			return fieldErr(col, "datetime", "%q is not a date and time (YYYY-MM-DD HH:MM:SS)", v)
 		}
@@ -719,13 +771,16 @@ func errorMessage(err error) string {
 }
 
 // parseDateTime reads a shop-time date-time as the export writes it, or a date alone
-// (midnight). In the hour that occurs twice when clocks go back, the first is taken.
+// (midnight). A time the shop's zone skips or has twice is refused (a *custexport.Error), not
+// moved: the export's own text of a stored time never gets here (see setField).
 func parseDateTime(s string, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t.UTC(), nil
+		if _, err := time.Parse(layout, s); err != nil {
+			continue
 		}
+		t, err := custexport.ParseLocalDateTime(layout, s, loc)
+		return t.UTC(), err
 	}
 	return time.Time{}, errors.New("not a date-time")
 }
@@ -777,4 +832,88 @@ func sameFlat(a, b *custexport.Customer) bool {
 	}
 	return a.RegistrationDate.Unix() == b.RegistrationDate.Unix() && a.ChangeTime.Unix() == b.ChangeTime.Unix() &&
 		a.BirthDate == b.BirthDate && a.PriceRatio == b.PriceRatio && a.DisabledOrders == b.DisabledOrders
+}
+
+// warnings are the English texts of the import warnings by kind (ImportWarning.Reason).
+var warnings = map[string]string{
+	custexport.WarnZerosLost:      "looks like spreadsheet damage: the leading zeros were lost (a spreadsheet read the text as a number)",
+	custexport.WarnNumberFormat:   "looks like spreadsheet damage: the leading 0 or +, or the spaces, were lost (a spreadsheet read the text as a number)",
+	custexport.WarnDate:           "looks like spreadsheet damage: a text turned into a date",
+	custexport.WarnScientific:     "looks like spreadsheet damage: a number in scientific notation",
+	custexport.WarnCRLF:           "looks like spreadsheet damage: the CRLF line breaks turned into LF",
+	custexport.WarnCompanyIDCheck: "the IČO's check digit is wrong",
+}
+
+// warn records a warning about the row's field col (stored value was, incoming v) and reports
+// whether the value is applied: only when the import accepts warnings.
+func (im *importer) warn(c *custexport.Customer, col custexport.Column, was, v, kind string) bool {
+	im.warnings = append(im.warnings, custexport.ImportWarning{Line: im.line, GUID: c.GUID, Column: col.Tag(),
+		Stored: was, Incoming: v, Key: kind, Reason: warnings[kind]})
+	im.accepted[col] = im.opts.AcceptWarnings
+	return im.opts.AcceptWarnings
+}
+
+// plausibilityErr skips a row for a field that broke a plausibility rule of the domain; the
+// rule's Reason is the skip's key and its Value the one argument.
+func plausibilityErr(col custexport.Column, err error) *rowError {
+	var e *custexport.Error
+	if !errors.As(err, &e) {
+		return fieldErr(col, "", "%v", err)
+	}
+	return &rowError{col: col, hasCol: true, key: e.Reason, args: []string{e.Value}, reason: e.Message}
+}
+
+// plausible applies the domain's plausibility rules to the values the row changes (all of a new
+// customer's): what is stored stays acceptable, and an accepted warning is applied as it is.
+func (im *importer) plausible(c, stored *custexport.Customer) *rowError {
+	changed := func(col custexport.Column) bool {
+		return im.present[col] && !im.accepted[col] && (stored == nil || c.Text(col) != stored.Text(col))
+	}
+	for _, col := range []custexport.Column{custexport.ColBillingFullName, custexport.ColBillingCompany,
+		custexport.ColDeliveryFullName, custexport.ColDeliveryCompany} {
+		if changed(col) {
+			if err := custexport.CheckName(c.Text(col)); err != nil {
+				return plausibilityErr(col, err)
+			}
+		}
+	}
+	for _, a := range [][2]custexport.Column{{custexport.ColBillingZip, custexport.ColBillingCountryCode},
+		{custexport.ColDeliveryZip, custexport.ColDeliveryCountryCode}} {
+		if changed(a[0]) || changed(a[1]) && !im.accepted[a[0]] {
+			if err := custexport.CheckZip(c.Text(a[1]), c.Text(a[0])); err != nil {
+				return plausibilityErr(a[0], err)
+			}
+		}
+	}
+	if col := custexport.ColCompanyID; changed(col) {
+		wrongCheck, err := custexport.CheckCompanyID(c.Billing.CountryCode, c.CompanyID)
+		if err != nil {
+			return plausibilityErr(col, err)
+		}
+		if wrongCheck {
+			var was string
+			if stored != nil {
+				was = stored.CompanyID
+			}
+			if !im.warn(c, col, was, c.CompanyID, custexport.WarnCompanyIDCheck) {
+				c.CompanyID = was
+			}
+		}
+	}
+	if im.present[custexport.ColPriceRatio] && (stored == nil || c.PriceRatio != stored.PriceRatio) {
+		if err := custexport.CheckPriceRatio(c.PriceRatio); err != nil {
+			return plausibilityErr(custexport.ColPriceRatio, err)
+		}
+	}
+	if im.present[custexport.ColBirthDate] && (stored == nil || c.BirthDate != stored.BirthDate) {
+		if err := custexport.CheckNotFutureDay(c.BirthDate, im.today); err != nil {
+			return plausibilityErr(custexport.ColBirthDate, err)
+		}
+	}
+	if im.present[custexport.ColRegistrationDate] && (stored == nil || !c.RegistrationDate.Equal(stored.RegistrationDate)) {
+		if err := custexport.CheckNotFuture(c.RegistrationDate, im.now, im.opts.Location); err != nil {
+			return plausibilityErr(custexport.ColRegistrationDate, err)
+		}
+	}
+	return nil
 }

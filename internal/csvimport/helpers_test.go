@@ -262,11 +262,18 @@ func changes(before, after map[string]custexport.Customer) []string {
 			continue
 		}
 		fa, fb := fields(&a), fields(&b)
+		var diff []string
 		for tag, v := range fa {
-			if fb[tag] != v {
-				out = append(out, fmt.Sprintf("%s %s: %q → %q", guid, tag, fb[tag], v))
+			if fb[tag] != v && tag != "changeTime" {
+				diff = append(diff, fmt.Sprintf("%s %s: %q → %q", guid, tag, fb[tag], v))
 			}
 		}
+		// changeTime moves with every real change (SPEC section 1), so it is listed only when it
+		// moved alone: an unchanged customer stamped, or a changed one not stamped.
+		if moved := fa["changeTime"] != fb["changeTime"]; moved != (len(diff) > 0) {
+			diff = append(diff, fmt.Sprintf("%s changeTime: %q → %q", guid, fb["changeTime"], fa["changeTime"]))
+		}
+		out = append(out, diff...)
 	}
 	for guid := range before {
 		if _, ok := after[guid]; !ok {

@@ -269,9 +269,9 @@ func TestValueSpellings(t *testing.T) {
 		{"1,5", "TRUE", 15000, true},
 		{" 2.25 ", "ne", 22500, false},
 		{"0,0001", "Ano", 1, true},
-		{"12", "No", 120000, false},
+		{"2", "No", 20000, false},
 		{"0.5", "YES", 5000, true},
-		{"0", "True", 0, true},
+		{"10", "True", 100000, true}, // the largest plausible ratio (custexport.CheckPriceRatio)
 	} {
 		file := fmt.Sprintf("guid;priceRatio;disabledOrders\n%s;%s;%s\n", g, tc.ratio, tc.disabled)
 		rec := mustImport(t, db, []byte(file), csvimport.Options{})

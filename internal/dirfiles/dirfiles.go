@@ -125,6 +125,25 @@ func (s *Store) CleanPartial(_ context.Context, before time.Time) error {
 	return errors.Join(errs...)
 }
 
+// RemovePartial deletes the temporary files of a Put of name that a crashed process left.
+func (s *Store) RemovePartial(_ context.Context, name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	// atomicfile names them "." + name + ".<random>" + partSuffix.
+	matches, err := filepath.Glob(filepath.Join(s.dir, "."+name+".*"+partSuffix))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, m := range matches {
+		if err := os.Remove(m); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // checkName accepts a plain file name: no directories, no leading dot, not a temporary name.
 func checkName(name string) error {
 	if name == "" || strings.ContainsAny(name, `/\`+"\x00") || strings.HasPrefix(name, ".") ||

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,5 +150,31 @@ func TestCleanPartial(t *testing.T) {
 	}
 	if n := filetest.Names(t, dir); len(n) != 2 || n[0] != "job-2.csv.2.part" || n[1] != "job-3.csv" {
 		t.Fatalf("after cleaning: %v, want the recent .part file and the finished file", n)
+	}
+}
+
+// RemovePartial deletes the temporary files of one name's Puts (a dead admin job's) and only
+// those: another name's, and finished files, stay.
+func TestRemovePartial(t *testing.T) {
+	dir := t.TempDir()
+	s := New(dir)
+	for _, name := range []string{".job-8.csv.123.part", ".job-80.csv.456.part", "job-8.csv"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RemovePartial(context.Background(), "job-8.csv"); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if strings.Join(left, ",") != ".job-80.csv.456.part,job-8.csv" {
+		t.Fatalf("left %v; want the other job's partial file and the finished file", left)
+	}
+	if err := s.RemovePartial(context.Background(), "../x"); err == nil {
+		t.Fatal("an invalid name was accepted")
 	}
 }

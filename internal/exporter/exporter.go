@@ -4,7 +4,9 @@
 package exporter
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,6 +33,9 @@ type Engine struct {
 	Logger *slog.Logger // where a failed access-log write is reported; nil: slog.Default()
 	// LeaseTTL overrides DefaultLeaseTTL (tests of crash recovery use seconds).
 	LeaseTTL time.Duration
+	// Partners, when set, lets the heartbeat stop a partner's running download once the
+	// partner is regenerated, deleted or expired (Request.Partner).
+	Partners custexport.PartnerStore
 }
 
 // DefaultLeaseTTL is how long a slot outlives a process that died without releasing it; the
@@ -51,7 +56,14 @@ type Request struct {
 	ClientIP  string
 	UserAgent string
 	Options   custexport.ExportOptions
+	// Partner is the partner as its link was granted (URL channel): the heartbeat stops the
+	// export when the partner's link no longer holds (ErrRevoked).
+	Partner *custexport.Partner
 }
+
+// ErrRevoked ends an export whose partner was regenerated, deleted or expired while it ran;
+// OutcomeOf makes it aborted.
+var ErrRevoked = errors.New("partner revoked")
 
 // Run is Export under the principal's one-at-a-time slot, with an access-log entry whatever
 // the outcome. A second export of the same principal gets a CodeBusy error at once. If the
@@ -66,14 +78,15 @@ func (e *Engine) Run(ctx context.Context, req Request, w io.Writer, progress *Pr
 
 // OutcomeOf is the one rule for what became of an export that ended with err, its request's
 // context being ctx: served (no error), busy (another export of the principal was running),
-// aborted (the client went away or the export was cancelled) or failed (anything else).
+// aborted (the client went away, the export was cancelled or its partner revoked) or failed
+// (anything else).
 func OutcomeOf(ctx context.Context, err error) custexport.Outcome {
 	switch {
 	case err == nil:
 		return custexport.OutcomeServed
 	case custexport.ErrorCode(err) == custexport.CodeBusy:
 		return custexport.OutcomeBusy
-	case ctx.Err() != nil:
+	case ctx.Err() != nil, errors.Is(err, ErrRevoked):
 		return custexport.OutcomeAborted
 	}
 	return custexport.OutcomeFailed
@@ -90,8 +103,14 @@ type Slot struct {
 
 // Begin takes the principal's slot for req. A refusal (CodeBusy while another export of the
 // principal runs) is written to the access log. The caller must call Export or Release.
+//
+// The lease carries what the log needs if this process dies during the export: the slot of
+// a dead process is taken only after its export was logged failed (RecoverDied, called first).
 func (e *Engine) Begin(ctx context.Context, req Request) (*Slot, error) {
-	lease, err := e.Leases.AcquireLease(ctx, req.Principal.Key(), e.Holder, e.leaseTTL())
+	if err := e.RecoverDied(ctx); err != nil && ctx.Err() == nil {
+		e.logger().Warn("recovering the export slots of dead processes", "err", err)
+	}
+	lease, err := e.Leases.AcquireLease(ctx, req.Principal.Key(), e.Holder, e.leaseTTL(), encodeNote(req, e.now()))
 	if err != nil {
 		e.logAttempt(ctx, req, OutcomeOf(ctx, err), err.Error(), Result{})
 		return nil, err
@@ -125,14 +144,29 @@ func (s *Slot) Release(ctx context.Context) {
 }
 
 // Export runs the export under the slot, keeps the slot alive meanwhile, frees it and logs
-// the outcome. Cancelling ctx stops the export (outcome aborted).
+// the outcome. A started entry is written before the first byte: an export that cannot be
+// logged does not run. Cancelling ctx stops the export (outcome aborted). If w has a method
+// Interrupt, it is called when the heartbeat stops the export (slot lost, partner revoked),
+// so that a write blocked on a client that does not read ends too.
 func (s *Slot) Export(ctx context.Context, w io.Writer, progress *Progress) (res Result, err error) {
 	e, req := s.e, s.req
+	started := e.now()
+	if err := e.appendEntry(ctx, req, custexport.OutcomeStarted, "", Result{Started: started}); err != nil {
+		s.Release(ctx)
+		return Result{Started: started}, fmt.Errorf("the export was not started: its access-log entry could not be written: %w", err)
+	}
 	runCtx, cancel := context.WithCancelCause(ctx)
+	stopNow := cancel // what the heartbeat calls to end the export
+	if iw, ok := w.(interface{ Interrupt() }); ok {
+		stopNow = func(cause error) {
+			cancel(cause)
+			iw.Interrupt()
+		}
+	}
 	heartbeatDone := make(chan struct{})
 	go func() {
 		defer close(heartbeatDone)
-		e.heartbeat(runCtx, cancel, s.lease)
+		e.heartbeat(runCtx, stopNow, s.lease, req)
 	}()
 	// Deferred, so that even a panic below frees the slot and leaves an entry in the log.
 	defer func() {
@@ -148,22 +182,30 @@ func (s *Slot) Export(ctx context.Context, w io.Writer, progress *Progress) (res
 			defer panic(p)
 		}
 		outcome, reason := OutcomeOf(ctx, failure), ""
-		switch outcome {
-		case custexport.OutcomeAborted:
+		switch {
+		case errors.Is(failure, ErrRevoked):
+			reason = failure.Error()
+		case outcome == custexport.OutcomeAborted:
 			reason = "client disconnected or export cancelled: " + context.Cause(ctx).Error()
-		case custexport.OutcomeFailed, custexport.OutcomeBusy:
+		case outcome == custexport.OutcomeFailed, outcome == custexport.OutcomeBusy:
 			reason = failure.Error()
 		}
 		e.logAttempt(releaseCtx, req, outcome, reason, res)
 	}()
 	res, err = e.Export(runCtx, req.Options, w, progress)
-	if cause := context.Cause(runCtx); err != nil && ctx.Err() == nil && cause != nil && cause != context.Canceled {
+	res.Started = started
+	cause := context.Cause(runCtx)
+	switch {
+	case err != nil && errors.Is(cause, ErrRevoked):
+		// Revoked, even when the interrupted write made it look like the client went away.
+		err = cause
+	case err != nil && ctx.Err() == nil && cause != nil && cause != context.Canceled:
 		err = cause // the slot was lost: say so rather than "context canceled"
 	}
 	return res, err
 }
 
-func (e *Engine) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, lease custexport.Lease) {
+func (e *Engine) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, lease custexport.Lease, req Request) {
 	ttl := e.leaseTTL()
 	tick := time.NewTicker(ttl / 3)
 	defer tick.Stop()
@@ -180,6 +222,10 @@ func (e *Engine) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 			switch {
 			case err == nil:
 				lease = renewed
+				if why := e.revoked(ctx, req); why != "" {
+					cancel(fmt.Errorf("%w: %s", ErrRevoked, why))
+					return
+				}
 			case ctx.Err() != nil:
 				return
 			case custexport.ErrorCode(err) == custexport.CodeBusy:
@@ -196,13 +242,42 @@ func (e *Engine) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 	}
 }
 
+// revoked says why req's partner link no longer holds (regenerated, deleted, expired), or ""
+// while it does or when that cannot be told now (the store did not answer: the next
+// heartbeat asks again).
+func (e *Engine) revoked(ctx context.Context, req Request) string {
+	if req.Partner == nil || e.Partners == nil {
+		return ""
+	}
+	p, err := e.Partners.Partner(ctx, req.Partner.ID)
+	switch {
+	case custexport.ErrorCode(err) == custexport.CodeNotFound:
+		return "the partner was deleted"
+	case err != nil:
+		return ""
+	case !bytes.Equal(p.LinkSalt, req.Partner.LinkSalt):
+		return "the partner's links were regenerated"
+	case !p.ActiveAt(e.now(), e.Location):
+		return "the partner expired (valid until " + p.ValidUntil.String() + ")"
+	}
+	return ""
+}
+
 // LogAttempt records an attempt that never reached the engine (denied, rate-limited, bad
 // request) so that every channel logs the same way.
 func (e *Engine) LogAttempt(ctx context.Context, req Request, outcome custexport.Outcome, reason string) {
 	e.logAttempt(ctx, req, outcome, reason, Result{})
 }
 
+// logAttempt writes an entry; a failed write must not turn a served download into an error,
+// but it is never silent: the operator's log says so.
 func (e *Engine) logAttempt(ctx context.Context, req Request, outcome custexport.Outcome, reason string, res Result) {
+	if err := e.appendEntry(ctx, req, outcome, reason, res); err != nil {
+		e.logger().Error("access log write failed", "err", err, "principal", req.Principal.Key(), "outcome", string(outcome))
+	}
+}
+
+func (e *Engine) appendEntry(ctx context.Context, req Request, outcome custexport.Outcome, reason string, res Result) error {
 	entry := &custexport.AccessEntry{
 		At:        res.Started,
 		Principal: req.Principal,
@@ -222,15 +297,14 @@ func (e *Engine) logAttempt(ctx context.Context, req Request, outcome custexport
 	if entry.At.IsZero() {
 		entry.At = e.now()
 	}
-	// A failed log write must not turn a served download into an error, but it is never
-	// silent: the operator's log says so.
-	if err := e.Log.AppendAccess(context.WithoutCancel(ctx), entry); err != nil {
-		logger := e.Logger
-		if logger == nil {
-			logger = slog.Default()
-		}
-		logger.Error("access log write failed", "err", err, "principal", req.Principal.Key(), "outcome", string(outcome))
+	return e.Log.AppendAccess(context.WithoutCancel(ctx), entry)
+}
+
+func (e *Engine) logger() *slog.Logger {
+	if e.Logger != nil {
+		return e.Logger
 	}
+	return slog.Default()
 }
 
 // FilterText describes a filter for the log: "from..until" with open ends empty.

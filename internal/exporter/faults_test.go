@@ -42,8 +42,8 @@ func TestEncoderPanicFailsTheExport(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "panicked") {
 			t.Fatalf("panic in Close %v: Run returned %v, want the panic as an error", inClose, err)
 		}
-		if got := outcomes(t, db); len(got) != 1 || !strings.HasPrefix(got[0], "failed:") {
-			t.Fatalf("panic in Close %v: access log %v, want one failed entry", inClose, got)
+		if got := outcomes(t, db); len(got) != 2 || !strings.HasPrefix(got[0], "started:") || !strings.HasPrefix(got[1], "failed:") {
+			t.Fatalf("panic in Close %v: access log %v, want started and one failed entry", inClose, got)
 		}
 		slot, err := e.Begin(context.Background(), request(partner))
 		if err != nil {

@@ -33,6 +33,9 @@ type FileStore interface {
 	// CleanPartial deletes what Puts cut short by a crash left behind (partial files,
 	// unfinished uploads), when started before the given time.
 	CleanPartial(ctx context.Context, before time.Time) error
+	// RemovePartial deletes what a Put of name cut short by a crash left behind (an admin
+	// job whose process died); nothing there is not an error.
+	RemovePartial(ctx context.Context, name string) error
 }
 
 // Jobs runs the admin UI's export jobs: each in the background under its user's slot, into a
@@ -50,9 +53,14 @@ type Jobs struct {
 	wg sync.WaitGroup
 }
 
-// staleAfter is how long a running job may go without a progress write before another
-// instance declares its process dead.
-const staleAfter = time.Minute
+// staleAfter is how long a running job may go without a progress write (every ProgressEvery)
+// before another instance declares its process dead: the slot's time to live, after which its
+// lease has expired too. With CleanInterval, a job whose process died is failed, and its
+// partial file removed, within a minute.
+const staleAfter = DefaultLeaseTTL
+
+// CleanInterval is how often serve runs Clean.
+const CleanInterval = 30 * time.Second
 
 // Start takes the user's slot (a CodeBusy error at once when the user already has an export
 // running), records the job and runs it in the background on base, which should live as long
@@ -175,17 +183,27 @@ func (js *Jobs) reportProgress(ctx context.Context, id int64, p *Progress, stop 
 	}
 }
 
-// Clean fails jobs whose process stopped reporting and deletes the files of jobs that ended
-// more than custexport.JobFileLifetime ago, and leftover partial files.
+// Clean writes the outcome of exports whose process died (Engine.RecoverDied), fails jobs
+// whose process stopped reporting and removes their partial files, deletes the files of jobs
+// that ended more than custexport.JobFileLifetime ago, and leftover partial files.
 func (js *Jobs) Clean(ctx context.Context, now time.Time) error {
-	if _, err := js.Store.FailStaleJobs(ctx, now.Add(-staleAfter), "the server running this export stopped"); err != nil {
-		return err
+	var errs []error
+	if err := js.Engine.RecoverDied(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	failed, err := js.Store.FailStaleJobs(ctx, now.Add(-staleAfter), "the server running this export stopped")
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	for i := range failed {
+		if err := js.Files.RemovePartial(ctx, JobFileName(&failed[i])); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	expired, err := js.Store.ExpireJobs(ctx, now.Add(-custexport.JobFileLifetime))
 	if err != nil {
-		return err
+		return errors.Join(append(errs, err)...)
 	}
-	var errs []error
 	for _, j := range expired {
 		if j.File == "" {
 			continue

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,5 +128,96 @@ func TestJobCleanUp(t *testing.T) {
 	}
 	if j, _ := db.Job(ctx, stale.ID); j.State != custexport.JobFailed || j.Error == "" {
 		t.Fatalf("stale running job: %+v, want failed with a reason", j)
+	}
+}
+
+// An admin job whose process died (its progress and its lease stopped) is failed by the next
+// Clean once its lease has expired, and its partial file removed; the export it ran ends in
+// the access log as failed, "process died". Time moves on the store's clock, not by sleeping.
+func TestDeadJobIsFailedAndItsPartialFileRemoved(t *testing.T) {
+	js, db, u := newJobs(t)
+	ctx := context.Background()
+	start := time.Now()
+	db.SetClock(func() time.Time { return start })
+	// What a process that dies mid-export leaves: a running job, its slot (with its note) and a
+	// partial file; the started entry it wrote before its first byte.
+	slot, err := js.Engine.Begin(ctx, adminRequest(u))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := &custexport.ExportJob{UserID: u.ID, Options: adminRequest(u).Options}
+	if err := db.CreateJob(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(jobsDir(js), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	partial := filepath.Join(jobsDir(js), "."+JobFileName(job)+".123456.part")
+	other := filepath.Join(jobsDir(js), ".job-999.csv.654321.part") // another job's, still running
+	for _, p := range []string{partial, other} {
+		if err := os.WriteFile(p, []byte("id;email\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = slot // never exported nor released: the process is dead
+
+	// Within the lease nothing happens.
+	if err := js.Clean(ctx, start.Add(10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := db.Job(ctx, job.ID); j.State != custexport.JobRunning {
+		t.Fatalf("a job within its lease was cleaned: %s", j.State)
+	}
+	// Once the lease has expired (DefaultLeaseTTL), the next sweep fails the job.
+	later := start.Add(DefaultLeaseTTL + time.Second)
+	db.SetClock(func() time.Time { return later })
+	if err := js.Clean(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := db.Job(ctx, job.ID); j.State != custexport.JobFailed {
+		t.Fatalf("a dead job after its lease expired: %s, want failed", j.State)
+	}
+	if _, err := os.Stat(partial); !os.IsNotExist(err) {
+		t.Fatalf("the dead job's partial file is still there: %v", err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Fatalf("another job's partial file was removed: %v", err)
+	}
+	got := outcomes(t, db)
+	if len(got) != 2 || got[1] != "failed:"+u.Principal().Key()+":" { // after the user's creation
+		t.Fatalf("access log %v, want the dead export failed", got)
+	}
+	if CleanInterval+staleAfter > time.Minute {
+		t.Fatalf("a dead job is failed only %s after its last progress, want within a minute", CleanInterval+staleAfter)
+	}
+}
+
+// A slot whose process died is taken by the next export of its principal once expired, and
+// the dead export is logged failed first: no crash goes without a trace.
+func TestDiedExportIsLoggedBeforeItsSlotIsReused(t *testing.T) {
+	e, db := newEngine(t)
+	ctx := context.Background()
+	start := time.Now()
+	db.SetClock(func() time.Time { return start })
+	if _, err := e.Begin(ctx, request(partner)); err != nil { // and the process dies
+		t.Fatal(err)
+	}
+	if _, err := e.Begin(ctx, request(partner)); custexport.ErrorCode(err) != custexport.CodeBusy {
+		t.Fatalf("while the dead slot's lease runs: %v, want busy", err)
+	}
+	db.SetClock(func() time.Time { return start.Add(DefaultLeaseTTL + time.Second) })
+	slot, err := e.Begin(ctx, request(partner))
+	if err != nil {
+		t.Fatalf("after the lease expired: %v", err)
+	}
+	slot.Release(ctx)
+	got := outcomes(t, db)
+	if len(got) != 2 || got[0] != "busy:partner:7:2018-01-01.." || got[1] != "failed:partner:7:2018-01-01.." {
+		t.Fatalf("access log %v, want busy, then the dead export failed", got)
+	}
+	var reason string
+	db.AccessEntries(ctx, time.Time{}, func(e *custexport.AccessEntry) error { reason = e.Reason; return nil })
+	if !strings.HasPrefix(reason, ReasonProcessDied) {
+		t.Fatalf("the dead export's reason %q", reason)
 	}
 }

@@ -187,6 +187,15 @@ func (l Lang) Skip(s custexport.SkippedRow) string {
 	return l.T(key, args...)
 }
 
+// Warning says why an import warned about a field (custexport.ImportWarning), in English for a
+// kind without a text.
+func (l Lang) Warning(w custexport.ImportWarning) string {
+	if key := "warn." + w.Key; w.Key != "" && Has(key) {
+		return l.T(key)
+	}
+	return w.Reason
+}
+
 // LinkSentence says what anyone holding a permanent link can download: which customers, in
 // which format (and whether without the formula guard), as which partner, from where and until
 // when. The admin UI shows it under a new link and the CLI prints it (in English) after signing

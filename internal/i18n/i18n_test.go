@@ -184,7 +184,13 @@ func TestLogReason(t *testing.T) {
 		"file of export job 4 downloaded (1 rows)":                   "stažen soubor exportu 4 (1 řádek)",
 		"client address 198.51.100.1 not in the link's ip list":      "adresa klienta 198.51.100.1 není v seznamu IP adres odkazu",
 		"hash given 2 times":                                         "parametr hash uveden 2×",
-		"something new":                                              "something new",
+		"hash alone matches no partner's link without parameters for /export/customers.csv (a link with dates, ip, encoding or guard needs its partnerId and parameters)": "samotný hash nepatří k odkazu bez parametrů žádného partnera pro /export/customers.csv",
+		"hash alone is the link of partner 3 for /export/customers.xml, not /export/customers.csv":                                                                        "samotný hash je odkaz partnera 3 pro /export/customers.xml, ne pro /export/customers.csv",
+		"partnerId missing (a hash alone may come only with dateFrom and dateUntil; got guard)":                                                                           "chybí partnerId (se samotným hashem smí přijít jen dateFrom a dateUntil; přišlo guard)",
+		"headers only (HEAD): nothing exported":                              "jen hlavičky (HEAD): nic se neexportovalo",
+		"dateFrom: is empty (a date YYYY-MM-DD, or leave the parameter out)": "parametr dateFrom je prázdný",
+		"dateUntil: given 2 times":                                           "parametr dateUntil uveden 2×",
+		"something new":                                                      "something new",
 	} {
 		if got := CS.LogReason(stored); got != want {
 			t.Errorf("CS.LogReason(%q)\n got %q\nwant %q", stored, got, want)
@@ -213,6 +219,28 @@ func TestEnglishFragments(t *testing.T) {
 	for _, s := range f {
 		if strings.ContainsAny(s, "%{}") {
 			t.Errorf("fragment %q still holds a verb or mark", s)
+		}
+	}
+}
+
+// Every kind of import warning and every plausibility rule (issue 17) is said in both languages:
+// the import page shows them by key, never the English of the CLI.
+func TestEveryImportWarningAndRuleTranslated(t *testing.T) {
+	for _, k := range []string{custexport.WarnZerosLost, custexport.WarnNumberFormat, custexport.WarnDate,
+		custexport.WarnScientific, custexport.WarnCRLF, custexport.WarnCompanyIDCheck} {
+		if !Has("warn." + k) {
+			t.Errorf("no text for the import warning %s", k)
+		}
+		w := custexport.ImportWarning{Key: k, Reason: "english"}
+		if CS.Warning(w) == "english" || EN.Warning(w) == "english" {
+			t.Errorf("warning %s is shown in English", k)
+		}
+	}
+	for _, r := range []string{custexport.ReasonPriceRatioRange, custexport.ReasonZip, custexport.ReasonCompanyID,
+		custexport.ReasonCountryCode, custexport.ReasonControlChars, custexport.ReasonFutureDate,
+		custexport.ReasonTimeMissing, custexport.ReasonTimeTwice} {
+		if !Has("skip." + r) {
+			t.Errorf("no skip text for the plausibility rule %s", r)
 		}
 	}
 }

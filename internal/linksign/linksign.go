@@ -12,6 +12,9 @@
 // only; a partner deleted and re-created under a reused id gets a new salt and so new links.
 // The label and the 0x00 separator keep this derivation apart from any other use of the master
 // key; the id has a fixed width and the salt comes last, so the input is unambiguous.
+//
+// The same rule (derive) gives the access log's key, label "custexport access log key v1", and
+// the master key's check value kept in the database, label "custexport master key check v1".
 package linksign
 
 import (
@@ -177,19 +180,43 @@ func (s *Signer) SignedURL(base string, partnerID int64, salt []byte, path strin
 
 // partnerKey derives the partner's key as documented in the package comment.
 func (s *Signer) partnerKey(partnerID int64, salt []byte) []byte {
+	return s.derive(keyLabel, binary.BigEndian.AppendUint64(nil, uint64(partnerID)), salt)
+}
+
+// derive is the one rule by which every key comes from the master key:
+// HMAC-SHA256(masterKey, label || 0x00 || parts...). The label names the purpose (and its
+// version), so keys for different purposes never coincide.
+func (s *Signer) derive(label string, parts ...[]byte) []byte {
 	m := hmac.New(sha256.New, s.master)
-	writePartnerKeyInput(m, partnerID, salt)
+	writeDeriveInput(m, label, parts...)
 	return m.Sum(nil)
 }
 
-// writePartnerKeyInput writes what the partner key is the master-keyed MAC of.
-func writePartnerKeyInput(m hash.Hash, partnerID int64, salt []byte) {
-	m.Write([]byte(keyLabel))
+// writeDeriveInput writes what a key derived for label from parts is the master-keyed MAC of.
+func writeDeriveInput(m hash.Hash, label string, parts ...[]byte) {
+	m.Write([]byte(label))
 	m.Write([]byte{0})
-	var id [8]byte
-	binary.BigEndian.PutUint64(id[:], uint64(partnerID))
-	m.Write(id[:])
-	m.Write(salt)
+	for _, p := range parts {
+		m.Write(p)
+	}
+}
+
+// The labels of the other keys derived from the master key.
+const (
+	logKeyLabel   = "custexport access log key v1"
+	keyCheckLabel = "custexport master key check v1"
+)
+
+// LogKey is the key that MACs the access log (SPEC section 7), derived from the master key.
+func (s *Signer) LogKey() *custexport.LogKey {
+	return custexport.NewLogKey(s.derive(logKeyLabel))
+}
+
+// KeyCheck is the master key's check value, kept in the database so that a start with a
+// missing or different key is refused instead of silently breaking every link: it identifies
+// the key without revealing anything that helps to forge a link or a log entry.
+func (s *Signer) KeyCheck() string {
+	return hex.EncodeToString(s.derive(keyCheckLabel))
 }
 
 func (s *Signer) mac(partnerID int64, salt []byte, path string, params url.Values) []byte {
@@ -265,12 +292,13 @@ func (s *Signer) FindByHash(partners []custexport.Partner, path, hash string) in
 	// link written in place (TestFindByHashMatchesSign keeps the two equal).
 	master := hmac.New(sha256.New, s.master)
 	var key, sum [sha256.Size]byte
+	var id [8]byte
 	canonical := []byte(canonicalPrefix + url.QueryEscape(path) + "\n" + partnerIDParam + "=")
 	prefix := len(canonical)
 	for i := range partners {
 		p := &partners[i]
 		master.Reset()
-		writePartnerKeyInput(master, p.ID, p.LinkSalt)
+		writeDeriveInput(master, keyLabel, binary.BigEndian.AppendUint64(id[:0], uint64(p.ID)), p.LinkSalt)
 		m := hmac.New(sha256.New, master.Sum(key[:0]))
 		canonical = strconv.AppendInt(canonical[:prefix], p.ID, 10)
 		m.Write(canonical)

@@ -57,6 +57,13 @@ func LoadOrCreateMasterKey(path string) ([]byte, error) {
 	return key, err
 }
 
+// LoadMasterKey reads the master key from the key file at path, as LoadOrCreateMasterKey does,
+// but never creates one: a missing file is an error matching fs.ErrNotExist, so that the caller
+// can decide whether a new key may be made (not on a shop whose links were signed with another).
+func LoadMasterKey(path string) ([]byte, error) {
+	return readKeyFile(path)
+}
+
 // ParseMasterKey parses the 64-hex-character form of a master key (as in the
 // CUSTEXPORT_MASTER_KEY environment variable). The error never repeats the input, which may be
 // a real key with a typo in it.

@@ -303,3 +303,35 @@ func TestUnknownFormat(t *testing.T) {
 		t.Errorf("New(xml): %v", err)
 	}
 }
+
+// A download's started entry shows what was asked for, and "-" where its outcome entry will
+// have the counts; CSV and JSON keep it as an ordinary entry with outcome "started".
+func TestStartedEntry(t *testing.T) {
+	e := &custexport.AccessEntry{ID: 1, At: time.Date(2026, 12, 8, 1, 0, 0, 0, time.UTC), Principal: custexport.Principal{Kind: custexport.PrincipalPartner, ID: 7, Name: "Sklad"},
+		Channel: custexport.ChannelURL, ClientIP: "192.0.2.1", Format: custexport.FormatCSV, Encoding: custexport.EncodingUTF8,
+		Filter: "2024-01-01..", Outcome: custexport.OutcomeStarted}
+	for _, format := range Formats {
+		var out bytes.Buffer
+		w, err := New(format, &out, time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Entry(e); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+		row := lines[len(lines)-1]
+		if !strings.Contains(row, "started") || !strings.Contains(row, "2024-01-01..") || !strings.Contains(row, "csv") {
+			t.Errorf("%s: started entry %q", format, row)
+		}
+		if format == "table" {
+			f := strings.Fields(row)
+			if len(f) < 11 || f[6] != "started" || f[7] != "-" || f[8] != "-" || f[9] != "-" || f[10] != "-" {
+				t.Errorf("table: the started entry's counts are not all \"-\": %q", row)
+			}
+		}
+	}
+}

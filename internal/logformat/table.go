@@ -51,7 +51,7 @@ type table struct {
 // NewTable returns a Writer of an aligned table: a header line, then a line per entry, columns
 // separated by two spaces. The header is written with the first entry, so an empty log gives no
 // output at all (the caller says "no entries" where it fits). Partner events (outcome event) show
-// "-" in the columns of a download.
+// "-" in the columns of a download, a download's started entry "-" in its counts.
 func NewTable(w io.Writer, loc *time.Location) Writer {
 	return &table{tw: tabwriter.NewWriter(w, 0, 0, 2, ' ', 0), loc: loc}
 }
@@ -77,8 +77,11 @@ func (t *table) Entry(e *custexport.AccessEntry) error {
 		if filter == "" {
 			filter = "all"
 		}
-		rows, bytes = strconv.FormatInt(e.Rows, 10), strconv.FormatInt(e.Bytes, 10)
-		duration, replaced = e.Duration.String(), strconv.FormatInt(e.Replaced, 10)
+		// A started entry has nothing counted yet: its outcome entry, later, has the counts.
+		if e.Outcome != custexport.OutcomeStarted {
+			rows, bytes = strconv.FormatInt(e.Rows, 10), strconv.FormatInt(e.Bytes, 10)
+			duration, replaced = e.Duration.String(), strconv.FormatInt(e.Replaced, 10)
+		}
 	}
 	t.cells = append(t.cells[:0],
 		e.At.In(t.loc).Format(TimeLayout),

@@ -50,6 +50,7 @@ func customerValues(c *custexport.Customer) ([]any, error) {
 
 // InsertCustomers adds new customers in one transaction, through COPY: all of them or none.
 func (db *DB) InsertCustomers(ctx context.Context, customers []custexport.Customer) error {
+	customers = storerow.StampChangeTime(customers, db.clock.Now())
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,6 +37,7 @@ type DB struct {
 	name    string // host and database, for logs; never the password
 	applied []int
 	clock   clock.Clock // the time stamped on what the store writes
+	logKey  atomic.Pointer[custexport.LogKey]
 }
 
 // SetClock makes the store stamp times (creations, changes, heartbeats, log entries, leases)

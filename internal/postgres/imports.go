@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -108,7 +109,7 @@ func (db *DB) Import(ctx context.Context, apply bool, fn func(custexport.ImportT
 	if _, err := tx.Exec(ctx, `SET CONSTRAINTS customer_guid_unique, customer_email_unique DEFERRED;`+stageTableSQL); err != nil {
 		return err
 	}
-	t := &importTx{tx: tx, conn: conn, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed(),
+	t := &importTx{tx: tx, conn: conn, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed(), now: db.clock.Now,
 		pendingEmail: map[string]string{}, pendingGUID: map[string]struct{}{}}
 	t.cursor = openStoredCursor(ctx, db, tx)
 	defer t.cursor.close()
@@ -139,6 +140,7 @@ type importTx struct {
 	seed1, seed2 maphash.Seed
 	claimed      importlookup.ClaimSet
 	seq          int64
+	now          func() time.Time // the store's clock
 
 	// Rows staged but not yet copied, with their e-mail keys and guids: EmailOwner looks at
 	// them before the staging table.
@@ -251,6 +253,9 @@ func (t *importTx) AccountOwner(ctx context.Context, accountGUID string) (string
 	}
 	return owner, err
 }
+
+// Now is the store's clock (custexport.ImportTx).
+func (t *importTx) Now() time.Time { return t.now() }
 
 // Insert stages a new customer. Its guid is already recorded as seen: Customer found no stored
 // customer with it and recorded it, so a later row with it is a duplicate.

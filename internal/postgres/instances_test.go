@@ -42,6 +42,7 @@ func openInstances(t *testing.T, n int, params url.Values) (string, []*postgres.
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
+		db.SetLogKey(storetest.LogKey)
 		dbs[i] = db
 	}
 	return dsn, dbs
@@ -55,7 +56,7 @@ func TestLeaseRaceAcrossInstances(t *testing.T) {
 	var lastFence int64
 	for round := range 10 {
 		l := storetest.RaceForLease(t, 16, func(i int) (custexport.Lease, error) {
-			return dbs[i%2].AcquireLease(ctx, "partner:7", fmt.Sprintf("racer %d", i), time.Minute)
+			return dbs[i%2].AcquireLease(ctx, "partner:7", fmt.Sprintf("racer %d", i), time.Minute, "")
 		})
 		if l.Fence <= lastFence {
 			t.Fatalf("round %d: fence %d after %d; it must grow with every acquisition", round, l.Fence, lastFence)
@@ -70,11 +71,11 @@ func TestLeaseRaceAcrossInstances(t *testing.T) {
 		}
 	}
 
-	dead, err := dbs[0].AcquireLease(ctx, "user:1", "crashed", -time.Second)
+	dead, err := dbs[0].AcquireLease(ctx, "user:1", "crashed", -time.Second, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	live, err := dbs[1].AcquireLease(ctx, "user:1", "new", time.Minute)
+	live, err := dbs[1].AcquireLease(ctx, "user:1", "new", time.Minute, "")
 	if err != nil || live.Fence != dead.Fence+1 {
 		t.Fatalf("taking over an expired lease: %+v, %v", live, err)
 	}
@@ -84,7 +85,7 @@ func TestLeaseRaceAcrossInstances(t *testing.T) {
 	if err := dbs[0].ReleaseLease(ctx, dead); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := dbs[0].AcquireLease(ctx, "user:1", "third", time.Minute); custexport.ErrorCode(err) != custexport.CodeBusy {
+	if _, err := dbs[0].AcquireLease(ctx, "user:1", "third", time.Minute, ""); custexport.ErrorCode(err) != custexport.CodeBusy {
 		t.Fatalf("a stale release freed the live lease: %v", err)
 	}
 }
@@ -141,8 +142,8 @@ func TestAccessLogChainAcrossInstances(t *testing.T) {
 		t.Errorf("the first entry chains to %q", entries[0].PrevHash)
 	}
 	for i, e := range entries {
-		if e.Hash != e.ComputeHash() {
-			t.Fatalf("entry %d: stored hash is not its own", e.ID)
+		if e.Hash != storetest.LogKey.EntryMAC(&e) {
+			t.Fatalf("entry %d: stored MAC is not its own", e.ID)
 		}
 		if i > 0 && (e.PrevHash != entries[i-1].Hash || e.ID <= entries[i-1].ID) {
 			t.Fatalf("entry %d does not follow entry %d: the chain forked", e.ID, entries[i-1].ID)

@@ -39,14 +39,13 @@ func TestAccessLogKeepsUserAgentBytes(t *testing.T) {
 		}
 	}
 	var got []string
-	var v custexport.ChainVerifier
 	dbs[0].AccessEntries(ctx, time.Time{}, func(e *custexport.AccessEntry) error {
 		got = append(got, e.UserAgent)
-		if brk := v.Check(e); brk != nil {
-			t.Errorf("entry %d %s", brk.ID, brk.Reason)
-		}
 		return nil
 	})
+	if brk, _ := storetest.VerifyChain(t, dbs[0]); brk != nil {
+		t.Errorf("entry %d %s", brk.ID, brk.Reason)
+	}
 	if !reflect.DeepEqual(got, agents) {
 		t.Errorf("user agents stored %q, want %q", got, agents)
 	}

@@ -99,23 +99,14 @@ func (db *DB) updatePartner(ctx context.Context, id int64, by custexport.Princip
 // live, a user name still free) sees no other change slip in between, and every transaction
 // that takes the lock takes it before any other.
 func (db *DB) loggedChange(ctx context.Context, by custexport.Principal, change func(pgx.Tx) (string, error)) error {
-	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := lockAccessLog(ctx, tx); err != nil {
-		return err
-	}
-	event, err := change(tx)
-	if err != nil {
-		return err
-	}
-	e := &custexport.AccessEntry{Principal: by, Channel: channelOf(by), Outcome: custexport.OutcomeEvent, Reason: event}
-	if err := db.appendAccessTx(ctx, tx, e); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	return db.logTx(ctx, func(tx pgx.Tx) error {
+		event, err := change(tx)
+		if err != nil {
+			return err
+		}
+		e := &custexport.AccessEntry{Principal: by, Channel: channelOf(by), Outcome: custexport.OutcomeEvent, Reason: event}
+		return db.appendAccessTx(ctx, tx, e)
+	})
 }
 
 func channelOf(p custexport.Principal) custexport.Channel {

@@ -337,19 +337,35 @@ func (s *Store) Remove(ctx context.Context, name string) error {
 // and their parts cost storage until aborted. (A bucket lifecycle rule
 // AbortIncompleteMultipartUpload does the same on the server's side.)
 func (s *Store) CleanPartial(ctx context.Context, before time.Time) error {
+	return s.abortUploads(ctx, s.prefix, func(up minio.ObjectMultipartInfo) bool {
+		return strings.HasPrefix(up.Key, s.prefix) && up.Initiated.Before(before)
+	})
+}
+
+// RemovePartial aborts the unfinished uploads of name that a crashed process left.
+func (s *Store) RemovePartial(ctx context.Context, name string) error {
+	key, err := s.key(name)
+	if err != nil {
+		return err
+	}
+	return s.abortUploads(ctx, key, func(up minio.ObjectMultipartInfo) bool { return up.Key == key })
+}
+
+// abortUploads aborts the unfinished uploads under prefix that match.
+func (s *Store) abortUploads(ctx context.Context, prefix string, match func(minio.ObjectMultipartInfo) bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // ends the listing when returning early
 	core := minio.Core{Client: s.client}
 	var errs []error
-	for up := range s.client.ListIncompleteUploads(ctx, s.bucket, s.prefix, true) {
+	for up := range s.client.ListIncompleteUploads(ctx, s.bucket, prefix, true) {
 		if up.Err != nil {
 			// Some servers (gofakes3) answer NoSuchUpload for a bucket that never had one.
 			if minioCode(up.Err) != minio.NoSuchUpload {
-				errs = append(errs, s.wrap("listing unfinished uploads", s.prefix, up.Err))
+				errs = append(errs, s.wrap("listing unfinished uploads", prefix, up.Err))
 			}
 			break
 		}
-		if up.UploadID == "" || !strings.HasPrefix(up.Key, s.prefix) || !up.Initiated.Before(before) {
+		if up.UploadID == "" || !match(up) {
 			continue
 		}
 		if err := core.AbortMultipartUpload(ctx, s.bucket, up.Key, up.UploadID); err != nil &&

@@ -285,6 +285,35 @@ func TestCleanPartial(t *testing.T) {
 	}
 }
 
+// RemovePartial aborts the unfinished uploads of one file (a dead admin job's) and only those:
+// another job's upload, running, stays.
+func TestRemovePartial(t *testing.T) {
+	s, _ := openStore(t, true)
+	ctx := context.Background()
+	core := minio.Core{Client: s.client}
+	for _, name := range []string{"job-8.csv", "job-80.csv"} {
+		if _, err := core.NewMultipartUpload(ctx, testBucket, s.prefix+name, minio.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RemovePartial(ctx, "job-8.csv"); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for up := range s.client.ListIncompleteUploads(ctx, testBucket, "", true) {
+		if up.Err != nil {
+			t.Fatal(up.Err)
+		}
+		left = append(left, up.Key)
+	}
+	if len(left) != 1 || left[0] != s.prefix+"job-80.csv" {
+		t.Fatalf("unfinished uploads after removing job-8.csv's: %v; want only job-80.csv's", left)
+	}
+	if err := s.RemovePartial(ctx, "../x"); err == nil {
+		t.Fatal("an invalid name was accepted")
+	}
+}
+
 // Open checks the bucket; errors name the bucket and endpoint but never the secret key, and
 // neither does the configuration's description.
 func TestOpenErrorsHideTheSecret(t *testing.T) {

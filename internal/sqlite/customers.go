@@ -26,6 +26,7 @@ const insertCustomerSQL = `INSERT INTO customer (
 // through the driver's direct API: database/sql's per-argument conversions made seeding a
 // million customers take minutes.
 func (db *DB) InsertCustomers(ctx context.Context, customers []custexport.Customer) error {
+	customers = storerow.StampChangeTime(customers, db.clock.Now())
 	return db.withRawConn(ctx, func(c *sqlite3.Conn) error {
 		if db.writeCacheKiB > 0 {
 			if err := c.Exec(fmt.Sprintf("PRAGMA cache_size = %d", -db.writeCacheKiB)); err != nil {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
@@ -33,6 +34,7 @@ type DB struct {
 	// UseBulkWriteCache).
 	writeCacheKiB int
 	clock         clock.Clock // the time stamped on what the store writes
+	logKey        atomic.Pointer[custexport.LogKey]
 }
 
 // SetClock makes the store stamp times (creations, changes, heartbeats, log entries, leases)

@@ -77,7 +77,7 @@ func (db *DB) Import(ctx context.Context, apply bool, fn func(custexport.ImportT
 			}
 			return err
 		}
-		tx := &importTx{conn: c, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed()}
+		tx := &importTx{conn: c, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed(), now: db.clock.Now}
 		// Without the stream (it could not be opened) every row is looked up by guid: slower,
 		// the same result.
 		if stream, err := openStoredStream(db.path); err == nil {
@@ -110,6 +110,7 @@ type importTx struct {
 	birth                              []byte
 	seed1, seed2                       maphash.Seed
 	stream                             *storedStream
+	now                                func() time.Time // the store's clock
 	// claimed marks the customer ids the import asked for: a second row with the same guid is a
 	// duplicate. Ids beyond the set's range go to the temporary key table instead.
 	claimed importlookup.ClaimSet
@@ -224,6 +225,9 @@ func ownerOf(s *sqlite3.Stmt, key string) (string, error) {
 	}
 	return s.ColumnText(0), nil
 }
+
+// Now is the store's clock (custexport.ImportTx).
+func (t *importTx) Now() time.Time { return t.now() }
 
 func (t *importTx) Insert(ctx context.Context, c *custexport.Customer) error {
 	s := t.insert

@@ -36,6 +36,19 @@ func TestAccessLogTamperingIsDetected(t *testing.T) {
 	}
 }
 
+// Every attack on the log's chain of issue 16 is caught (storetest.RunTampering).
+func TestAccessLogTampering(t *testing.T) {
+	storetest.RunTampering(t, func(t *testing.T) (custexport.Database, storetest.Exec) {
+		db := openTemp(t)
+		return db, func(t *testing.T, query string) {
+			t.Helper()
+			if _, err := db.sql.Exec(query); err != nil {
+				t.Fatalf("%s: %v", query, err)
+			}
+		}
+	})
+}
+
 // Not a store test, kept here from before the conformance suite: a partner's links work until
 // the end of its valid-until day in shop time.
 func TestPartnerActiveUntilEndOfDay(t *testing.T) {

@@ -22,6 +22,7 @@ func openTemp(t *testing.T) *DB {
 	if err != nil {
 		t.Fatal(err)
 	}
+	db.SetLogKey(storetest.LogKey)
 	t.Cleanup(func() { db.Close() })
 	return db
 }

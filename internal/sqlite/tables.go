@@ -10,7 +10,10 @@ import (
 // ShopTables are the tables that hold a shop, in an order that keeps references valid: what
 // `custexport copy` moves to another store. Leases (held for seconds) and export jobs (whose
 // files stay in the old data directory) are not part of it.
-var ShopTables = []string{"customer", "partner", "access_log", "admin_user", "admin_session", "import_log"}
+// The access log travels with its signed head and checkpoints and the master key's check value,
+// so that it still verifies (with the same master key) in the new store.
+var ShopTables = []string{"customer", "partner", "access_log", "access_checkpoint", "access_head", "master_key",
+	"admin_user", "admin_session", "import_log"}
 
 // TableRows reads one of ShopTables, whole, in id order: its column names, then its rows as
 // Go values (int64, float64, string, []byte).

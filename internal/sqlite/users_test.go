@@ -56,6 +56,7 @@ func TestAddUserRaceOneWins(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
+		db.SetLogKey(storetest.LogKey)
 		dbs[i] = db
 	}
 	storetest.RaceAddUser(t, dbs[0], dbs[1], dbs[2], dbs[3])
@@ -69,6 +70,7 @@ func TestSessionTokenIsNeverStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	db.SetLogKey(storetest.LogKey)
 	u := storetest.AddUser(t, db, "novak")
 	_, token := storetest.AddSession(t, db, u.ID)
 	hash := custexport.HashSessionToken(token)

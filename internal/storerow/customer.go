@@ -147,6 +147,23 @@ func AccountGUID(c *custexport.Customer) string {
 	return custexport.NewGUID()
 }
 
+// StampChangeTime gives every customer without a change time the store's now (SPEC section 1:
+// every write path stamps changeTime). A customer that brings one keeps it: the seed stamps its
+// own, a copied shop keeps the source's. It returns customers itself when none lacks one, else a
+// copy: the caller's slice is never changed.
+func StampChangeTime(customers []custexport.Customer, now time.Time) []custexport.Customer {
+	out := customers
+	for i := range customers {
+		if customers[i].ChangeTime.IsZero() {
+			if &out[0] == &customers[0] {
+				out = append([]custexport.Customer(nil), customers...)
+			}
+			out[i].ChangeTime = now.UTC().Truncate(time.Second)
+		}
+	}
+	return out
+}
+
 // ExportColumns are the columns an export reads, in the order both stores scan them: first the
 // IntColumns integers (registration date, price ratio, disabled orders, change time), then the
 // TextColumns texts in the order of TextField.

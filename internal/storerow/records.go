@@ -3,6 +3,7 @@ package storerow
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/custexport/custexport"
@@ -196,15 +197,42 @@ func ScanImport(scan Scanner) (*custexport.ImportRecord, error) {
 	r.At = fromMilli(at)
 	r.Principal.Kind, r.Encoding = custexport.PrincipalKind(kind), custexport.Encoding(encoding)
 	json.Unmarshal([]byte(unknown), &r.Unknown)
-	json.Unmarshal([]byte(skipped), &r.SkippedRows)
+	if strings.HasPrefix(skipped, "{") {
+		var rows importRows
+		json.Unmarshal([]byte(skipped), &rows)
+		r.SkippedRows, r.Ignored, r.AcceptWarnings = rows.Skipped, rows.Ignored, rows.AcceptWarnings
+		r.Warnings, r.WarningRows = rows.Warnings, rows.WarningRows
+	} else {
+		json.Unmarshal([]byte(skipped), &r.SkippedRows) // a record from before warnings
+	}
 	return &r, nil
 }
 
-// ImportLists encodes an import's unknown header tags and skipped rows for their JSON columns
-// (empty arrays, never null), and stamps the record's time with now when it has none.
-func ImportLists(r *custexport.ImportRecord, now time.Time) (unknown, skipped string) {
+// importRows is the form of the skipped_rows column of a record with more than skipped rows:
+// the warnings and ignored columns of issue 17 ride in the same JSON text, which spares both
+// stores a migration. A record without them keeps the plain array of skipped rows, the form
+// every older record has.
+type importRows struct {
+	Skipped        []custexport.SkippedRow    `json:"skipped"`
+	Ignored        []string                   `json:"ignored,omitempty"`
+	AcceptWarnings bool                       `json:"acceptWarnings,omitempty"`
+	Warnings       int64                      `json:"warnings,omitempty"`
+	WarningRows    []custexport.ImportWarning `json:"warningRows,omitempty"`
+}
+
+// ImportLists encodes an import's unknown header tags and its rows (skipped rows, and warnings
+// and ignored columns when it has them) for their JSON columns (empty arrays, never null), and
+// stamps the record's time with now when it has none.
+func ImportLists(r *custexport.ImportRecord, now time.Time) (unknown, rows string) {
 	u, _ := json.Marshal(append([]string{}, r.Unknown...))
-	s, _ := json.Marshal(append([]custexport.SkippedRow{}, r.SkippedRows...))
+	skipped := append([]custexport.SkippedRow{}, r.SkippedRows...)
+	var s []byte
+	if len(r.Ignored) == 0 && r.Warnings == 0 && len(r.WarningRows) == 0 && !r.AcceptWarnings {
+		s, _ = json.Marshal(skipped)
+	} else {
+		s, _ = json.Marshal(importRows{Skipped: skipped, Ignored: r.Ignored, AcceptWarnings: r.AcceptWarnings,
+			Warnings: r.Warnings, WarningRows: r.WarningRows})
+	}
 	if r.At.IsZero() {
 		r.At = now.UTC().Truncate(time.Millisecond)
 	}
@@ -223,4 +251,47 @@ func ScanSummary(scan Scanner) (*custexport.CustomerSummary, error) {
 	}
 	c.Registered = time.Unix(registered, 0).UTC()
 	return &c, nil
+}
+
+// CheckpointColumns are the columns ScanCheckpoint reads, in its order (table
+// access_checkpoint; access_head has the same but kind and cut_off).
+const CheckpointColumns = `id, kind, at, entries, last_hash, anchor, cut_off, mac`
+
+// HeadColumns are the columns of access_head that ScanCheckpoint reads, kind and cut-off
+// filled in as constants.
+const HeadColumns = `id, 'head', at, entries, last_hash, '', 0, mac`
+
+// ScanCheckpoint reads a row of CheckpointColumns or HeadColumns.
+func ScanCheckpoint(scan Scanner) (*custexport.Checkpoint, error) {
+	var c custexport.Checkpoint
+	var kind string
+	var at, cutOff int64
+	if err := scan(&c.ID, &kind, &at, &c.Count, &c.Last, &c.Anchor, &cutOff, &c.MAC); err != nil {
+		return nil, err
+	}
+	c.Kind, c.At, c.Before = custexport.CheckpointKind(kind), fromMilli(at), fromMilliOrZero(cutOff)
+	return &c, nil
+}
+
+// CheckpointValues are c's values in the order of CheckpointColumns without id.
+func CheckpointValues(c *custexport.Checkpoint) []any {
+	cutOff := int64(0)
+	if !c.Before.IsZero() {
+		cutOff = c.Before.UnixMilli()
+	}
+	return []any{string(c.Kind), c.At.UnixMilli(), c.Count, c.Last, c.Anchor, cutOff, c.MAC}
+}
+
+// LeaseColumns are the columns ScanLease reads, in its order (table export_lease).
+const LeaseColumns = `principal, holder, fence, expires_at, note`
+
+// ScanLease reads a row of LeaseColumns.
+func ScanLease(scan Scanner) (*custexport.Lease, error) {
+	var l custexport.Lease
+	var expires int64
+	if err := scan(&l.Principal, &l.Holder, &l.Fence, &expires, &l.Note); err != nil {
+		return nil, err
+	}
+	l.Expires = fromMilli(expires)
+	return &l, nil
 }

@@ -108,6 +108,29 @@ func TestScanners(t *testing.T) {
 			t.Fatalf("ScanAccess = %+v, %v (%d values)", e, err, r.asked)
 		}
 	})
+	t.Run("Checkpoint", func(t *testing.T) {
+		r := &row{vals: []any{int64(4), "retention", ms1, int64(12), "last", "", ms2, "mac"}}
+		c, err := ScanCheckpoint(r.scan)
+		want := &custexport.Checkpoint{ID: 4, Kind: custexport.CheckpointRetention, At: t1, Count: 12, Last: "last", Before: t2, MAC: "mac"}
+		if err != nil || !reflect.DeepEqual(c, want) || r.asked != columns(CheckpointColumns) || r.asked != columns(HeadColumns) {
+			t.Fatalf("ScanCheckpoint = %+v, %v (%d values); want %+v", c, err, r.asked, want)
+		}
+		if got := CheckpointValues(c); len(got) != columns(CheckpointColumns)-1 || got[5] != ms2 {
+			t.Fatalf("CheckpointValues = %v", got)
+		}
+		r.vals[6] = int64(0)
+		if c, _ := ScanCheckpoint(r.scan); !c.Before.IsZero() || CheckpointValues(c)[5] != int64(0) {
+			t.Fatalf("a checkpoint without a cut-off: %+v", c)
+		}
+	})
+	t.Run("Lease", func(t *testing.T) {
+		r := &row{vals: []any{"partner:7", "host:1", int64(3), ms1, "note"}}
+		l, err := ScanLease(r.scan)
+		want := &custexport.Lease{Principal: "partner:7", Holder: "host:1", Fence: 3, Expires: t1, Note: "note"}
+		if err != nil || !reflect.DeepEqual(l, want) || r.asked != columns(LeaseColumns) {
+			t.Fatalf("ScanLease = %+v, %v (%d values); want %+v", l, err, r.asked, want)
+		}
+	})
 	t.Run("Import", func(t *testing.T) {
 		r := &row{vals: []any{int64(2), ms1, "user", int64(3), "eva", "in.csv", "utf-8", ";", false,
 			int64(4), int64(1), int64(1), int64(1), int64(1), `["X"]`, `[{"line":3,"reason":"bad"}]`, ""}}
@@ -206,7 +229,15 @@ func TestImportLists(t *testing.T) {
 		t.Fatalf("ImportLists of an empty record = %s, %s, at %v", u, s, r.At)
 	}
 	r = &custexport.ImportRecord{At: t1, Unknown: []string{"X"}, SkippedRows: []custexport.SkippedRow{{Line: 3, Reason: "bad"}}}
-	if u, s := ImportLists(r, now); u != `["X"]` || !strings.Contains(s, `"line":3`) || r.At != t1 {
+	if u, s := ImportLists(r, now); u != `["X"]` || !strings.HasPrefix(s, "[") || !strings.Contains(s, `"line":3`) || r.At != t1 {
 		t.Fatalf("ImportLists = %s, %s, at %v", u, s, r.At)
+	}
+	// Warnings and ignored columns ride in the rows' JSON as an object, which ScanImport reads
+	// back beside the plain array of older records.
+	r.Ignored, r.Warnings = []string{"changeTime"}, 1
+	r.WarningRows = []custexport.ImportWarning{{Line: 2, Column: "billingZip", Stored: "03401", Incoming: "3401", Key: "zeros_lost"}}
+	_, s := ImportLists(r, now)
+	if !strings.HasPrefix(s, "{") || !strings.Contains(s, `"incoming":"3401"`) || !strings.Contains(s, `"line":3`) {
+		t.Fatalf("ImportLists with warnings = %s", s)
 	}
 }

@@ -15,6 +15,7 @@ var securityTests = []test{
 	{"LeaseOneHolderAtATime", testLeaseOneHolderAtATime},
 	{"LeaseRaceExactlyOneWins", testLeaseRace},
 	{"ExpiredLeaseIsTakenOverAndFenced", testExpiredLeaseIsTakenOverAndFenced},
+	{"DeadLeaseIsRecoveredOnce", testDeadLeaseIsRecoveredOnce},
 	{"AccessLogChain", testAccessLogChain},
 	{"AccessEntryRoundTrip", testAccessEntryRoundTrip},
 	{"AccessEntriesSince", testAccessEntriesSince},
@@ -52,15 +53,15 @@ func RaceForLease(t *testing.T, racers int, acquire func(racer int) (custexport.
 func testLeaseOneHolderAtATime(t *testing.T, db custexport.Database) {
 	ctx := t.Context()
 	won := RaceForLease(t, 8, func(int) (custexport.Lease, error) {
-		return db.AcquireLease(ctx, "partner:7", "racer", time.Minute)
+		return db.AcquireLease(ctx, "partner:7", "racer", time.Minute, "")
 	})
 	if won.Principal != "partner:7" || won.Holder != "racer" || won.Fence <= 0 || !won.Expires.After(time.Now()) {
 		t.Errorf("the lease won: %+v", won)
 	}
-	if _, err := db.AcquireLease(ctx, "partner:7", "late", time.Minute); custexport.ErrorCode(err) != custexport.CodeBusy {
+	if _, err := db.AcquireLease(ctx, "partner:7", "late", time.Minute, ""); custexport.ErrorCode(err) != custexport.CodeBusy {
 		t.Fatalf("a held slot was taken again: %v, want a busy error", err)
 	}
-	if _, err := db.AcquireLease(ctx, "partner:8", "other", time.Minute); err != nil {
+	if _, err := db.AcquireLease(ctx, "partner:8", "other", time.Minute, ""); err != nil {
 		t.Fatalf("another principal must not be blocked: %v", err)
 	}
 	renewed, err := db.RenewLease(ctx, won, time.Hour)
@@ -73,7 +74,7 @@ func testLeaseOneHolderAtATime(t *testing.T, db custexport.Database) {
 	if err := db.ReleaseLease(ctx, renewed); err != nil {
 		t.Fatal(err)
 	}
-	again, err := db.AcquireLease(ctx, "partner:7", "next", time.Minute)
+	again, err := db.AcquireLease(ctx, "partner:7", "next", time.Minute, "")
 	if err != nil || again.Fence <= won.Fence {
 		t.Fatalf("after release: %v, fence %d (was %d)", err, again.Fence, won.Fence)
 	}
@@ -94,7 +95,7 @@ func testLeaseRace(t *testing.T, db custexport.Database) {
 		for i := range 2 {
 			wg.Go(func() {
 				<-start
-				l, err := db.AcquireLease(ctx, principal, fmt.Sprintf("racer %d", i), time.Minute)
+				l, err := db.AcquireLease(ctx, principal, fmt.Sprintf("racer %d", i), time.Minute, "")
 				switch custexport.ErrorCode(err) {
 				case "":
 					mu.Lock()
@@ -127,7 +128,7 @@ func testLeaseRace(t *testing.T, db custexport.Database) {
 	// Over an expired lease.
 	for round := range 10 {
 		principal := fmt.Sprintf("partner:%d", round)
-		if _, err := db.AcquireLease(ctx, principal, "crashed", -time.Second); err != nil {
+		if _, err := db.AcquireLease(ctx, principal, "crashed", -time.Second, ""); err != nil {
 			t.Fatal(err)
 		}
 		race(principal)
@@ -136,11 +137,11 @@ func testLeaseRace(t *testing.T, db custexport.Database) {
 
 func testExpiredLeaseIsTakenOverAndFenced(t *testing.T, db custexport.Database) {
 	ctx := t.Context()
-	dead, err := db.AcquireLease(ctx, "user:1", "crashed", -time.Second) // already expired
+	dead, err := db.AcquireLease(ctx, "user:1", "crashed", -time.Second, "") // already expired
 	if err != nil {
 		t.Fatal(err)
 	}
-	live, err := db.AcquireLease(ctx, "user:1", "new", time.Minute)
+	live, err := db.AcquireLease(ctx, "user:1", "new", time.Minute, "")
 	if err != nil {
 		t.Fatalf("an expired lease must be free: %v", err)
 	}
@@ -151,11 +152,40 @@ func testExpiredLeaseIsTakenOverAndFenced(t *testing.T, db custexport.Database) 
 		t.Fatalf("the old holder's heartbeat must learn it lost the slot, got %v", err)
 	}
 	db.ReleaseLease(ctx, dead) // must not free the new holder's slot
-	if _, err := db.AcquireLease(ctx, "user:1", "third", time.Minute); custexport.ErrorCode(err) != custexport.CodeBusy {
+	if _, err := db.AcquireLease(ctx, "user:1", "third", time.Minute, ""); custexport.ErrorCode(err) != custexport.CodeBusy {
 		t.Fatalf("a stale release freed the live lease %+v: %v", live, err)
 	}
 	if _, err := db.RenewLease(ctx, live, time.Minute); err != nil {
 		t.Fatalf("the live holder lost its lease: %v", err)
+	}
+}
+
+// A lease whose process died keeps its note past its expiry: the slot is not taken over until
+// RecoverLeases has handed the note out, once; a released lease has no note to recover.
+func testDeadLeaseIsRecoveredOnce(t *testing.T, db custexport.Database) {
+	ctx := t.Context()
+	if _, err := db.AcquireLease(ctx, "partner:7", "dead", -time.Second, "what the log needs"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AcquireLease(ctx, "partner:7", "next", time.Minute, ""); custexport.ErrorCode(err) != custexport.CodeBusy {
+		t.Fatalf("an expired lease with its note unrecovered was taken over: %v", err)
+	}
+	dead, err := db.RecoverLeases(ctx)
+	if err != nil || len(dead) != 1 || dead[0].Principal != "partner:7" || dead[0].Holder != "dead" || dead[0].Note != "what the log needs" {
+		t.Fatalf("RecoverLeases = %+v, %v; want the dead lease with its note", dead, err)
+	}
+	if again, err := db.RecoverLeases(ctx); err != nil || len(again) != 0 {
+		t.Fatalf("a second RecoverLeases = %+v, %v; want nothing", again, err)
+	}
+	l, err := db.AcquireLease(ctx, "partner:7", "next", time.Minute, "another export")
+	if err != nil {
+		t.Fatalf("after recovery: %v", err)
+	}
+	if err := db.ReleaseLease(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	if released, err := db.RecoverLeases(ctx); err != nil || len(released) != 0 {
+		t.Fatalf("a released lease was recovered: %+v, %v", released, err)
 	}
 }
 
@@ -190,7 +220,7 @@ func testAccessLogChain(t *testing.T, db custexport.Database) {
 	}
 	var prev string
 	for _, e := range FillAccessLog(t, db) {
-		if e.ID == 0 || e.PrevHash != prev || e.Hash == "" || e.Hash != e.ComputeHash() || e.At.IsZero() {
+		if e.ID == 0 || e.PrevHash != prev || e.Hash == "" || e.Hash != LogKey.EntryMAC(e) || e.At.IsZero() {
 			t.Fatalf("AppendAccess filled ID %d, PrevHash %q (want %q), Hash %q, At %v", e.ID, e.PrevHash, prev, e.Hash, e.At)
 		}
 		prev = e.Hash
@@ -243,7 +273,7 @@ func testAccessEntryRoundTrip(t *testing.T, db custexport.Database) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("entry read back:\n got %+v\nwant %+v", got, want)
 	}
-	if got.Hash != got.ComputeHash() {
+	if got.Hash != LogKey.EntryMAC(&got) {
 		t.Error("the hash read back does not match the entry read back")
 	}
 	// An At below the millisecond is stored, and hashed, to the millisecond.
@@ -463,17 +493,15 @@ func testRetention(t *testing.T, db custexport.Database) {
 	if err != nil || n != 3 {
 		t.Fatalf("deleted %d, %v; want the 3 old entries", n, err)
 	}
-	var v custexport.ChainVerifier
+	if brk, n := VerifyChain(t, db); brk != nil || n != 3 {
+		t.Fatalf("verified %d entries after retention, break %+v; want the 3 recent ones", n, brk)
+	}
 	var rows []int64
-	err = db.AccessEntries(ctx, time.Time{}, func(e *custexport.AccessEntry) error {
-		if brk := v.Check(e); brk != nil {
-			t.Errorf("entry %d %s", brk.ID, brk.Reason)
-		}
+	for _, e := range accessLog(t, db) {
 		rows = append(rows, e.Rows)
-		return nil
-	})
-	if err != nil || v.Checked != 3 || !reflect.DeepEqual(rows, []int64{3, 4, 5}) {
-		t.Fatalf("verified %d entries %v after retention, %v; want the 3 recent ones", v.Checked, rows, err)
+	}
+	if !reflect.DeepEqual(rows, []int64{3, 4, 5}) {
+		t.Fatalf("entries %v kept after retention; want the 3 recent ones", rows)
 	}
 	// The log goes on after retention.
 	if err := db.AppendAccess(ctx, &custexport.AccessEntry{Outcome: custexport.OutcomeDenied, Rows: 6}); err != nil {

@@ -28,14 +28,14 @@ type test struct {
 // tests lists every contract test, grouped by the part of the contract it checks.
 func tests() []test {
 	var all []test
-	for _, group := range [][]test{customerTests, accountTests, securityTests, userTests, jobTests, importTests, adminTests} {
+	for _, group := range [][]test{customerTests, accountTests, securityTests, boundTests, userTests, jobTests, importTests, adminTests} {
 		all = append(all, group...)
 	}
 	return all
 }
 
 // Run runs every contract test as a subtest of t, each on a new empty database from open, which
-// Run closes when the subtest ends (before the cleanups open registered).
+// Run gives LogKey and closes when the subtest ends (before the cleanups open registered).
 func Run(t *testing.T, open func(t *testing.T) (custexport.Database, error)) {
 	seen := map[string]bool{}
 	for _, tc := range tests() {
@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) (custexport.Database, error)) {
 			if db == nil {
 				t.Fatal("open returned no database")
 			}
+			db.SetLogKey(LogKey)
 			t.Cleanup(func() {
 				if err := db.Close(); err != nil {
 					t.Errorf("Close: %v", err)
@@ -206,18 +207,15 @@ func accessLog(t *testing.T, db custexport.Database) []custexport.AccessEntry {
 	return out
 }
 
-// VerifyChain checks the whole access log and returns the first break and how many entries
-// were checked.
+// LogKey is the access log's key in tests: a store under test is given it (SetLogKey), and
+// VerifyChain checks with it.
+var LogKey = custexport.NewLogKey([]byte("storetest: the access log's key"))
+
+// VerifyChain verifies db's whole access log with LogKey (custexport.VerifyAccessLog) and
+// returns the first break, nil when intact, and how many entries were checked.
 func VerifyChain(t *testing.T, db custexport.Database) (*custexport.ChainBreak, int64) {
 	t.Helper()
-	var v custexport.ChainVerifier
-	var brk *custexport.ChainBreak
-	err := db.AccessEntries(t.Context(), time.Time{}, func(e *custexport.AccessEntry) error {
-		if b := v.Check(e); b != nil && brk == nil {
-			brk = b
-		}
-		return nil
-	})
+	v, brk, err := custexport.VerifyAccessLog(t.Context(), db, LogKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

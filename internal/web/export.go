@@ -10,6 +10,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/clientip"
 	"github.com/custexport/custexport/internal/exporter"
 	"github.com/custexport/custexport/internal/linksign"
 )
@@ -51,13 +52,13 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	}
 	refuse := func(status int, outcome custexport.Outcome, m message, reason string) {
 		if outcome == custexport.OutcomeDenied {
-			s.Limiter.Fail(client, now)
+			s.Limiter.Fail(clientip.Network(client), now)
 		}
-		s.Engine.LogAttempt(r.Context(), req, outcome, reason)
+		s.logRefusal(r.Context(), req, outcome, reason, clientip.Network(client), now) // within the log's budget
 		s.metrics.observe(format, outcome, 0, 0)
 		answer(w, r, status, m)
 	}
-	if blocked, wait := s.Limiter.Blocked(client, now); blocked {
+	if blocked, wait := s.Limiter.Blocked(clientip.Network(client), now); blocked {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		refuse(http.StatusTooManyRequests, custexport.OutcomeRateLimited, msgRateLimited, "too many failed attempts from "+client.String())
 		return
@@ -80,6 +81,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Principal, req.Options = grant.Partner.Principal(), grant.Options
+	req.Partner = grant.Partner // the heartbeat stops the download once this grant is revoked
 	s.Store.TouchPartner(r.Context(), grant.Partner.ID, now)
 	s.serveExport(w, r, req)
 }
@@ -101,13 +103,16 @@ func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, req exporte
 			s.answerUnstarted(w, r, err)
 			return
 		}
+		if compress(format, r) {
+			h.Set("Content-Encoding", "gzip") // as the GET would be sent
+		}
 		w.WriteHeader(http.StatusOK)
 		return
 	}
 	// A long download must not be cut by the server's write timeout, but a client that stops
 	// reading must not hold its slot and a database snapshot for ever: the deadline moves on
 	// with every write and only a stall of stallTimeout ends the download.
-	body := &lazyBody{w: w, gzip: format != custexport.FormatXLSX && acceptsGzip(r), rc: http.NewResponseController(w)}
+	body := &lazyBody{w: w, gzip: compress(format, r), rc: http.NewResponseController(w)}
 	body.extendDeadline(time.Now())
 	s.exports.Add(1)
 	defer s.exports.Done()
@@ -143,6 +148,12 @@ func (s *Server) answerUnstarted(w http.ResponseWriter, r *http.Request, err err
 		return
 	}
 	answer(w, r, http.StatusInternalServerError, msgFailed)
+}
+
+// compress reports whether a download of format is sent gzipped: CSV and XML when the client
+// accepts gzip; never XLSX, which is a zip already.
+func compress(format custexport.Format, r *http.Request) bool {
+	return format != custexport.FormatXLSX && acceptsGzip(r)
 }
 
 func acceptsGzip(r *http.Request) bool {

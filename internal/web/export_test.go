@@ -200,6 +200,9 @@ func TestGzip(t *testing.T) {
 	if resp.Header.Get("Content-Encoding") != "gzip" {
 		t.Fatalf("Content-Encoding = %q", resp.Header.Get("Content-Encoding"))
 	}
+	if head, _ := f.do(http.MethodHead, link, "Accept-Encoding", "gzip"); head.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("HEAD: Content-Encoding %q, the GET's is gzip", head.Header.Get("Content-Encoding"))
+	}
 	zr, err := gzip.NewReader(resp.Body)
 	if err != nil {
 		t.Fatal(err)
@@ -397,8 +400,9 @@ func TestFailedAttemptsAreRateLimitedPerAddress(t *testing.T) {
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("after 5 failures even a good link from that address: %d (Retry-After %q), want 429", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
-	if e := f.lastLog(); e.Outcome != custexport.OutcomeRateLimited {
-		t.Fatalf("logged %s", e.Outcome)
+	f.server.FlushRefusals(context.Background()) // rate-limited attempts are logged as a count per window
+	if e := f.lastLog(); e.Outcome != custexport.OutcomeRateLimited || !strings.HasPrefix(e.Reason, "1 attempts refused by the rate limiter from 198.51.100.9/32") {
+		t.Fatalf("logged %s: %q", e.Outcome, e.Reason)
 	}
 	if resp, _ := f.get(good, "X-Forwarded-For", "198.51.100.10"); resp.StatusCode != 200 {
 		t.Fatalf("the partner from another address: %d, want 200", resp.StatusCode)

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"bytes"
 	"database/sql"
-	"encoding/csv"
 	"io"
 	"net/http"
 	"testing"
@@ -44,7 +42,7 @@ func TestStalledClientIsCutOff(t *testing.T) {
 	}
 	var first *custexport.AccessEntry
 	f.db.AccessEntries(t.Context(), time.Time{}, func(e *custexport.AccessEntry) error {
-		if first == nil && e.Principal.Kind == custexport.PrincipalPartner && e.Outcome != custexport.OutcomeBusy {
+		if first == nil && e.Principal.Kind == custexport.PrincipalPartner && e.Outcome != custexport.OutcomeBusy && e.Outcome != custexport.OutcomeStarted {
 			c := *e
 			first = &c
 		}
@@ -80,50 +78,6 @@ func TestFailureBeforeFirstRowIs500(t *testing.T) {
 		}
 		if e := f.lastLog(); e.Outcome != custexport.OutcomeFailed {
 			t.Errorf("%s: logged %s, want failed", file, e.Outcome)
-		}
-	}
-}
-
-// A partner regenerated or deleted while its download streams: that download finishes whole,
-// and the next request with the same link is refused.
-func TestPartnerChangedWhileStreaming(t *testing.T) {
-	f := newFixture(t, 20000)
-	ctx := t.Context()
-	for _, change := range []string{"regenerate", "delete"} {
-		p := f.newPartner("Sklad " + change)
-		link := f.link(p, "customers.csv", nil)
-		resp, err := http.Get(link)
-		if err != nil || resp.StatusCode != 200 {
-			t.Fatalf("%s: first download %v %v", change, resp, err)
-		}
-		// The first 64 KiB prove the export runs; the rest (7 MB) is more than the socket
-		// buffers hold, so the export is still writing when the partner changes.
-		head := make([]byte, 64<<10)
-		if _, err := io.ReadFull(resp.Body, head); err != nil {
-			t.Fatal(err)
-		}
-		if change == "regenerate" {
-			err = f.db.RegeneratePartner(ctx, p.ID, []byte("another salt, another key......."), custexport.Principal{Kind: custexport.PrincipalOperator})
-		} else {
-			err = f.db.DeletePartner(ctx, p.ID, custexport.Principal{Kind: custexport.PrincipalOperator})
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		rest, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		body := append(head, rest...)
-		r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff"))))
-		r.Comma = ';'
-		records, err := r.ReadAll()
-		if err != nil || len(records) != 20001 {
-			t.Fatalf("%s during the download: %d records, %v; want the whole file", change, len(records), err)
-		}
-		if again, _ := f.get(link); again.StatusCode != 403 {
-			t.Fatalf("%s: the next request with the old link got %d, want 403", change, again.StatusCode)
 		}
 	}
 }

@@ -35,6 +35,9 @@ var (
 	msgTooLong     = message{key: "url.toolong"}
 	msgCrossOrigin = message{key: "url.crossorigin"}
 	msgFailed      = message{key: "url.failed"}
+	msgTooSlow     = message{key: "url.tooslow"}
+	msgTooLarge    = message{key: "url.toolarge"}
+	msgBadForm     = message{key: "url.badform"}
 )
 
 // badParameter says which parameter of a genuine link is malformed, and how.

@@ -21,6 +21,31 @@ type metrics struct {
 	rows        int64
 	durationSum float64
 	durationN   int64
+	imports     map[string]int64 // result: applied, dry_run, refused
+	importRows  custexport.ImportCounts
+}
+
+// observeImport counts an import of the admin page by its result and adds its rows.
+func (m *metrics) observeImport(rec *custexport.ImportRecord, refused bool) {
+	result := "applied"
+	switch {
+	case refused:
+		result = "refused"
+	case rec.DryRun:
+		result = "dry_run"
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.imports == nil {
+		m.imports = make(map[string]int64)
+	}
+	m.imports[result]++
+	if !refused && !rec.DryRun {
+		m.importRows.Created += rec.Created
+		m.importRows.Updated += rec.Updated
+		m.importRows.Unchanged += rec.Unchanged
+		m.importRows.Skipped += rec.Skipped
+	}
 }
 
 func (m *metrics) observe(format custexport.Format, outcome custexport.Outcome, rows int64, seconds float64) {
@@ -57,6 +82,19 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "# HELP custexport_export_duration_seconds Duration of served URL exports.")
 	fmt.Fprintln(w, "# TYPE custexport_export_duration_seconds summary")
 	fmt.Fprintf(w, "custexport_export_duration_seconds_sum %g\ncustexport_export_duration_seconds_count %d\n", m.durationSum, m.durationN)
+	fmt.Fprintln(w, "# HELP custexport_imports_total Imports of the admin page by result (applied, dry_run, refused).")
+	fmt.Fprintln(w, "# TYPE custexport_imports_total counter")
+	for _, result := range []string{"applied", "dry_run", "refused"} {
+		fmt.Fprintf(w, "custexport_imports_total{result=%q} %d\n", result, m.imports[result])
+	}
+	fmt.Fprintln(w, "# HELP custexport_import_rows_total Rows of applied imports by what became of them.")
+	fmt.Fprintln(w, "# TYPE custexport_import_rows_total counter")
+	for _, c := range []struct {
+		change string
+		n      int64
+	}{{"created", m.importRows.Created}, {"updated", m.importRows.Updated}, {"unchanged", m.importRows.Unchanged}, {"skipped", m.importRows.Skipped}} {
+		fmt.Fprintf(w, "custexport_import_rows_total{change=%q} %d\n", c.change, c.n)
+	}
 	m.mu.Unlock()
 	fmt.Fprintln(w, "# HELP custexport_exports_running URL exports running now on this instance.")
 	fmt.Fprintln(w, "# TYPE custexport_exports_running gauge")

@@ -19,10 +19,11 @@ const MaxUploadBytes = 2 << 30
 // The import page (Zákazníci → Import): the upload, its report, and the log of imports.
 
 type importData struct {
-	Encoding string
-	DryRun   bool
-	Report   *custexport.ImportRecord
-	Refused  string // why the file was refused as a whole
+	Encoding       string
+	DryRun         bool
+	AcceptWarnings bool // apply the values the import warns about
+	Report         *custexport.ImportRecord
+	Refused        string // why the file was refused as a whole
 }
 
 func (s *Server) handleImportPage(w http.ResponseWriter, r *http.Request, u *custexport.User) {
@@ -40,7 +41,8 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 	render := func(status int) {
 		s.render(w, r, status, "import", &page{User: u, Title: l.T("import.title"), Nav: "import", Data: d})
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxUploadBytes+1<<20)
+	upload := s.newUploadBody(w, r.Body) // a trickle is cut off: Slow.UploadMinBytes every Slow.UploadPeriod
+	r.Body = http.MaxBytesReader(w, upload, MaxUploadBytes+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		d.Refused = l.T("import.nofile")
@@ -62,7 +64,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 		}
 		if err != nil {
 			d.Refused = l.T("import.uploadfailed")
-			render(http.StatusBadRequest)
+			render(uploadFailure(err))
 			return
 		}
 		switch part.FormName() {
@@ -71,6 +73,8 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 			d.Encoding = string(v)
 		case "dry_run":
 			d.DryRun = true
+		case "accept_warnings":
+			d.AcceptWarnings = true
 		case "file":
 			if spooled != nil || part.FileName() == "" {
 				continue
@@ -93,18 +97,19 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 			}
 			if err != nil {
 				d.Refused = l.T("import.uploadfailed")
-				render(http.StatusBadRequest)
+				render(uploadFailure(err))
 				return
 			}
 		}
 		part.Close()
 	}
+	upload.done()
 	if spooled == nil {
 		d.Refused = l.T("import.nofile")
 		render(http.StatusBadRequest)
 		return
 	}
-	opts := csvimport.Options{Location: s.Location, DryRun: d.DryRun, MaxBytes: MaxUploadBytes}
+	opts := csvimport.Options{Location: s.Location, DryRun: d.DryRun, MaxBytes: MaxUploadBytes, AcceptWarnings: d.AcceptWarnings}
 	switch d.Encoding {
 	case "utf-8", "windows-1250":
 		opts.Encoding = custexport.Encoding(d.Encoding)
@@ -130,14 +135,23 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 	if err := s.Store.RecordImport(r.Context(), rec); err != nil {
 		s.Logger.Error("writing the import log", "err", err)
 	}
+	s.metrics.observeImport(rec, runErr != nil)
 	d.Report = rec
 	s.Logger.Info("import", "user", u.ID, "rows", rec.Rows, "created", rec.Created, "updated", rec.Updated,
-		"unchanged", rec.Unchanged, "skipped", rec.Skipped, "dry_run", rec.DryRun, "refused", runErr != nil)
+		"unchanged", rec.Unchanged, "skipped", rec.Skipped, "warnings", rec.Warnings, "dry_run", rec.DryRun, "refused", runErr != nil)
 	status := http.StatusOK
 	if runErr != nil {
 		status = http.StatusBadRequest
 	}
 	render(status)
+}
+
+// uploadFailure is the status of an upload that broke off: 408 when it came too slowly.
+func uploadFailure(err error) int {
+	if isTimeout(err) {
+		return http.StatusRequestTimeout
+	}
+	return http.StatusBadRequest
 }
 
 type importLogData struct {

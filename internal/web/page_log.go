@@ -22,7 +22,7 @@ type logData struct {
 	CSVURL                          string
 }
 
-var allOutcomes = []string{"served", "denied", "busy", "rate_limited", "bad_request", "failed", "aborted", "event"}
+var allOutcomes = []string{"started", "served", "denied", "busy", "rate_limited", "bad_request", "failed", "aborted", "event"}
 
 // outcomeOption is an outcome in the filter's list: its value and its name in the page's language.
 type outcomeOption struct{ Value, Name string }

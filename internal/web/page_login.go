@@ -2,11 +2,14 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/clientip"
 	"github.com/custexport/custexport/internal/i18n"
 )
 
@@ -23,11 +26,40 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "login", p)
 }
 
+// maxPasswordBytes is the longest password the server hashes (password.MaxBytes by default).
+func (s *Server) maxPasswordBytes() int {
+	if s.MaxPasswordBytes > 0 {
+		return s.MaxPasswordBytes
+	}
+	return defaultMaxPasswordBytes
+}
+
+// defaultMaxPasswordBytes is password.MaxBytes, for a Server whose main did not say.
+const defaultMaxPasswordBytes = 1024
+
+// overlong reports a user name or password longer than any that can be right.
+func (s *Server) overlong(name, pw string) bool {
+	return len(pw) > s.maxPasswordBytes() || utf8.RuneCountInString(name) > custexport.MaxUserNameLength
+}
+
 // localPath keeps a "come back to" address only when it is a path on this server: anything
-// else would make the login page an open redirect.
+// else would make the login page an open redirect. Browsers read a Location leniently (a
+// backslash as a slash, tabs and newlines dropped: "/<TAB>/evil.example" and "/./\\evil.example"
+// both lead off the site), so the address must parse as a path alone, with no backslash and no
+// control character anywhere, and must not start with "//".
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/customers"
+	const home = "/customers"
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') {
+		return home
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return home
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return home
 	}
 	return next
 }
@@ -37,16 +69,22 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	name, pw := strings.TrimSpace(r.PostFormValue("user")), r.PostFormValue("password")
 	next := localPath(r.PostFormValue("next"))
 	data := loginData{User: name, Next: next}
+	// An over-long name or password is refused before anything is counted or hashed: it
+	// cannot be right, and counting it would let cheap requests fill the limiter.
+	if s.overlong(name, pw) {
+		data.User = ""
+		s.render(w, r, http.StatusBadRequest, "login", &page{Title: l.T("login.title"),
+			Error: l.T("login.toolong", s.maxPasswordBytes()), Data: data})
+		return
+	}
 	now := time.Now()
-	addr := s.clientAddr(r)
-	userKey := "user:" + custexport.UserNameKey(name)
-	for _, key := range []string{"addr:" + addr.String(), userKey} {
-		if blocked, wait := s.LoginLimiter.Blocked(key, now); blocked {
-			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-			s.render(w, r, http.StatusTooManyRequests, "login", &page{Title: l.T("login.title"),
-				Error: l.T("login.limited", int(wait.Seconds())+1), Data: data})
-			return
-		}
+	network := clientip.Network(s.clientAddr(r))
+	nameKey := custexport.UserNameKey(name)
+	if blocked, wait := s.LoginLimiter.Blocked(nameKey, network, now); blocked {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		s.render(w, r, http.StatusTooManyRequests, "login", &page{Title: l.T("login.title"),
+			Error: l.T("login.limited", int(wait.Seconds())+1), Data: data})
+		return
 	}
 	u, err := s.Store.UserByName(r.Context(), name)
 	ok := false
@@ -64,9 +102,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		s.LoginLimiter.Fail("addr:"+addr.String(), now)
-		s.LoginLimiter.Fail(userKey, now)
-		s.Logger.Info("login failed", "client", addr.String())
+		s.LoginLimiter.Fail(nameKey, network, now)
+		s.Logger.Info("login failed", "client", network.String())
 		s.render(w, r, http.StatusUnauthorized, "login", &page{Title: l.T("login.title"), Error: l.T("login.wrong"), Data: data})
 		return
 	}

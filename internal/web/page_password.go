@@ -3,8 +3,11 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/custexport/custexport"
+	"github.com/custexport/custexport/internal/clientip"
 	"github.com/custexport/custexport/internal/i18n"
 )
 
@@ -27,8 +30,22 @@ func (s *Server) handlePasswordChange(w http.ResponseWriter, r *http.Request, u 
 	l := requestLang(r)
 	current, next, repeat := r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("repeat")
 	d := passwordData{MinLength: s.MinPasswordLength, Errors: map[string]string{}}
-	if ok, err := s.VerifyPassword(current, u.PasswordHash); err != nil || !ok {
-		d.Errors["current"] = l.T("account.wrongcurrent")
+	// The current password is a login in disguise (a stolen session could guess it): the same
+	// length limit before anything is counted, and the same limiter as the login page.
+	if len(current) > s.maxPasswordBytes() {
+		d.Errors["current"] = l.T("login.toolong", s.maxPasswordBytes())
+	} else {
+		now, network, nameKey := time.Now(), clientip.Network(s.clientAddr(r)), custexport.UserNameKey(u.Name)
+		if blocked, wait := s.LoginLimiter.Blocked(nameKey, network, now); blocked {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			s.render(w, r, http.StatusTooManyRequests, "password", &page{User: u, Title: l.T("account.title"), Nav: "account",
+				Error: l.T("login.limited", int(wait.Seconds())+1), Data: d})
+			return
+		}
+		if ok, err := s.VerifyPassword(current, u.PasswordHash); err != nil || !ok {
+			s.LoginLimiter.Fail(nameKey, network, now)
+			d.Errors["current"] = l.T("account.wrongcurrent")
+		}
 	}
 	if err := s.CheckPassword(next); err != nil {
 		d.Errors["new"] = l.T("account.policy", s.MinPasswordLength)

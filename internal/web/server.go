@@ -41,7 +41,12 @@ type Server struct {
 	Location *time.Location
 	Logger   *slog.Logger
 	Ready    func(context.Context) error // the database answers
-	Limiter  *FailureLimiter             // failed partner-URL attempts per client address
+	Limiter  *FailureLimiter             // failed partner-URL attempts per client network
+	// Slow bounds how long reading a request body may take (defaults when zero).
+	Slow SlowClientLimits
+	// Refusals keeps refused partner-URL attempts within the access log's budget; a default
+	// one when nil. Main runs RunRefusalLog beside the server.
+	Refusals *RefusalLog
 
 	// PublicURL is the server's address as users and partners reach it: the base of permanent
 	// links, and https there makes the session cookie Secure.
@@ -62,8 +67,12 @@ type Server struct {
 	JobContext context.Context
 	// UploadDir is where an uploaded CSV waits while it is imported.
 	UploadDir string
-	// LoginLimiter counts failed logins per address and per user name.
-	LoginLimiter *Limiter[string]
+	// LoginLimiter counts failed logins, and wrong current passwords on the password page, per
+	// client network and per user name at a network.
+	LoginLimiter *LoginLimiter
+	// MaxPasswordBytes is the longest password hashed at all (password.MaxBytes): a longer one
+	// is refused before any counting.
+	MaxPasswordBytes int
 
 	pages   map[string]*template.Template // the admin pages, parsed by Handler
 	metrics metrics
@@ -86,6 +95,9 @@ func (s *Server) Handler() http.Handler {
 		panic("admin templates: " + err.Error())
 	}
 	s.pages = pages
+	if s.Refusals == nil {
+		s.Refusals = &RefusalLog{}
+	}
 	// Cross-origin protection refuses state-changing requests (POST) that a browser marks as
 	// coming from another site (Sec-Fetch-Site, or an Origin that is not this host): a page
 	// elsewhere cannot make a signed-in admin's browser start exports or delete partners.
@@ -95,7 +107,7 @@ func (s *Server) Handler() http.Handler {
 			"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
 		answer(w, r, http.StatusForbidden, msgCrossOrigin)
 	}))
-	return rearmRequestLine(s.logRequests(securityHeaders(cop.Handler(s.notFoundPages(s.routes())))))
+	return rearmRequestLine(s.logRequests(securityHeaders(cop.Handler(s.readSmallForms(s.notFoundPages(s.routes()))))))
 }
 
 // routes lists every route the server answers.
@@ -109,7 +121,7 @@ func (s *Server) routes() *http.ServeMux {
 
 	// The admin UI.
 	static, _ := fs.Sub(staticFiles, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(filesOnly{static}))))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/customers", http.StatusSeeOther)
 	})

@@ -29,6 +29,8 @@ type config struct {
 	excelizeRuns                int
 	skipExcelize, skipProduct   bool
 	skipServer                  bool
+	flood                       time.Duration // the flood measure's length; 0: left out
+	onlyFlood                   bool
 	skipPostgres                bool
 	pg, pgBench                 string // the server's maintenance database and the bench database
 	pgErr                       error  // why the PostgreSQL measures cannot run (see preparePostgres)
@@ -50,6 +52,8 @@ func main() {
 	flag.IntVar(&c.excelizeRuns, "excelize-runs", 1, "runs of the excelize anchor, which takes longer than all the others together")
 	flag.BoolVar(&c.skipExcelize, "skip-excelize", false, "leave out the excelize anchor (quick local iterations only: its target then shows n/a)")
 	flag.BoolVar(&c.skipServer, "skip-server", false, "leave out the URL measures (first byte, 16 concurrent partner downloads)")
+	flag.DurationVar(&c.flood, "flood", time.Minute, "`length` of the access-log flood measure (256 addresses, bad hashes, 60 KB user agents); 0 leaves it out")
+	flag.BoolVar(&c.onlyFlood, "only-flood", false, "run the flood measure alone (no data set needed: it makes a small database of its own)")
 	flag.StringVar(&c.pg, "pg", envOr("CUSTEXPORT_BENCH_PG", defaultPG), "`DSN` (postgres://…) of the PostgreSQL server's maintenance database; the harness keeps database "+pgBenchDB+" there (env CUSTEXPORT_BENCH_PG)")
 	flag.BoolVar(&c.skipPostgres, "skip-postgres", false, "leave out the PostgreSQL measures (psql \\copy anchors, PostgreSQL CSV export and import)")
 	flag.BoolVar(&c.skipProduct, "skip-product", false, "measure the anchors only (to check the harness on a data set made by hand)")
@@ -69,6 +73,9 @@ func main() {
 func benchmark(c *config) error {
 	if err := c.resolvePaths(); err != nil {
 		return err
+	}
+	if c.onlyFlood {
+		return benchmarkFlood(c)
 	}
 	if err := c.resolvePostgres(); err != nil {
 		return err
@@ -108,7 +115,13 @@ func benchmark(c *config) error {
 		srv = measureServer(c)
 		failed = failed || srv.Error != ""
 	}
+	var flood *floodResult
+	if !c.skipProduct && c.flood > 0 {
+		flood = measureFlood(c)
+		failed = failed || flood.Error != ""
+	}
 	rep := newReport(c, results, srv)
+	rep.addFlood(flood, c.flood)
 	fmt.Println()
 	fmt.Print(rep.text())
 	if err := rep.save(c.outDir); err != nil {
@@ -118,6 +131,29 @@ func benchmark(c *config) error {
 		filepath.Join(c.outDir, "results.json"), time.Since(c.started).Round(time.Second))
 	if failed {
 		return errors.New("some measures failed; their errors are below the table")
+	}
+	return nil
+}
+
+// benchmarkFlood is -only-flood: the product built, the flood measured, its table printed.
+func benchmarkFlood(c *config) error {
+	if c.flood <= 0 {
+		return errors.New("-only-flood needs a -flood length")
+	}
+	if c.bin == "" {
+		c.bin = filepath.Join(c.outDir, "custexport")
+		if err := command(c.mainRoot, "go", "build", "-o", c.bin, "./cmd/custexport"); err != nil {
+			return fmt.Errorf("building the product: %w", err)
+		}
+	}
+	flood := measureFlood(c)
+	rep := &report{Started: c.started, Runs: c.runs}
+	rep.addFlood(flood, c.flood)
+	var b strings.Builder
+	floodTable(&b, rep.Checks, rep.FloodLength)
+	fmt.Print("\n" + b.String())
+	if flood.Error != "" {
+		return errors.New(flood.Error)
 	}
 	return nil
 }

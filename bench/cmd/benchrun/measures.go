@@ -132,7 +132,8 @@ func measures() []measure {
 			}},
 		{name: productPG, pg: true, ext: "csv", runs: standard, skip: skipPG,
 			argv: func(c *config, out string) []string {
-				return []string{c.bin, "export", "--format", "csv", "--db", c.pgBench, "-o", out, "--no-sync"}
+				// The copied shop's master key is in the SQLite shop's data directory.
+				return []string{c.bin, "export", "--format", "csv", "--db", c.pgBench, "--data-dir", c.dataDir, "-o", out, "--no-sync"}
 			}},
 		// The import anchor loads the import's CSV into a fresh table of 33 text columns. HEADER
 		// skips the header line whole, BOM included.
@@ -146,7 +147,7 @@ func measures() []measure {
 			setup:  func(c *config, _ string) error { _, err := importSource(c); return err },
 			verify: verifyImport,
 			argv: func(c *config, _ string) []string {
-				return []string{c.bin, "import", importSourcePath(c), "--db", c.pgBench}
+				return []string{c.bin, "import", importSourcePath(c), "--db", c.pgBench, "--data-dir", c.dataDir}
 			}},
 	}
 }

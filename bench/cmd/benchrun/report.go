@@ -73,6 +73,8 @@ type report struct {
 	PostgreSQL   string         `json:"postgresql,omitempty"` // the server's version
 	Results      []*result      `json:"results"`
 	Server       *serverResult  `json:"server,omitempty"`
+	Flood        *floodResult   `json:"flood,omitempty"`
+	FloodLength  string         `json:"flood_length,omitempty"`
 	Checks       []*checkResult `json:"checks"`
 }
 
@@ -119,6 +121,15 @@ func newReport(c *config, results []*result, srv *serverResult) *report {
 	}
 	rep.Checks = append(rep.Checks, srv.checks()...)
 	return rep
+}
+
+// addFlood adds the flood measure's result and verdicts; nothing when it did not run.
+func (rep *report) addFlood(f *floodResult, length time.Duration) {
+	if f == nil {
+		return
+	}
+	rep.Flood, rep.FloodLength = f, length.String()
+	rep.Checks = append(rep.Checks, f.checks()...)
 }
 
 // URL measure names, for the table.
@@ -210,6 +221,10 @@ func (rep *report) text() string {
 		}
 		writeTable(&b, srows)
 	}
+	if rep.Flood != nil {
+		b.WriteString("\n")
+		floodTable(&b, rep.Checks, rep.FloodLength)
+	}
 	ok, miss := 0, 0
 	for _, cr := range rep.Checks {
 		switch cr.Status {
@@ -233,6 +248,9 @@ func (rep *report) text() string {
 	}
 	if rep.Server != nil && rep.Server.Error != "" {
 		fmt.Fprintf(&b, "\nURL measures FAILED:\n```\n%s\n```\n", strings.TrimSpace(rep.Server.Error))
+	}
+	if rep.Flood != nil && rep.Flood.Error != "" {
+		fmt.Fprintf(&b, "\nflood measure FAILED:\n```\n%s\n```\n", strings.TrimSpace(rep.Flood.Error))
 	}
 	return b.String()
 }

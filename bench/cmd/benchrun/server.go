@@ -181,7 +181,12 @@ func benchPartners(c *config) ([]int64, error) {
 
 // productOutput runs a product command on the bench data set and returns its standard output.
 func productOutput(c *config, args ...string) (string, error) {
-	cmd := exec.Command(c.bin, append(args, "--data-dir", c.dataDir)...)
+	return productOutputIn(c, c.dataDir, args...)
+}
+
+// productOutputIn runs a product command on the data in dir.
+func productOutputIn(c *config, dir string, args ...string) (string, error) {
+	cmd := exec.Command(c.bin, append(args, "--data-dir", dir)...)
 	cmd.Env = childEnv()
 	var stderr tailBuffer
 	cmd.Stderr = &stderr
@@ -200,8 +205,11 @@ type server struct {
 
 // startServer starts `custexport serve` on a free loopback port and waits for its "listening"
 // log line, which names the port, and then for /readyz.
-func startServer(c *config) (*server, error) {
-	cmd := exec.Command(c.bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", c.dataDir)
+func startServer(c *config) (*server, error) { return startServerOn(c, c.dataDir) }
+
+// startServerOn starts the server on the data in dir.
+func startServerOn(c *config, dir string) (*server, error) {
+	cmd := exec.Command(c.bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dir)
 	cmd.Env = childEnv()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
