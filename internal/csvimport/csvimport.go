@@ -96,6 +96,9 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 	if err := im.readHeader(header); err != nil {
 		return err
 	}
+	if im.changes, err = newChanges(opts); err != nil {
+		return err
+	}
 	err = store.Import(ctx, !opts.DryRun, func(tx custexport.ImportTx) error {
 		for {
 			fields, line, err := r.Read()
@@ -103,7 +106,7 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 				return counted.err
 			}
 			if err == io.EOF {
-				return nil
+				return im.changes.finish(ctx, tx, rec)
 			}
 			var bad *badRecord
 			if err != nil && !errors.As(err, &bad) {
@@ -119,6 +122,7 @@ func Run(ctx context.Context, store custexport.ImportStore, file io.Reader, opts
 			}
 		}
 	})
+	im.changes.done(rec, err)
 	if err != nil {
 		rec.Created, rec.Updated, rec.Unchanged = 0, 0, 0
 	}
@@ -204,6 +208,8 @@ type importer struct {
 	now                   time.Time
 	columns               []int // file field index → custexport.Column, or -1 for an ignored one
 	present               [custexport.NumColumns]bool
+	changes               *changes // the change list (changes.go)
+	line                  int      // the row's line, for the change list
 }
 
 func (im *importer) readHeader(header []string) error {
@@ -350,6 +356,7 @@ func (im *importer) row(ctx context.Context, tx custexport.ImportTx, fields []st
 	if err != nil || !ok {
 		return err
 	}
+	im.line = line
 	outcome, rerr, err := im.apply(ctx, tx, &values)
 	if err != nil {
 		return err
@@ -465,10 +472,16 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 	}
 	switch {
 	case stored == nil:
+		if err := im.changes.created(ctx, tx, im.line, &c); err != nil {
+			return 0, nil, err
+		}
 		return created, nil, tx.Insert(ctx, &c)
 	case sameFlat(stored, &c):
 		return unchanged, nil, nil
 	default:
+		if err := im.changes.updated(ctx, tx, im.line, stored, &c); err != nil {
+			return 0, nil, err
+		}
 		return updated, nil, tx.Update(ctx, &c)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -108,7 +109,7 @@ func (db *DB) Import(ctx context.Context, apply bool, fn func(custexport.ImportT
 	if _, err := tx.Exec(ctx, `SET CONSTRAINTS customer_guid_unique, customer_email_unique DEFERRED;`+stageTableSQL); err != nil {
 		return err
 	}
-	t := &importTx{tx: tx, conn: conn, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed(),
+	t := &importTx{tx: tx, conn: conn, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed(), now: db.clock.Now,
 		pendingEmail: map[string]string{}, pendingGUID: map[string]struct{}{}}
 	t.cursor = openStoredCursor(ctx, db, tx)
 	defer t.cursor.close()
@@ -149,6 +150,9 @@ type importTx struct {
 	// The further delivery addresses of the customer Customer returned last: Update needs them
 	// when the file empties the default delivery address.
 	lastGUID, lastExtra string
+
+	log changeLog        // the change list (importchanges.go)
+	now func() time.Time // the store's clock
 }
 
 // Customer finds the stored customer with the guid: at the cursor's head when the file follows
