@@ -2,8 +2,8 @@ package csvimport_test
 
 import (
 	"bytes"
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -246,7 +246,6 @@ func TestImportRevertKeepsChangedSince(t *testing.T) {
 		t.Fatalf("revert %+v; skipped %q, want %q", rec.ImportCounts, keys, want)
 	}
 }
-
 
 func isCode(err error, code custexport.Code) bool {
 	var e *custexport.Error
