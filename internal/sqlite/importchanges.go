@@ -187,14 +187,5 @@ func (db *DB) ImportChanges(ctx context.Context, q custexport.ChangeQuery, fn fu
 		return err
 	}
 	defer rows.Close()
-	var ch custexport.FieldChange
-	for rows.Next() {
-		if err := storerow.ScanChange(rows.Scan, &ch); err != nil {
-			return err
-		}
-		if err := fn(&ch); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return storerow.EachChange(rows, fn)
 }

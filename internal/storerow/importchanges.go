@@ -73,3 +73,18 @@ func ChangeOrder(reverse bool) string {
 	}
 	return "ASC"
 }
+
+// EachChange reads rows of ChangeColumns into one FieldChange and calls fn with it for each;
+// the caller closes rows.
+func EachChange(rows Rows, fn func(*custexport.FieldChange) error) error {
+	var ch custexport.FieldChange
+	for rows.Next() {
+		if err := ScanChange(rows.Scan, &ch); err != nil {
+			return err
+		}
+		if err := fn(&ch); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

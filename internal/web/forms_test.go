@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -91,19 +90,10 @@ func TestFormDate(t *testing.T) {
 	}
 }
 
-// upload posts a CSV to the Import page.
+// upload posts a CSV to the Import page as a dry run.
 func (af *adminFixture) upload(c *http.Client, name, content string, header ...string) (*http.Response, string) {
 	af.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	mw.WriteField("encoding", "auto")
-	mw.WriteField("dry_run", "1")
-	fw, _ := mw.CreateFormFile("file", name)
-	fw.Write([]byte(content))
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, af.srv.URL+"/customers/import", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	return af.send(c, req, header...)
+	return af.uploadFile(c, name, content, true, header...)
 }
 
 // Import skip reasons and refusals are Czech in the Czech UI (they were English), English in

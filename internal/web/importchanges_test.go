@@ -17,7 +17,7 @@ import (
 )
 
 // uploadFile posts a CSV to the Import page, applied or as a dry run.
-func (af *adminFixture) uploadFile(c *http.Client, name, content string, dry bool) (*http.Response, string) {
+func (af *adminFixture) uploadFile(c *http.Client, name, content string, dry bool, header ...string) (*http.Response, string) {
 	af.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -30,7 +30,7 @@ func (af *adminFixture) uploadFile(c *http.Client, name, content string, dry boo
 	mw.Close()
 	req, _ := http.NewRequest(http.MethodPost, af.srv.URL+"/customers/import", &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	return af.send(c, req)
+	return af.send(c, req, header...)
 }
 
 var importIDText = regexp.MustCompile(`id="import-id">Import č\. (\d+)`)
