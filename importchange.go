@@ -219,3 +219,9 @@ func RevertRefusal(r *ImportRecord) (key, reason string) {
 	}
 	return "", ""
 }
+
+// Revertable reports whether the import can be reverted (RevertRefusal says why not).
+func (r ImportRecord) Revertable() bool {
+	key, _ := RevertRefusal(&r)
+	return key == ""
+}

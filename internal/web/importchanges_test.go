@@ -116,8 +116,9 @@ func TestImportPreviewAndRevertPages(t *testing.T) {
 
 	// The Log tab links every import's page, which keeps its changes.
 	_, body = af.do(c, http.MethodGet, "/customers/import/log", nil)
-	if !strings.Contains(body, `href="/customers/import/`+id+`"`) {
-		t.Fatal("the import log does not link the import")
+	if !strings.Contains(body, `href="/customers/import/`+id+`"`) || !strings.Contains(body, `href="/customers/import/`+id+`/revert"`) ||
+		strings.Contains(body, `href="/customers/import/`+dryID+`/revert"`) {
+		t.Fatal("the import log does not link the import and its revert (and only an applied import's)")
 	}
 	resp, body = af.do(c, http.MethodGet, "/customers/import/"+id, nil)
 	if resp.StatusCode != http.StatusOK || strings.Count(body, `<tr data-kind="changed">`) != 2 || strings.Contains(body, `id="import-form"`) {
@@ -151,8 +152,9 @@ func TestImportPreviewAndRevertPages(t *testing.T) {
 		}
 	}
 	_, body = af.do(c, http.MethodGet, "/customers/import/log", nil)
-	if !strings.Contains(body, "vrácení importu č. "+id) || !strings.Contains(body, "vráceno importem č.") {
-		t.Fatal("the log does not show the revert")
+	if !strings.Contains(body, "vrácení importu č. "+id) || !strings.Contains(body, "vráceno importem č.") ||
+		strings.Contains(body, `href="/customers/import/`+id+`/revert"`) {
+		t.Fatal("the log does not show the revert, or still offers one")
 	}
 	resp, body = af.do(c, http.MethodGet, "/customers/import/"+id+"/revert", nil)
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Import č. "+id+" už byl vrácen.") {
