@@ -2,6 +2,7 @@ package csvimport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -31,10 +32,8 @@ func Revert(ctx context.Context, store custexport.ImportStore, id int64, opts Op
 		rec.File = orig.File
 	}
 	rec.Encoding, rec.Delimiter = orig.Encoding, orig.Delimiter
-	if key, reason := custexport.RevertRefusal(orig); key != "" {
-		e := custexport.Errorf(custexport.CodeConflict, "import #%d cannot be reverted: %s", id, reason)
-		e.Reason, e.Value = key, fmt.Sprint(id)
-		return e
+	if err := revertable(orig); err != nil {
+		return err
 	}
 	ch, err := newChanges(opts)
 	if err != nil {
@@ -43,6 +42,12 @@ func Revert(ctx context.Context, store custexport.ImportStore, id int64, opts Op
 	rv := &reverter{rec: rec, changes: ch, now: time.Now().UTC().Truncate(time.Second)}
 	err = store.Import(ctx, !opts.DryRun, func(tx custexport.ImportTx) error {
 		rv.ctx, rv.tx = ctx, tx
+		// Asked again now that this transaction holds the import lock: a revert that committed
+		// since the first answer (another user, another process) is seen here, and this one
+		// is refused instead of being logged as a second revert.
+		if orig, err := store.ImportByID(ctx, id); err != nil || revertable(orig) != nil {
+			return errors.Join(err, revertable(orig))
+		}
 		q := custexport.ChangeQuery{ImportID: id, Limit: -1, Reverse: true}
 		if err := store.ImportChanges(ctx, q, rv.add); err != nil {
 			return err
@@ -57,6 +62,19 @@ func Revert(ctx context.Context, store custexport.ImportStore, id int64, opts Op
 		rec.Created, rec.Updated, rec.Unchanged, rec.Removed = 0, 0, 0, 0
 	}
 	return err
+}
+
+// revertable refuses an import that cannot be reverted (custexport.RevertRefusal).
+func revertable(r *custexport.ImportRecord) error {
+	if r == nil {
+		return nil
+	}
+	if key, reason := custexport.RevertRefusal(r); key != "" {
+		e := custexport.Errorf(custexport.CodeConflict, "import #%d cannot be reverted: %s", r.ID, reason)
+		e.Reason, e.Value = key, fmt.Sprint(r.ID)
+		return e
+	}
+	return nil
 }
 
 // reverter gathers one customer's entries (they are consecutive: one row of the file each),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/custexport/custexport"
 	"github.com/custexport/custexport/internal/csvimport"
+	"github.com/custexport/custexport/internal/sqlite"
 )
 
 // listChanges reads an import's change list as "line guid kind column: old → new".
@@ -250,4 +251,37 @@ func TestImportRevertKeepsChangedSince(t *testing.T) {
 func isCode(err error, code custexport.Code) bool {
 	var e *custexport.Error
 	return errors.As(err, &e) && e.Code == code
+}
+
+// revertedMeanwhile is a store on which another revert of the same import commits between
+// Revert's first check and its transaction.
+type revertedMeanwhile struct {
+	*sqlite.DB
+	t  *testing.T
+	id int64
+}
+
+func (s *revertedMeanwhile) Import(ctx context.Context, apply bool, fn func(custexport.ImportTx) error) error {
+	rec := &custexport.ImportRecord{}
+	if err := csvimport.Revert(ctx, s.DB, s.id, csvimport.Options{Location: prague}, rec); err != nil {
+		s.t.Fatal(err)
+	}
+	record(s.t, s.DB, rec)
+	return s.DB.Import(ctx, apply, fn)
+}
+
+// Two reverts of one import at once: the one that gets the transaction second is refused there,
+// not applied and logged as a second revert.
+func TestImportRevertRacesAnother(t *testing.T) {
+	db, _ := smallStore(t)
+	rows := parseCSV(t, exportCSV(t, db, custexport.EncodingUTF8, true), ';')
+	setCell(t, rows, rows[3][0], "phone", "+420 111")
+	imp := mustImport(t, db, formatCSV(rows, exportStyle), csvimport.Options{})
+	record(t, db, imp)
+	rec := &custexport.ImportRecord{}
+	err := csvimport.Revert(context.Background(), &revertedMeanwhile{DB: db, t: t, id: imp.ID}, imp.ID, csvimport.Options{Location: prague}, rec)
+	var e *custexport.Error
+	if !errors.As(err, &e) || e.Reason != "revert_twice" || rec.Updated != 0 || rec.ID != 0 {
+		t.Fatalf("the second revert: %v, %+v", err, rec.ImportCounts)
+	}
 }
