@@ -135,3 +135,22 @@ func reportID(t *testing.T, out string) int64 {
 	}
 	return id
 }
+
+// Values from the file reach the terminal escaped in the changes list (they can neither drive
+// it nor forge report lines) and the JSON report exactly.
+func TestImportChangesReportEscapesFileText(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun("seed", "--customers", "5")
+	cs := exportedCustomers(t, c)
+	evil := "\x1b[2J\r\nline 9, forged: \"x\" → \"y\""
+	file := fmt.Sprintf("guid;remark\r\n%s;\"%s\"\r\n", cs[0][0], strings.ReplaceAll(evil, `"`, `""`))
+	path := writeFile(t, "evil.csv", []byte(file))
+	out, _ := c.mustRun("import", path, "--dry-run")
+	if strings.ContainsAny(out, "\x1b") || strings.Contains(out, "\nline 9, forged") || !strings.Contains(out, "remark: ") || !strings.Contains(out, fmt.Sprintf("→ %q\n", evil)) {
+		t.Fatalf("the changes list:\n%s", out)
+	}
+	out, _ = c.mustRun("import", path, "--report", "json")
+	if _, changes := jsonReportOf(t, out); len(changes) != 1 || changes[0].New != evil || changes[0].Column != "remark" {
+		t.Fatalf("the JSON report's changes: %+v", changes)
+	}
+}
