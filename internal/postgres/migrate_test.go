@@ -31,7 +31,9 @@ func TestMigrationGivesExistingCustomersAccountGUIDs(t *testing.T) {
 	}
 	defer conn.Close(ctx)
 	// Back to the schema before 0006: the customers have no account guids.
-	if _, err := conn.Exec(ctx, `ALTER TABLE customer DROP COLUMN account_guid; DELETE FROM schema_migrations WHERE version = 6`); err != nil {
+	if _, err := conn.Exec(ctx, `ALTER TABLE customer DROP COLUMN account_guid;
+		DROP TABLE import_change; ALTER TABLE import_log DROP COLUMN changes, DROP COLUMN reverts, DROP COLUMN removed;
+		DELETE FROM schema_migrations WHERE version >= 6`); err != nil {
 		t.Fatal(err)
 	}
 

@@ -12,21 +12,28 @@ import (
 	"github.com/custexport/custexport/internal/storerow"
 )
 
-// An import's change list (SPEC section 10, preview and undo): written on the import's own
-// connection, in its transaction, so that the customers' changes and the list of them land
-// together or not at all. The list needs the import's log id, so the first entry (or LogImport)
-// adds the log entry in the transaction too, and LogImport completes it.
+// An import's change list (SPEC section 10, preview and undo). RecordChange stages each entry
+// in a temporary table of the import's own connection (bounded by disk, not memory); LogImport
+// says what the log entry will be; applyChanges, in the transaction that writes the import's
+// customers, writes the log entry and moves the staged list under its id. So the customers'
+// changes, the list of them and the log entry land together or not at all, and the list is
+// written by the one short write that applies the import, wherever the rows are staged.
 
 const (
+	stageChangesSQL = `CREATE TEMP TABLE import_change_stage (seq INTEGER PRIMARY KEY, line INTEGER, customer_guid TEXT,
+		kind TEXT, col TEXT, old_value TEXT, new_value TEXT, digest TEXT)`
+	insertStagedChangeSQL = `INSERT INTO temp.import_change_stage (` + storerow.ChangeColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	moveStagedChangesSQL  = `INSERT INTO import_change (import_id, ` + storerow.ChangeColumns + `)
+		SELECT ?, ` + storerow.ChangeColumns + ` FROM temp.import_change_stage ORDER BY seq`
 	insertChangeSQL = `INSERT INTO import_change (import_id, ` + storerow.ChangeColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	deleteCustomer  = `DELETE FROM customer WHERE guid = ?`
 )
 
 // changeLog is an import transaction's part of the change list.
 type changeLog struct {
-	id     int64 // the import's log entry, 0 until written
 	seq    int64
-	insert *sqlite3.Stmt
+	insert *sqlite3.Stmt            // into the staging table, once it exists
+	rec    *custexport.ImportRecord // what LogImport was given
 }
 
 func (l *changeLog) close() {
@@ -35,9 +42,42 @@ func (l *changeLog) close() {
 	}
 }
 
-// entry writes the import's log entry once, as a placeholder LogImport completes.
-func (t *importTx) entry(r *custexport.ImportRecord) error {
-	if t.log.id != 0 {
+func (t *importTx) RecordChange(ctx context.Context, ch *custexport.FieldChange) error {
+	if t.log.insert == nil {
+		if err := t.conn.Exec(stageChangesSQL); err != nil {
+			return err
+		}
+		s, _, err := t.conn.Prepare(insertStagedChangeSQL)
+		if err != nil {
+			return err
+		}
+		t.log.insert = s
+	}
+	t.log.seq++
+	ch.Seq = t.log.seq
+	s := t.log.insert
+	defer s.Reset()
+	if err := bindValues(s, storerow.ChangeValues(0, ch)[1:]); err != nil {
+		return err
+	}
+	return s.Exec()
+}
+
+// LogImport keeps r for applyChanges, which writes it with the import.
+func (t *importTx) LogImport(ctx context.Context, r *custexport.ImportRecord) error {
+	r.Changes = t.log.seq
+	t.log.rec = r
+	return nil
+}
+
+// applyChanges writes the log entry LogImport was given and moves the staged list under its
+// id, on the connection that is about to commit the import, and sets the entry's ID.
+func (t *importTx) applyChanges() error {
+	r := t.log.rec
+	if r == nil {
+		if t.log.seq > 0 {
+			return errors.New("an import recorded changes but no log entry (LogImport)")
+		}
 		return nil
 	}
 	s, _, err := t.conn.Prepare(storerow.ImportInsertSQL("?"))
@@ -51,46 +91,27 @@ func (t *importTx) entry(r *custexport.ImportRecord) error {
 	if !s.Step() {
 		return errors.Join(s.Err(), errors.New("the import log entry returned no id"))
 	}
-	t.log.id = s.ColumnInt64(0)
-	return s.Err()
-}
-
-func (t *importTx) RecordChange(ctx context.Context, ch *custexport.FieldChange) error {
-	if err := t.entry(&custexport.ImportRecord{Error: "the import did not finish"}); err != nil {
-		return err
-	}
-	if t.log.insert == nil {
-		s, _, err := t.conn.Prepare(insertChangeSQL)
+	id := s.ColumnInt64(0)
+	s.Reset()
+	if t.log.insert != nil {
+		t.log.insert.Close()
+		t.log.insert = nil
+		m, _, err := t.conn.Prepare(moveStagedChangesSQL)
 		if err != nil {
 			return err
 		}
-		t.log.insert = s
+		defer m.Close()
+		m.BindInt64(1, id)
+		if err := m.Exec(); err != nil {
+			return err
+		}
+		// The connection goes back to the pool: its temporary table goes with the commit.
+		if err := t.conn.Exec(`DROP TABLE temp.import_change_stage`); err != nil {
+			return err
+		}
 	}
-	t.log.seq++
-	ch.Seq = t.log.seq
-	s := t.log.insert
-	defer s.Reset()
-	if err := bindValues(s, storerow.ChangeValues(t.log.id, ch)); err != nil {
-		return err
-	}
-	return s.Exec()
-}
-
-func (t *importTx) LogImport(ctx context.Context, r *custexport.ImportRecord) error {
-	r.Changes = t.log.seq
-	if err := t.entry(r); err != nil {
-		return err
-	}
-	r.ID = t.log.id
-	s, _, err := t.conn.Prepare(storerow.ImportUpdateSQL("?"))
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if err := bindValues(s, append([]any{r.ID}, storerow.ImportValues(r, t.now())...)); err != nil {
-		return err
-	}
-	return s.Exec()
+	r.ID = id
+	return nil
 }
 
 func (t *importTx) Delete(ctx context.Context, guid string) error {

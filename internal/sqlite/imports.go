@@ -88,6 +88,9 @@ func (db *DB) Import(ctx context.Context, apply bool, fn func(custexport.ImportT
 		if err == nil {
 			err = fn(tx)
 		}
+		if err == nil && apply {
+			err = tx.applyChanges() // the log entry and the change list (importchanges.go)
+		}
 		tx.close()
 		if err == nil && apply {
 			err = c.Exec(`COMMIT`)

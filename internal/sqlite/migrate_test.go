@@ -21,9 +21,13 @@ func TestMigrationGivesExistingCustomersAccountGUIDs(t *testing.T) {
 	if err := db.InsertCustomers(ctx, storetest.Generate(t, n)); err != nil {
 		t.Fatal(err)
 	}
-	// Back to the schema before 0006: the customers have no account guids.
+	// Back to the schema before 0006: the customers have no account guids. The later migrations
+	// are undone too, so that they apply again after it (0007 here is a placeholder; 0008 is the
+	// import change list).
 	for _, q := range []string{`DROP INDEX customer_account_guid`, `ALTER TABLE customer DROP COLUMN account_guid`,
-		`DELETE FROM schema_migrations WHERE version = 6`} {
+		`DROP TABLE import_change`, `DROP INDEX import_log_reverts`, `ALTER TABLE import_log DROP COLUMN changes`,
+		`ALTER TABLE import_log DROP COLUMN reverts`, `ALTER TABLE import_log DROP COLUMN removed`,
+		`DELETE FROM schema_migrations WHERE version >= 6`} {
 		if _, err := db.sql.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
