@@ -99,6 +99,7 @@ type ImportCounts struct {
 	Updated   int64
 	Unchanged int64
 	Skipped   int64
+	Removed   int64 // customers a revert removed (the reverted import had created them)
 }
 
 // SkippedRow is a row the import left out, and why.
@@ -148,6 +149,16 @@ type ImportRecord struct {
 	Warnings    int64
 	WarningRows []ImportWarning
 	Error       string // why the file was refused as a whole, if it was
+	// Changes counts the entries of the import's change list (changed fields, created and
+	// removed customers); ChangeStore.ImportChanges reads them.
+	Changes int64
+	// Reverts is the import this entry reverts (custexport import revert); 0 for a file.
+	Reverts int64
+	// RevertedBy is the applied revert of this import, 0 when none (read from the log).
+	RevertedBy int64
+	// Pending is a dry run's change list, which its transaction could not keep: RecordImport
+	// stores it with the entry. Nil for an applied import, whose list its transaction stored.
+	Pending ChangeSource
 }
 
 // MaxReportedSkips bounds the skipped rows kept with a report: a broken file of a million rows
@@ -179,6 +190,14 @@ type ImportTx interface {
 	// SeenInFile records a key (say "email:…") of this file's rows and reports whether an earlier
 	// row had it. It keeps the keys out of memory, so a file of any size fits.
 	SeenInFile(ctx context.Context, key string) (bool, error)
+	// Delete removes the customer (a revert removes the customers the import created).
+	Delete(ctx context.Context, guid string) error
+	// RecordChange adds an entry to this import's change list (SPEC section 10, preview and
+	// undo), in its transaction; the store numbers it (Seq).
+	RecordChange(ctx context.Context, ch *FieldChange) error
+	// LogImport writes the import's log entry in its transaction and sets r.ID: an applied
+	// import and its change list land together. RecordImport then finds r.ID set.
+	LogImport(ctx context.Context, r *ImportRecord) error
 }
 
 // ImportStore runs imports and keeps their log.
@@ -186,8 +205,11 @@ type ImportStore interface {
 	// Import runs fn in one write transaction and commits it when fn succeeds and apply is
 	// set; otherwise (a dry run, an error) nothing is written.
 	Import(ctx context.Context, apply bool, fn func(ImportTx) error) error
+	// RecordImport writes an import to the log and sets its ID, with r.Pending's changes; an
+	// entry LogImport wrote already (r.ID set) is brought up to date instead.
 	RecordImport(ctx context.Context, r *ImportRecord) error
 	Imports(ctx context.Context, offset, limit int) ([]ImportRecord, int64, error)
+	ChangeStore
 }
 
 // LogText fits outside text (an uploaded file's name) for the logs of every store: invalid

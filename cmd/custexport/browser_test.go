@@ -1245,6 +1245,7 @@ func TestBrowser(t *testing.T) {
 					break
 				}
 			}
+			// (accountGuid stands between guid and email since the export has it.)
 			edited = strings.Replace(edited, `"`+badRow[col("accountGuid")]+`";"`+badRow[col("email")]+`"`,
 				`"`+badRow[col("accountGuid")]+`";"no-at-sign.example.cz"`, 1)
 			out := bytes.NewBufferString(edited)
@@ -1276,6 +1277,14 @@ func TestBrowser(t *testing.T) {
 			if err := b.db.QueryRow(`SELECT phone FROM customer WHERE guid = ?`, phoneRow[col("guid")]).Scan(&phone); err != nil || phone != "+420 601 234 567" {
 				t.Fatalf("the edited phone in the database: %q, %v", phone, err)
 			}
+			// The preview: the changed field, with its old and new value.
+			oldPhone := strings.TrimPrefix(phoneRow[col("phone")], "'") // the export's formula guard
+			if changes := text(t, tab, "#import-changes"); !strings.Contains(changes, "phone") || !strings.Contains(changes, oldPhone) ||
+				!strings.Contains(changes, "+420 601 234 567") {
+				t.Fatalf("the report's changes: %q", changes)
+			}
+			importPage := location(t, tab)
+			importPage.Path, importPage.RawQuery = "/customers/import/"+strings.TrimPrefix(text(t, tab, "#import-id"), "Import č. "), ""
 			for _, width := range []int64{1280, 375} {
 				b.screenshot(t, tab, filepath.Join(screenshotDir, fmt.Sprintf("import-report-%s-%d.png", pageLang(t, tab), width)), width)
 			}
@@ -1299,6 +1308,25 @@ func TestBrowser(t *testing.T) {
 				t.Fatalf("the import log's newest row: %q", first)
 			}
 			b.shoot(t, tab, "import-log")
+
+			// The undo: the import's page, the confirmation, the revert's report.
+			do(t, tab, "the import's page", chromedp.Navigate(importPage.String()), chromedp.WaitVisible(css("#import-changes")))
+			b.shoot(t, tab, "import-detail")
+			do(t, tab, "revert asked", chromedp.Click(css("#import-revert")), chromedp.WaitVisible(css("#confirm-question")))
+			b.shoot(t, tab, "import-revert-confirm")
+			if status := submit(t, tab, "revert", chromedp.Click(css("#confirm"))); status != 200 {
+				t.Fatalf("the revert: status %d", status)
+			}
+			do(t, tab, "revert report", chromedp.WaitVisible(css("#import-report")))
+			if title := text(t, tab, "#import-report-title"); !strings.Contains(title, "Výsledek vrácení importu") {
+				t.Fatalf("the revert's report: %q", title)
+			}
+			if err := b.db.QueryRow(`SELECT phone FROM customer WHERE guid = ?`, phoneRow[col("guid")]).Scan(&phone); err != nil || phone != oldPhone {
+				t.Fatalf("the phone after the revert: %q, %v; want %q", phone, err, oldPhone)
+			}
+			for _, width := range []int64{1280, 375} {
+				b.screenshot(t, tab, filepath.Join(screenshotDir, fmt.Sprintf("import-revert-%s-%d.png", pageLang(t, tab), width)), width)
+			}
 		}},
 		{"NoExternalRequests", func(t *testing.T) {
 			b.checkNoOffHostRequests(t)

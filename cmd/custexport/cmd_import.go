@@ -29,9 +29,20 @@ func runImport(ctx context.Context, c *commandLine, args []string) error {
 	dryRun := fs.Bool("dry-run", false, "check the file and report what would change, without writing anything")
 	maxSize := fs.Int64("max-size", maxImportBytes, "refuse files larger than this many bytes")
 	acceptWarnings := fs.Bool("accept-warnings", false, "apply the values the report warns about (that look like spreadsheet damage: lost leading zeros, a text turned into a date, …); without it they keep their stored value")
+	reportFlag := fs.String("report", "text", "the report on standard output: text (the first 1,000 changes) or json (everything, every change)")
 	pos, err := c.parseArgs(args)
 	if err != nil {
 		return err
+	}
+	report, err := parseReportFormat(*reportFlag)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 && pos[0] == "revert" {
+		if c.given("encoding") || c.given("max-size") || c.given("accept-warnings") {
+			return usagef("import revert takes --dry-run and --report only")
+		}
+		return runImportRevert(ctx, c, pos[1:], *dryRun, report)
 	}
 	if len(pos) != 1 {
 		return usagef("give exactly one FILE (CSV or XLSX) to import")
@@ -85,15 +96,29 @@ func runImport(ctx context.Context, c *commandLine, args []string) error {
 	if err := db.RecordImport(context.WithoutCancel(ctx), rec); err != nil {
 		fmt.Fprintf(io.err, "warning: the import could not be written to the import log: %v\n", err)
 	}
+	if report == "json" {
+		if err := writeJSONReport(ctx, io.out, db, rec, time.Since(start)); err != nil {
+			return err
+		}
+	}
 	if runErr != nil {
 		return fmt.Errorf("import of %s refused, nothing was written: %w", pos[0], runErr)
 	}
-	printImportReport(io.out, rec, pos[0], time.Since(start))
+	if report == "text" {
+		printImportReport(io.out, rec, pos[0], time.Since(start))
+		return printChanges(ctx, io.out, db, rec)
+	}
 	return nil
 }
 
 // printImportReport writes the report of SPEC section 10.
 func printImportReport(w io.Writer, rec *custexport.ImportRecord, path string, took time.Duration) {
+	if rec.ID != 0 {
+		fmt.Fprintf(w, "import:     #%d\n", rec.ID)
+	}
+	if rec.Reverts != 0 {
+		fmt.Fprintf(w, "reverts:    import #%d\n", rec.Reverts)
+	}
 	fmt.Fprintf(w, "file:       %s\n", path)
 	if rec.Encoding == custexport.EncodingXLSX {
 		fmt.Fprintf(w, "format:     XLSX workbook (sheets Customers, Customers 2, …)\n")
@@ -105,6 +130,9 @@ func printImportReport(w io.Writer, rec *custexport.ImportRecord, path string, t
 	fmt.Fprintf(w, "warnings:   %d\n", rec.Warnings)
 	if len(rec.Ignored) > 0 {
 		fmt.Fprintf(w, "ignored columns (export only): %s\n", strings.Join(rec.Ignored, ", "))
+	}
+	if rec.Reverts != 0 {
+		fmt.Fprintf(w, "removed:    %d\n", rec.Removed)
 	}
 	if len(rec.Unknown) > 0 {
 		// The tags come from the file: escaped, they can neither drive the terminal nor forge lines.

@@ -69,7 +69,7 @@ var commands = command{sub: []command{
 	{name: "export", summary: "write customers to a CSV, XML or XLSX file", store: storeExisting, run: runExport,
 		synopsis: "--format csv|xml|xlsx [--from YYYY-MM-DD] [--until YYYY-MM-DD] [--encoding utf-8|windows-1250] [--no-guard] [-o FILE [--no-sync]]"},
 	{name: "import", summary: "apply an edited customer CSV or XLSX (the export's round trip) in one transaction", store: storeExisting, run: runImport,
-		synopsis: "FILE [--encoding auto|utf-8|windows-1250] [--dry-run] [--accept-warnings] [--max-size N]"},
+		synopsis: "FILE [--encoding auto|utf-8|windows-1250] [--dry-run] [--accept-warnings] [--max-size N] [--report text|json]\n       custexport import revert ID [--dry-run] [--report text|json]"},
 	{name: "partner", summary: "manage partners and their signed download links", sub: partnerCommands},
 	{name: "user", summary: "manage the admin users of the admin UI and their passwords", sub: userCommands, footer: userHelpFooter},
 	{name: "log", summary: "show the access log (Přístupový log) or verify that it is intact", store: storeExisting, run: runLog,

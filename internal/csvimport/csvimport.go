@@ -152,6 +152,9 @@ func importRows(ctx context.Context, store custexport.ImportStore, src source, o
 		return err
 	}
 	src.setBounds(maxLineBytes, len(header), im.fieldLimits())
+	if im.changes, err = newChanges(opts); err != nil {
+		return err
+	}
 	err = store.Import(ctx, !opts.DryRun, func(tx custexport.ImportTx) error {
 		// One time for the whole import, from the store's clock: what it stamps on every
 		// change (changeTime) and on new customers without a registration date.
@@ -164,7 +167,10 @@ func importRows(ctx context.Context, store custexport.ImportStore, src source, o
 				return err
 			}
 			if err == io.EOF {
-				return atEnd()
+				if err := atEnd(); err != nil {
+					return err
+				}
+				return im.changes.finish(ctx, tx, rec)
 			}
 			var bad *badRecord
 			switch {
@@ -189,6 +195,7 @@ func importRows(ctx context.Context, store custexport.ImportStore, src source, o
 			}
 		}
 	})
+	im.changes.done(rec, err)
 	if err != nil {
 		rec.Created, rec.Updated, rec.Unchanged = 0, 0, 0
 		rec.Warnings, rec.WarningRows = 0, nil
@@ -280,6 +287,7 @@ type importer struct {
 	line     int
 	warnings []custexport.ImportWarning
 	accepted [custexport.NumColumns]bool
+	changes  *changes // the change list (changes.go)
 }
 
 func (im *importer) readHeader(header []string) error {
@@ -576,11 +584,17 @@ func (im *importer) apply(ctx context.Context, tx custexport.ImportTx, values *[
 	switch {
 	case stored == nil:
 		c.ChangeTime = im.now
+		if err := im.changes.created(ctx, tx, im.line, &c); err != nil {
+			return 0, nil, err
+		}
 		return created, nil, tx.Insert(ctx, &c)
 	case sameFlat(stored, &c):
 		return unchanged, nil, nil
 	default:
 		c.ChangeTime = im.now
+		if err := im.changes.updated(ctx, tx, im.line, stored, &c); err != nil {
+			return 0, nil, err
+		}
 		return updated, nil, tx.Update(ctx, &c)
 	}
 }

@@ -7,16 +7,6 @@ import (
 	"github.com/custexport/custexport/internal/storerow"
 )
 
-// RecordImport writes an import to the log and sets its ID.
-func (db *DB) RecordImport(ctx context.Context, r *custexport.ImportRecord) error {
-	unknown, skipped := storerow.ImportLists(r, db.clock.Now())
-	return db.pool.QueryRow(ctx, `INSERT INTO import_log (at, principal_kind, principal_id, principal_name,
-		file, encoding, delimiter, dry_run, rows, created, updated, unchanged, skipped, unknown, skipped_rows, error)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
-		r.At.UnixMilli(), string(r.Principal.Kind), r.Principal.ID, r.Principal.Name, r.File, string(r.Encoding),
-		r.Delimiter, r.DryRun, r.Rows, r.Created, r.Updated, r.Unchanged, r.Skipped, unknown, skipped, r.Error).Scan(&r.ID)
-}
-
 // Imports lists the import log, newest first, and the number of imports. As in SQLite, a
 // negative limit means no limit and a negative offset none; PostgreSQL refuses both, so they
 // are passed as NULL (no limit) and 0.

@@ -151,6 +151,8 @@ type importTx struct {
 	// The further delivery addresses of the customer Customer returned last: Update needs them
 	// when the file empties the default delivery address.
 	lastGUID, lastExtra string
+
+	log changeLog // the change list (importchanges.go)
 }
 
 // Customer finds the stored customer with the guid: at the cursor's head when the file follows

@@ -88,6 +88,9 @@ func (db *DB) Import(ctx context.Context, apply bool, fn func(custexport.ImportT
 		if err == nil {
 			err = fn(tx)
 		}
+		if err == nil && apply {
+			err = tx.applyChanges() // the log entry and the change list (importchanges.go)
+		}
 		tx.close()
 		if err == nil && apply {
 			err = c.Exec(`COMMIT`)
@@ -114,6 +117,7 @@ type importTx struct {
 	// claimed marks the customer ids the import asked for: a second row with the same guid is a
 	// duplicate. Ids beyond the set's range go to the temporary key table instead.
 	claimed importlookup.ClaimSet
+	log     changeLog // the change list (importchanges.go)
 }
 
 func (t *importTx) prepare() error {
@@ -138,6 +142,7 @@ func (t *importTx) close() {
 			s.Close()
 		}
 	}
+	t.log.close()
 }
 
 // Customer finds the stored customer with the guid: at the stream's head when the file follows
@@ -271,21 +276,6 @@ func (t *importTx) SeenInFile(ctx context.Context, key string) (bool, error) {
 		return false, err
 	}
 	return t.conn.Changes() == 0, nil
-}
-
-// RecordImport writes an import to the log and sets its ID.
-func (db *DB) RecordImport(ctx context.Context, r *custexport.ImportRecord) error {
-	unknown, skipped := storerow.ImportLists(r, db.clock.Now())
-	res, err := db.sql.ExecContext(ctx, `INSERT INTO import_log (at, principal_kind, principal_id, principal_name,
-		file, encoding, delimiter, dry_run, rows, created, updated, unchanged, skipped, unknown, skipped_rows, error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.At.UnixMilli(), string(r.Principal.Kind), r.Principal.ID, r.Principal.Name, r.File, string(r.Encoding),
-		r.Delimiter, r.DryRun, r.Rows, r.Created, r.Updated, r.Unchanged, r.Skipped, unknown, skipped, r.Error)
-	if err != nil {
-		return err
-	}
-	r.ID, err = res.LastInsertId()
-	return err
 }
 
 // Imports lists the import log, newest first, and the number of imports.

@@ -183,16 +183,22 @@ func ScanAccess(scan Scanner) (*custexport.AccessEntry, error) {
 
 // ImportColumns are the columns ScanImport reads, in its order.
 const ImportColumns = `id, at, principal_kind, principal_id, principal_name, file, encoding,
-	delimiter, dry_run, rows, created, updated, unchanged, skipped, unknown, skipped_rows, error`
+	delimiter, dry_run, rows, created, updated, unchanged, skipped, unknown, skipped_rows, error,
+	changes, reverts, removed, ` + revertedBySQL
 
 // ScanImport reads a row of ImportColumns.
 func ScanImport(scan Scanner) (*custexport.ImportRecord, error) {
 	var r custexport.ImportRecord
 	var at int64
 	var kind, encoding, unknown, skipped string
+	var revertedBy *int64
 	if err := scan(&r.ID, &at, &kind, &r.Principal.ID, &r.Principal.Name, &r.File, &encoding, &r.Delimiter,
-		&r.DryRun, &r.Rows, &r.Created, &r.Updated, &r.Unchanged, &r.Skipped, &unknown, &skipped, &r.Error); err != nil {
+		&r.DryRun, &r.Rows, &r.Created, &r.Updated, &r.Unchanged, &r.Skipped, &unknown, &skipped, &r.Error,
+		&r.Changes, &r.Reverts, &r.Removed, &revertedBy); err != nil {
 		return nil, err
+	}
+	if revertedBy != nil {
+		r.RevertedBy = *revertedBy
 	}
 	r.At = fromMilli(at)
 	r.Principal.Kind, r.Encoding = custexport.PrincipalKind(kind), custexport.Encoding(encoding)

@@ -133,7 +133,8 @@ func TestScanners(t *testing.T) {
 	})
 	t.Run("Import", func(t *testing.T) {
 		r := &row{vals: []any{int64(2), ms1, "user", int64(3), "eva", "in.csv", "utf-8", ";", false,
-			int64(4), int64(1), int64(1), int64(1), int64(1), `["X"]`, `[{"line":3,"reason":"bad"}]`, ""}}
+			int64(4), int64(1), int64(1), int64(1), int64(1), `["X"]`, `[{"line":3,"reason":"bad"}]`, "",
+			int64(5), int64(0), int64(0), (*int64)(nil)}}
 		rec, err := ScanImport(r.scan)
 		if err != nil || r.asked != columns(ImportColumns) || rec.ID != 2 || !rec.At.Equal(t1) || rec.Delimiter != ";" ||
 			!reflect.DeepEqual(rec.Unknown, []string{"X"}) || len(rec.SkippedRows) != 1 || rec.SkippedRows[0].Line != 3 || rec.SkippedRows[0].Reason != "bad" {

@@ -28,7 +28,7 @@ type test struct {
 // tests lists every contract test, grouped by the part of the contract it checks.
 func tests() []test {
 	var all []test
-	for _, group := range [][]test{customerTests, accountTests, securityTests, boundTests, userTests, jobTests, importTests, adminTests} {
+	for _, group := range [][]test{customerTests, accountTests, securityTests, boundTests, userTests, jobTests, importTests, importChangeTests, adminTests} {
 		all = append(all, group...)
 	}
 	return all

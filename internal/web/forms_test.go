@@ -90,7 +90,7 @@ func TestFormDate(t *testing.T) {
 	}
 }
 
-// upload posts a CSV to the Import page.
+// upload posts a CSV to the Import page as a dry run.
 func (af *adminFixture) upload(c *http.Client, name, content string, header ...string) (*http.Response, string) {
 	af.t.Helper()
 	return af.uploadForm(c, map[string]string{"encoding": "auto", "dry_run": "1"}, name, []byte(content), header...)

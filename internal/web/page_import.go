@@ -24,6 +24,10 @@ type importData struct {
 	AcceptWarnings bool // apply the values the import warns about
 	Report         *custexport.ImportRecord
 	Refused        string // why the file was refused as a whole
+	// Changes are the report's first changes (page_importchanges.go); Detail marks the page of
+	// a past import or a revert, which has no upload form.
+	Changes []custexport.FieldChange
+	Detail  bool
 }
 
 func (s *Server) handleImportPage(w http.ResponseWriter, r *http.Request, u *custexport.User) {
@@ -124,19 +128,16 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, u *custexp
 	runErr := csvimport.Run(r.Context(), s.Store, spooled, opts, rec)
 	if runErr != nil {
 		rec.Error = runErr.Error()
-		var e *custexport.Error
-		if errors.As(runErr, &e) && e.Code != custexport.CodeInternal {
-			d.Refused = l.Problem(e)
-		} else {
-			s.Logger.Error("import failed", "file", name, "err", runErr)
-			d.Refused = l.T("error")
-		}
+		d.Refused = s.importProblem(l, runErr)
 	}
 	if err := s.Store.RecordImport(r.Context(), rec); err != nil {
 		s.Logger.Error("writing the import log", "err", err)
 	}
 	s.metrics.observeImport(rec, runErr != nil)
 	d.Report = rec
+	if d.Changes, err = s.preview(r, rec); err != nil {
+		s.Logger.Error("reading the import's changes", "err", err)
+	}
 	s.Logger.Info("import", "user", u.ID, "rows", rec.Rows, "created", rec.Created, "updated", rec.Updated,
 		"unchanged", rec.Unchanged, "skipped", rec.Skipped, "warnings", rec.Warnings, "dry_run", rec.DryRun, "refused", runErr != nil)
 	status := http.StatusOK
@@ -152,6 +153,17 @@ func uploadFailure(err error) int {
 		return http.StatusRequestTimeout
 	}
 	return http.StatusBadRequest
+}
+
+// importProblem says why an import or a revert was refused, in the page's language; a failure
+// that is not the file's is logged and said as a general error.
+func (s *Server) importProblem(l i18n.Lang, err error) string {
+	var e *custexport.Error
+	if errors.As(err, &e) && e.Code != custexport.CodeInternal {
+		return l.Problem(e)
+	}
+	s.Logger.Error("import failed", "err", err)
+	return l.T("error")
 }
 
 type importLogData struct {

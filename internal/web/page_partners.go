@@ -101,6 +101,7 @@ func (s *Server) handlePartnerCreate(w http.ResponseWriter, r *http.Request, u *
 type confirmData struct {
 	Question, Action string
 	Button, Back     string // the buttons, each naming what it does
+	BackURL          string // where Back goes; "" for the partners page
 }
 
 func (s *Server) partnerFromPath(r *http.Request) (*custexport.Partner, string, error) {

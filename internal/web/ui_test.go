@@ -88,6 +88,9 @@ func TestCzechPagesSpeakCzech(t *testing.T) {
 	skips := "email;billingFullName;billingCountryCode\nno-at-sign.example.cz;Jana Nová;CZ\nok@example.cz;Petr;CZE\nok2@example.cz;Eva\n"
 	_, report := af.upload(c, "zakaznici.csv", skips, "Accept-Language", "cs")
 	_, refused := af.upload(c, "obrazek.csv", "PK\x03\x04 not a csv", "Accept-Language", "cs")
+	// An applied import with changes and a created customer, its page, its revert's states.
+	_, applied := af.uploadFile(c, "upravy.csv", "email;billingFullName;phone\nnova@example.cz;Nová;+420 1\n", false, "Accept-Language", "cs")
+	imp := reportedID(t, applied)
 
 	cs := func(method, path string, form url.Values) string {
 		t.Helper()
@@ -107,6 +110,12 @@ func TestCzechPagesSpeakCzech(t *testing.T) {
 		"import refused": refused,
 		"import log":     cs("GET", "/customers/import/log", nil),
 		"import":         cs("GET", "/customers/import", nil),
+		"import applied": applied,
+		"import page":    cs("GET", "/customers/import/"+imp, nil),
+		"revert confirm": cs("GET", "/customers/import/"+imp+"/revert", nil),
+		"revert preview": cs("POST", "/customers/import/"+imp+"/revert", url.Values{"dry_run": {"1"}}),
+		"revert":         cs("POST", "/customers/import/"+imp+"/revert", nil),
+		"revert twice":   cs("GET", "/customers/import/"+imp+"/revert", nil),
 		"partners":       cs("GET", "/settings/partners", nil),
 		"partner error":  cs("POST", "/settings/partners", url.Values{"name": {""}, "valid_until": {"31.2.2030"}}),
 		"delete":         cs("GET", "/settings/partners/"+id+"/delete", nil),
@@ -136,6 +145,10 @@ func TestCzechPagesSpeakCzech(t *testing.T) {
 		"wrong method":   "<h1>Nepovolená metoda</h1>",
 		"delete":         `<button class="danger" id="confirm">Smazat partnera Účetní firma</button>`,
 		"link errors":    "„10.0.0.300“ není IP adresa ani rozsah CIDR",
+		"import applied": "vytvořen",
+		"revert confirm": "Vrátit import č. " + imp,
+		"revert":         "Výsledek vrácení importu č. " + imp,
+		"revert twice":   "už byl vrácen",
 	} {
 		if !strings.Contains(pages[name], want) {
 			t.Errorf("the Czech page %q lacks %q", name, want)
