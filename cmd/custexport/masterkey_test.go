@@ -104,13 +104,17 @@ func TestShopBeforeKeyCheckIsCarriedOver(t *testing.T) {
 	c := newShop(t)
 	c.addPartner("Sklad")
 	c.mustRun("export", "--format", "csv", "-o", filepath.Join(t.TempDir(), "c.csv"))
-	// Back to a database as version 0006 left it: a plain SHA-256 chain, no key check.
+	// Back to a database as version 0006 left it: a plain SHA-256 chain, no key check. The
+	// later migrations (0008, the import change list) are undone too, so that all apply again.
 	var legacy []custexport.AccessEntry
 	db := c.openSQLite()
 	db.AccessEntries(t.Context(), time.Time{}, func(e *custexport.AccessEntry) error { legacy = append(legacy, *e); return nil })
 	db.Close()
 	stmts := []string{`DROP TABLE access_checkpoint`, `DROP TABLE access_head`, `DROP TABLE master_key`,
-		`ALTER TABLE export_lease DROP COLUMN note`, `DELETE FROM schema_migrations WHERE version = 7`}
+		`ALTER TABLE export_lease DROP COLUMN note`,
+		`DROP TABLE import_change`, `DROP INDEX import_log_reverts`, `ALTER TABLE import_log DROP COLUMN changes`,
+		`ALTER TABLE import_log DROP COLUMN reverts`, `ALTER TABLE import_log DROP COLUMN removed`,
+		`DELETE FROM schema_migrations WHERE version >= 7`}
 	prev := ""
 	for _, e := range legacy {
 		e.PrevHash = prev
