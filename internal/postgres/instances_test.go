@@ -223,10 +223,23 @@ func TestPasswordChangeEndsSessionBeingCreated(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- db.SetPasswordHash(ctx, u.ID, "$argon2id$new", rootOperator) }()
-	select {
-	case err := <-done:
-		t.Fatalf("the password changed (%v) while a session insert was under way", err)
-	case <-time.After(300 * time.Millisecond):
+	// The change must wait for the insert: proven by the server, which shows the change's
+	// backend waiting for a lock (pg_locks), not by a pause of the test.
+	watch, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close(ctx)
+	for waiting := false; !waiting; {
+		select {
+		case err := <-done:
+			t.Fatalf("the password changed (%v) while a session insert was under way", err)
+		default:
+		}
+		if err := watch.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+			WHERE NOT l.granted AND a.datname = current_database())`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
